@@ -1,0 +1,37 @@
+# Two commands do everything on a fresh machine:  `make book`  and  `make test`.
+# Each creates .venv and installs requirements.txt on first use (about 2 minutes), then reuses it.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+
+.PHONY: setup browser book book-fast test test-unit test-notebooks test-browser bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $@
+
+browser:  # Chromium for the browser tests; without it they are skipped with a reason
+	@bash scripts/install_chromium.sh
+
+# Execute every chapter at full scale and render the HTML book into _build/html (cached cells are re-run on change).
+book: setup
+	bash scripts/fetch_assets.sh
+	$(VENV)/bin/jupyter-book build . -W -n --keep-going
+
+# The whole test suite: unit and effect tests, every notebook under nbval in fast mode, the browser tests.
+test: setup browser
+	MINIGPT_FAST=1 $(PY) -m pytest tests book --nbval-lax -p no:cacheprovider
+
+test-unit: setup
+	$(PY) -m pytest tests --ignore=tests/browser
+
+bench: setup
+	$(PY) benchmarks/throughput.py
+
+clean:
+	rm -rf _build .minigpt_cache

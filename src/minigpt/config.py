@@ -1,0 +1,156 @@
+"""Frozen, validated configuration dataclasses.
+
+Every field is checked in ``__post_init__``; a bad value raises ``ValueError`` naming the field, the value and
+the allowed range, so a typo in a notebook fails at the line that made it rather than 500 steps later.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+
+
+def _check(name: str, value, ok: bool, allowed: str) -> None:
+    if not ok:
+        raise ValueError(f"{name}={value!r} is out of range: allowed {allowed}")
+
+
+def _int_at_least(name: str, value, low: int) -> None:
+    ok = isinstance(value, int) and not isinstance(value, bool) and value >= low
+    _check(name, value, ok, f"an integer >= {low}")
+
+
+def _real(name: str, value, low: float, high: float, *, low_open=False, high_open=False) -> None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    ok = ok and (value > low if low_open else value >= low) and (value < high if high_open else value <= high)
+    _check(name, value, ok, f"a number in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}")
+
+
+class _Config:
+    """Shared helpers: plain-dict round trip (checkpoints store dicts, so ``weights_only=True`` can load them)."""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict):
+        names = {f.name for f in fields(cls)}
+        unknown = set(d) - names
+        if unknown:
+            raise ValueError(f"unknown {cls.__name__} fields: {sorted(unknown)}")
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
+
+
+@dataclass(frozen=True)
+class ModelConfig(_Config):
+    """Shape of the GPT and every regularization knob it has. All knobs are off by default."""
+
+    vocab_size: int  # number of token ids, from the tokenizer
+    block_size: int = 64  # longest context the model sees; positions are learned, so this is a hard limit
+    n_layer: int = 2  # transformer blocks
+    n_head: int = 4  # attention heads per block; n_embd must divide evenly among them
+    n_embd: int = 64  # width of the residual stream
+    dropout: float = 0.0  # default rate for the three dropout sites below when they are left as None
+    attn_dropout: float | None = None  # on attention probabilities
+    resid_dropout: float | None = None  # on the output of each residual branch (attention and MLP)
+    emb_dropout: float | None = None  # on token + position embeddings
+    dropout_schedule: tuple[float, ...] | None = None  # per-layer multiplier of attn/resid dropout, e.g. (1, 0)
+    drop_path: float = 0.0  # stochastic depth: drop rate of the last block's branches, linear in depth
+    emb_noise_alpha: float = 0.0  # NEFTune-style uniform noise alpha / sqrt(T * C) on embeddings, training only
+    bias: bool = True  # biases in Linear layers and LayerNorms
+    tie_weights: bool = True  # lm_head shares the token embedding matrix (fewer parameters, as in GPT-2)
+    attention: str = "sdpa"  # "sdpa" (fused F.scaled_dot_product_attention) or "manual" (the one chapter 1 writes)
+
+    def __post_init__(self):
+        _int_at_least("vocab_size", self.vocab_size, 1)
+        _int_at_least("block_size", self.block_size, 1)
+        _int_at_least("n_layer", self.n_layer, 1)
+        _int_at_least("n_head", self.n_head, 1)
+        _int_at_least("n_embd", self.n_embd, 1)
+        if self.n_embd % self.n_head:
+            raise ValueError(
+                f"n_embd={self.n_embd} is out of range: allowed a multiple of n_head={self.n_head}"
+            )
+        _real("dropout", self.dropout, 0.0, 1.0, high_open=True)
+        for name in ("attn_dropout", "resid_dropout", "emb_dropout"):
+            value = getattr(self, name)
+            if value is not None:
+                _real(name, value, 0.0, 1.0, high_open=True)
+        if self.dropout_schedule is not None:
+            s = self.dropout_schedule
+            _check("dropout_schedule", s, isinstance(s, tuple) and len(s) == self.n_layer,
+                   f"None or a tuple of n_layer={self.n_layer} multipliers")
+            for i, m in enumerate(s):
+                _real(f"dropout_schedule[{i}]", m, 0.0, 1.0)
+        _real("drop_path", self.drop_path, 0.0, 1.0, high_open=True)
+        _real("emb_noise_alpha", self.emb_noise_alpha, 0.0, 1e6)
+        _check("bias", self.bias, isinstance(self.bias, bool), "True or False")
+        _check("tie_weights", self.tie_weights, isinstance(self.tie_weights, bool), "True or False")
+        _check("attention", self.attention, self.attention in ("sdpa", "manual"), "'sdpa' or 'manual'")
+
+    def rate(self, site: str, layer: int | None = None) -> float:
+        """Dropout rate at ``site`` ('attn', 'resid' or 'emb'), after the default and the per-layer schedule."""
+        value = getattr(self, f"{site}_dropout")
+        value = self.dropout if value is None else value
+        if layer is not None and self.dropout_schedule is not None:
+            value *= self.dropout_schedule[layer]
+        return value
+
+
+@dataclass(frozen=True)
+class TrainConfig(_Config):
+    """How to train: optimizer, schedule, evaluation and device."""
+
+    steps: int = 500  # optimizer steps
+    batch_size: int | None = 32  # sequences per step; None = the whole (X, Y) data set every step (full batch)
+    lr: float = 1e-3  # peak learning rate, reached after warmup
+    min_lr_ratio: float = 0.1  # cosine decays to lr * min_lr_ratio at the last step
+    warmup_steps: int = 0  # linear warmup from 0 to lr
+    weight_decay: float = 0.0  # AdamW decoupled decay, applied to matrices only
+    decay_embeddings: bool = False  # also decay token/position embeddings (a common choice; off here, as in GPT-2)
+    decay_final_layers: bool = True  # decay the last block and lm_head; False spares them (for recall experiments)
+    betas: tuple[float, float] = (0.9, 0.95)
+    grad_clip: float = 1.0  # clip the global gradient norm; 0 disables
+    eval_interval: int = 100  # evaluate train/val loss every this many steps (and at the last step)
+    eval_batches: int = 4  # batches averaged per evaluation
+    seed: int = 0  # batch sampling and dropout masks
+    device: str = "cpu"  # "cpu", "cuda", "mps" or "auto"
+
+    def __post_init__(self):
+        _int_at_least("steps", self.steps, 1)
+        if self.batch_size is not None:
+            _int_at_least("batch_size", self.batch_size, 1)
+        _real("lr", self.lr, 0.0, 10.0, low_open=True)
+        _real("min_lr_ratio", self.min_lr_ratio, 0.0, 1.0)
+        _int_at_least("warmup_steps", self.warmup_steps, 0)
+        _real("weight_decay", self.weight_decay, 0.0, 100.0)
+        for name in ("decay_embeddings", "decay_final_layers"):
+            _check(name, getattr(self, name), isinstance(getattr(self, name), bool), "True or False")
+        b = self.betas
+        _check("betas", b, isinstance(b, tuple) and len(b) == 2, "a tuple of two numbers in [0, 1)")
+        _real("betas[0]", b[0], 0.0, 1.0, high_open=True)
+        _real("betas[1]", b[1], 0.0, 1.0, high_open=True)
+        _real("grad_clip", self.grad_clip, 0.0, 1e6)
+        _int_at_least("eval_interval", self.eval_interval, 1)
+        _int_at_least("eval_batches", self.eval_batches, 1)
+        _int_at_least("seed", self.seed, 0)
+        _check("device", self.device, self.device in ("cpu", "cuda", "mps", "auto"),
+               "'cpu', 'cuda', 'mps' or 'auto'")
+
+
+@dataclass(frozen=True)
+class SampleConfig(_Config):
+    """How to sample. temperature 0 means greedy decoding (argmax), not a division by zero."""
+
+    max_new_tokens: int = 100
+    temperature: float = 1.0  # 0 = greedy; < 1 sharpens, > 1 flattens the distribution
+    top_k: int | None = None  # keep only the k most likely tokens
+    top_p: float | None = None  # keep the smallest set of tokens whose probability reaches p (nucleus)
+
+    def __post_init__(self):
+        _int_at_least("max_new_tokens", self.max_new_tokens, 0)
+        _real("temperature", self.temperature, 0.0, 100.0)
+        if self.top_k is not None:
+            _int_at_least("top_k", self.top_k, 1)
+        if self.top_p is not None:
+            _real("top_p", self.top_p, 0.0, 1.0, low_open=True)

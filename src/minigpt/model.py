@@ -1,0 +1,230 @@
+"""A GPT in one file: embeddings, causal self-attention, MLP, blocks, and a KV cache for sampling.
+
+Names follow nanoGPT (n_layer, n_head, n_embd, block_size, c_attn, c_proj, ...) so the two can be read side by
+side. Shapes in comments: B batch, T tokens in this call, S tokens attended to (T plus the cache), C = n_embd,
+nh heads, hs = C // nh head size, V vocabulary.
+
+Every place where the model can be regularized is named here:
+  emb_dropout    after token + position embeddings          (ModelConfig.emb_dropout)
+  emb noise      uniform noise on token embeddings, NEFTune   (ModelConfig.emb_noise_alpha)
+  attn_dropout   on the attention probabilities             (ModelConfig.attn_dropout, per-layer schedule)
+  resid_dropout  on each residual branch's output           (ModelConfig.resid_dropout, per-layer schedule)
+  drop_path      whole residual branches, per sequence       (ModelConfig.drop_path, linear in depth)
+All of them are active only in training mode; ``model.eval()`` turns every one off.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .config import ModelConfig
+
+
+class KVCache:
+    """Keys and values of every layer for the tokens processed so far, so each new token costs O(S), not O(S^2).
+
+    Preallocated to ``block_size``; ``length`` is how many positions are filled.
+    """
+
+    def __init__(self, config: ModelConfig, batch_size: int, device=None, dtype=torch.float32):
+        hs = config.n_embd // config.n_head
+        shape = (config.n_layer, batch_size, config.n_head, config.block_size, hs)
+        self.k = torch.zeros(shape, device=device, dtype=dtype)
+        self.v = torch.zeros(shape, device=device, dtype=dtype)
+        self.length = 0
+
+    def update(self, layer: int, k: torch.Tensor, v: torch.Tensor):
+        """Store k, v (B, nh, T, hs) after the cached positions and return all of them (B, nh, S, hs)."""
+        start, end = self.length, self.length + k.size(2)
+        self.k[layer, :, :, start:end] = k
+        self.v[layer, :, :, start:end] = v
+        return self.k[layer, :, :, :end], self.v[layer, :, :, :end]
+
+
+def dropout(x: torch.Tensor, p: float, training: bool = True) -> torch.Tensor:
+    """Inverted dropout: zero each element with probability p and scale the rest by 1 / (1 - p).
+
+    On the CPU, F.dropout draws one random float per element, which costs more than the matmuls of a small model.
+    Here one 64-bit random number gives eight mask bytes, about ten times cheaper, so p is rounded to a multiple of
+    1/256 (0.1 -> 26/256). Other devices use F.dropout.
+    """
+    if not training or p == 0.0:
+        return x
+    if x.device.type != "cpu":
+        return F.dropout(x, p)
+    threshold = round(p * 256)
+    words = torch.empty((x.numel() + 7) // 8, dtype=torch.int64).random_(-(2**63), None)
+    keep = words.view(torch.uint8)[: x.numel()].view(x.shape) >= threshold
+    return x * keep * (256 / (256 - threshold))
+
+
+class Dropout(nn.Module):
+    """``dropout`` as a module, so ``model.eval()`` switches it off like nn.Dropout."""
+
+    def __init__(self, p: float):
+        super().__init__()
+        self.p = p
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return dropout(x, self.p, self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class CausalSelfAttention(nn.Module):
+    def __init__(self, config: ModelConfig, layer: int):
+        super().__init__()
+        self.layer, self.n_head = layer, config.n_head
+        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)  # q, k, v in one matmul
+        self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
+        self.attn_dropout = config.rate("attn", layer)
+        self.resid_dropout = Dropout(config.rate("resid", layer))
+        self.manual = config.attention == "manual"
+        mask = torch.tril(torch.ones(config.block_size, config.block_size, dtype=torch.bool))
+        self.register_buffer("mask", mask, persistent=False)  # (block_size, block_size), True = may attend
+
+    def forward(self, x: torch.Tensor, cache: KVCache | None = None) -> torch.Tensor:
+        B, T, C = x.shape
+        q, k, v = self.c_attn(x).split(C, dim=2)
+        q, k, v = (t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) for t in (q, k, v))  # (B, nh, T, hs)
+        past = 0
+        if cache is not None:
+            past = cache.length
+            k, v = cache.update(self.layer, k, v)  # (B, nh, S, hs), S = past + T
+        p = self.attn_dropout if self.training else 0.0
+        if self.manual or p > 0:  # fused SDPA would draw its own (slow) dropout mask on the CPU
+            y = self.manual_attention(q, k, v, past, p)
+        elif past and T > 1:  # a prompt after a cache: query t may see keys up to past + t
+            mask = torch.ones(T, past + T, dtype=torch.bool, device=x.device).tril(diagonal=past)
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p)
+        else:  # no cache, or one new token that may see everything before it
+            y = F.scaled_dot_product_attention(q, k, v, dropout_p=p, is_causal=past == 0)
+        y = y.transpose(1, 2).contiguous().view(B, T, C)  # re-assemble heads side by side
+        return self.resid_dropout(self.c_proj(y))
+
+    def manual_attention(self, q, k, v, past: int, p: float) -> torch.Tensor:
+        """Attention written out: scores, causal mask, softmax, dropout, weighted sum of values."""
+        T, S = q.size(2), k.size(2)
+        att = (q @ k.transpose(-2, -1)) / math.sqrt(k.size(-1))  # (B, nh, T, S)
+        att = att.masked_fill(~self.mask[past:past + T, :S], float("-inf"))  # no peeking at later tokens
+        att = dropout(F.softmax(att, dim=-1), p)
+        return att @ v  # (B, nh, T, hs)
+
+
+class MLP(nn.Module):
+    def __init__(self, config: ModelConfig, layer: int):
+        super().__init__()
+        self.c_fc = nn.Linear(config.n_embd, 4 * config.n_embd, bias=config.bias)
+        self.gelu = nn.GELU()
+        self.c_proj = nn.Linear(4 * config.n_embd, config.n_embd, bias=config.bias)
+        self.dropout = Dropout(config.rate("resid", layer))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.dropout(self.c_proj(self.gelu(self.c_fc(x))))
+
+
+class DropPath(nn.Module):
+    """Stochastic depth (Huang et al., 2016): skip a residual branch for a whole sequence with probability p.
+
+    Kept branches are scaled by 1 / (1 - p) so the expected output is unchanged and eval needs no rescaling.
+    """
+
+    def __init__(self, p: float):
+        super().__init__()
+        self.p = p
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0.0:
+            return x
+        keep = torch.empty(x.size(0), 1, 1, device=x.device, dtype=x.dtype).bernoulli_(1 - self.p)
+        return x * keep / (1 - self.p)
+
+
+class Block(nn.Module):
+    """Pre-LayerNorm transformer block: x + attn(ln(x)), then x + mlp(ln(x))."""
+
+    def __init__(self, config: ModelConfig, layer: int):
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(config.n_embd, bias=config.bias)
+        self.attn = CausalSelfAttention(config, layer)
+        self.ln_2 = nn.LayerNorm(config.n_embd, bias=config.bias)
+        self.mlp = MLP(config, layer)
+        self.drop_path = DropPath(config.drop_path * (layer + 1) / config.n_layer)  # deeper blocks drop more
+
+    def forward(self, x: torch.Tensor, cache: KVCache | None = None) -> torch.Tensor:
+        x = x + self.drop_path(self.attn(self.ln_1(x), cache))
+        return x + self.drop_path(self.mlp(self.ln_2(x)))
+
+
+class GPT(nn.Module):
+    """A decoder-only transformer language model.
+
+    ``model(idx)`` returns logits (B, T, V) for every position; ``model(idx, targets)`` returns
+    ``(logits, loss)`` with the mean cross-entropy over targets that are not -1.
+    ``seed`` makes initialization reproducible without touching the global random state.
+    """
+
+    def __init__(self, config: ModelConfig, seed: int | None = None):
+        super().__init__()
+        self.config = config
+        with torch.random.fork_rng(devices=[], enabled=seed is not None):  # a seed leaves global RNG untouched
+            if seed is not None:
+                torch.manual_seed(seed)
+            self.wte = nn.Embedding(config.vocab_size, config.n_embd)
+            self.wpe = nn.Embedding(config.block_size, config.n_embd)
+            self.emb_dropout = Dropout(config.rate("emb"))
+            self.h = nn.ModuleList(Block(config, i) for i in range(config.n_layer))
+            self.ln_f = nn.LayerNorm(config.n_embd, bias=config.bias)
+            self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
+            if config.tie_weights:
+                self.lm_head.weight = self.wte.weight
+            self._init_weights()
+
+    def _init_weights(self) -> None:
+        """GPT-2 init: N(0, 0.02), with the residual projections shrunk by 1/sqrt(2 n_layer) (Radford et al., 2019)."""
+        for name, p in self.named_parameters():  # named_parameters lists a tied matrix once
+            if name.endswith("c_proj.weight"):
+                nn.init.normal_(p, 0.0, 0.02 / math.sqrt(2 * self.config.n_layer))
+            elif p.dim() >= 2:
+                nn.init.normal_(p, 0.0, 0.02)
+            elif name.endswith("bias"):
+                nn.init.zeros_(p)
+            else:  # LayerNorm gains
+                nn.init.ones_(p)
+
+    def num_params(self, non_embedding: bool = False) -> int:
+        """Parameter count (a tied matrix once); ``non_embedding`` leaves out the position embedding, as nanoGPT."""
+        n = sum(p.numel() for p in self.parameters())
+        return n - self.wpe.weight.numel() if non_embedding else n
+
+    def final_layers(self) -> list[nn.Module]:
+        """The last block and the output head: what ``TrainConfig(decay_final_layers=False)`` spares from decay."""
+        return [self.h[-1], self.lm_head]
+
+    def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None, cache: KVCache | None = None):
+        B, T = idx.shape
+        start = cache.length if cache is not None else 0
+        if start + T > self.config.block_size:
+            raise ValueError(
+                f"sequence of {start + T} tokens is out of range: allowed at most block_size={self.config.block_size}"
+            )
+        tok = self.wte(idx)  # (B, T, C)
+        if self.training and self.config.emb_noise_alpha > 0:  # NEFTune (Jain et al., 2023)
+            scale = self.config.emb_noise_alpha / math.sqrt(T * self.config.n_embd)
+            tok = tok + torch.empty_like(tok).uniform_(-scale, scale)
+        pos = self.wpe(torch.arange(start, start + T, device=idx.device))  # (T, C)
+        x = self.emb_dropout(tok + pos)
+        for block in self.h:
+            x = block(x, cache)
+        if cache is not None:
+            cache.length += T
+        logits = self.lm_head(self.ln_f(x))  # (B, T, V)
+        if targets is None:
+            return logits
+        loss = F.cross_entropy(logits.view(-1, logits.size(-1)).float(), targets.reshape(-1), ignore_index=-1)
+        return logits, loss

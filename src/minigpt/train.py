@@ -1,0 +1,270 @@
+"""The Trainer: AdamW with explicit parameter groups, warmup + cosine LR, clipping, evaluation, callbacks, history.
+
+The trainer knows one thing about the model: ``model(x, y)`` returns ``(logits, loss)``. Progress leaves through
+callbacks (``on_step_end``, ``on_eval``, ``on_end``), which is what a live plot in a notebook needs; the trainer
+itself never prints.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+import torch
+import torch.nn as nn
+
+from .config import TrainConfig
+
+EVENTS = ("on_step_end", "on_eval", "on_end")
+
+
+def device(name: str = "auto") -> torch.device:
+    """The torch device for ``name``; "auto" picks CUDA, then Apple's MPS, then the CPU."""
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name not in ("cpu", "cuda", "mps") and not name.startswith("cuda:"):
+        raise ValueError(f"device={name!r} is out of range: allowed 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'")
+    return torch.device(name)
+
+
+@dataclass
+class History:
+    """Everything a run measured, step by step; kept when a run is stopped, interrupted or hits a NaN."""
+
+    step: list[int] = field(default_factory=list)
+    train_loss: list[float] = field(default_factory=list)  # loss of each training batch (nats per token)
+    lr: list[float] = field(default_factory=list)
+    grad_norm: list[float] = field(default_factory=list)  # global L2 norm before clipping
+    weight_norm: list[float] = field(default_factory=list)  # L2 norm of all parameters after the step
+    eval_step: list[int] = field(default_factory=list)
+    eval_train_loss: list[float] = field(default_factory=list)  # eval-mode loss on training data
+    val_loss: list[float] = field(default_factory=list)  # eval-mode loss on held-out data (nan without val_data)
+    stop_reason: str = "running"  # "completed", "stopped", "interrupted" or "nan"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> History:
+        return cls(**d)
+
+
+def param_groups(model: nn.Module, weight_decay: float, decay_embeddings: bool = False,
+                 decay_final_layers: bool = True) -> list[dict]:
+    """Split parameters into a decayed and a non-decayed AdamW group by one rule.
+
+    A parameter decays when it is a matrix (biases and LayerNorm gains never do), unless it belongs to an embedding
+    and ``decay_embeddings`` is off, or to the model's ``final_layers()`` and ``decay_final_layers`` is off.
+    A tied matrix counts as both. Every parameter lands in exactly one group (checked).
+    """
+    embeddings = {id(p) for m in model.modules() if isinstance(m, nn.Embedding) for p in m.parameters()}
+    final = getattr(model, "final_layers", list)()
+    final = {id(p) for m in final for p in m.parameters()}
+    decay, no_decay = [], []
+    for p in model.parameters():  # a tied parameter is listed once
+        spared = (id(p) in embeddings and not decay_embeddings) or (id(p) in final and not decay_final_layers)
+        (decay if p.dim() >= 2 and not spared else no_decay).append(p)
+    in_groups = [id(p) for p in decay + no_decay]
+    if len(in_groups) != len(set(in_groups)) or set(in_groups) != {id(p) for p in model.parameters()}:
+        raise RuntimeError("parameter groups must hold every parameter exactly once")
+    return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+
+
+def lr_at(step: int, cfg: TrainConfig) -> float:
+    """Linear warmup to ``lr`` over ``warmup_steps``, then cosine decay to ``lr * min_lr_ratio`` at the last step."""
+    if step < cfg.warmup_steps:
+        return cfg.lr * (step + 1) / cfg.warmup_steps
+    progress = (step - cfg.warmup_steps) / max(1, cfg.steps - 1 - cfg.warmup_steps)
+    min_lr = cfg.lr * cfg.min_lr_ratio
+    return min_lr + 0.5 * (cfg.lr - min_lr) * (1 + math.cos(math.pi * min(progress, 1.0)))
+
+
+class Trainer:
+    """Trains ``model`` on ``train_data``: a 1-D token stream, or a tuple (X, Y) of (N, T) rows with -1 where
+    no loss is taken. ``batch_size=None`` uses every row at every step (full batch).
+
+    Under ``torchrun`` (WORLD_SIZE > 1) the model is wrapped in DistributedDataParallel; each rank trains on its
+    share of the batch, and only rank 0 runs callbacks.
+    """
+
+    def __init__(self, model: nn.Module, config: TrainConfig, train_data, val_data=None,
+                 block_size: int | None = None):
+        self.config = config
+        self.device = device(config.device)
+        self.model = model.to(self.device)
+        self.block_size = block_size or model.config.block_size
+        self.world, self.rank = int(os.environ.get("WORLD_SIZE", "1")), 0
+        self.net = self.model  # what the training step calls; a DDP wrapper when distributed
+        if self.world > 1:
+            self._init_distributed()
+        self.is_main = self.rank == 0
+        self.train_data = self._check_data("train_data", train_data)
+        self.val_data = None if val_data is None else self._check_data("val_data", val_data)
+        self.optimizer = torch.optim.AdamW(
+            param_groups(self.model, config.weight_decay, config.decay_embeddings, config.decay_final_layers),
+            lr=config.lr, betas=config.betas, fused=self.device.type == "cuda" or None,
+        )
+        self.batch_gen = torch.Generator(device="cpu").manual_seed(config.seed + 1_000_003 * self.rank)
+        self.history = History()
+        self.step = 0
+        self.callbacks: dict[str, list[Callable]] = {e: [] for e in EVENTS}
+        self._stop = threading.Event()
+
+    def _init_distributed(self) -> None:
+        import torch.distributed as dist
+        from torch.nn.parallel import DistributedDataParallel
+
+        if not dist.is_initialized():
+            dist.init_process_group(backend="nccl" if self.device.type == "cuda" else "gloo")
+        self.rank = dist.get_rank()
+        if self.device.type == "cuda":
+            self.device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+            self.model.to(self.device)
+        self.net = DistributedDataParallel(self.model)
+
+    def _check_data(self, name: str, data):
+        if isinstance(data, torch.Tensor):
+            if data.dim() != 1 or data.dtype != torch.long or data.numel() <= self.block_size:
+                raise ValueError(f"{name} is out of range: allowed a 1-D LongTensor longer than block_size="
+                                 f"{self.block_size}, got {data.dtype} of shape {tuple(data.shape)}")
+            return data.to(self.device)
+        ok = isinstance(data, (tuple, list)) and len(data) == 2 and all(isinstance(t, torch.Tensor) for t in data)
+        if not ok or data[0].shape != data[1].shape or data[0].dim() != 2 or data[0].size(1) > self.block_size:
+            raise ValueError(f"{name} is out of range: allowed a 1-D token tensor or a tuple (X, Y) of LongTensors "
+                             f"of one shape (N, T) with T <= block_size={self.block_size}")
+        return data[0].to(self.device), data[1].to(self.device)
+
+    def add_callback(self, event: str, fn: Callable[[Trainer], None]) -> None:
+        """Call ``fn(trainer)`` at ``event``: "on_step_end", "on_eval" or "on_end"."""
+        if event not in EVENTS:
+            raise ValueError(f"event={event!r} is out of range: allowed one of {EVENTS}")
+        self.callbacks[event].append(fn)
+
+    def _fire(self, event: str) -> None:
+        if self.is_main:
+            for fn in self.callbacks[event]:
+                fn(self)
+
+    def stop(self) -> None:
+        """Ask a running ``fit`` to stop after the current step (safe to call from another thread)."""
+        self._stop.set()
+
+    def get_batch(self, data, gen: torch.Generator, batch_size: int | None):
+        """One batch (x, y) of shape (B, T): random windows of a stream, or rows of (X, Y)."""
+        if isinstance(data, torch.Tensor):
+            ix = torch.randint(len(data) - self.block_size, (batch_size or 1,), generator=gen).to(self.device)
+            window = torch.arange(self.block_size, device=self.device)
+            return data[ix[:, None] + window], data[ix[:, None] + window + 1]
+        X, Y = data
+        if batch_size is None or batch_size >= len(X):  # full batch, split across ranks
+            return X[self.rank::self.world], Y[self.rank::self.world]
+        ix = torch.randint(len(X), (batch_size,), generator=gen).to(self.device)
+        return X[ix], Y[ix]
+
+    def _autocast(self):
+        if self.device.type == "cuda":
+            return torch.autocast("cuda", dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
+    @torch.no_grad()
+    def estimate_loss(self, data) -> float:
+        """Mean eval-mode loss: every row of (X, Y) data, or ``eval_batches`` fixed random windows of a stream."""
+        if not isinstance(data, torch.Tensor):
+            data = self._check_data("data", data) if data[0].device != self.device else data
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            losses, weights = [], []
+            if isinstance(data, torch.Tensor):
+                gen = torch.Generator().manual_seed(12345)  # the same windows at every evaluation
+                batches = [self.get_batch(data, gen, self.config.batch_size) for _ in range(self.config.eval_batches)]
+            else:
+                batches = [(x, y) for x, y in zip(data[0].split(512), data[1].split(512))]
+            for x, y in batches:
+                with self._autocast():
+                    _, loss = self.model(x, y)
+                losses.append(loss.item())
+                weights.append(int((y != -1).sum()))
+            return sum(l * w for l, w in zip(losses, weights)) / max(1, sum(weights))
+        finally:
+            self.model.train(was_training)
+
+    def _train_step(self, step: int) -> None:
+        lr = lr_at(step, self.config)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        x, y = self.get_batch(self.train_data, self.batch_gen, self.config.batch_size)
+        with self._autocast():
+            _, loss = self.net(x, y)
+        loss_value = self._mean_across_ranks(loss.detach())
+        if not math.isfinite(loss_value):
+            self.history.stop_reason = "nan"
+            raise FloatingPointError(f"training loss became {loss_value} at step {step}: lower lr "
+                                     f"(now {lr:.3g}) or check the data; the history up to here is kept")
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        clip = self.config.grad_clip if self.config.grad_clip > 0 else float("inf")
+        grad_norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), clip)
+        self.optimizer.step()
+        with torch.no_grad():
+            weight_norm = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(list(self.model.parameters()))))
+        h = self.history
+        h.step.append(step)
+        h.train_loss.append(loss_value)
+        h.lr.append(lr)
+        h.grad_norm.append(float(grad_norm))
+        h.weight_norm.append(float(weight_norm))
+
+    def _mean_across_ranks(self, value: torch.Tensor) -> float:
+        if self.world > 1:
+            import torch.distributed as dist
+
+            value = value.clone()
+            dist.all_reduce(value)
+            value /= self.world
+        return value.item()
+
+    def _evaluate(self, step: int) -> None:
+        h = self.history
+        h.eval_step.append(step)
+        h.eval_train_loss.append(self.estimate_loss(self.train_data))
+        h.val_loss.append(float("nan") if self.val_data is None else self.estimate_loss(self.val_data))
+        self._fire("on_eval")
+
+    def fit(self) -> History:
+        """Train until ``config.steps`` (continuing from ``self.step``), ``stop()``, or Ctrl-C; return the history.
+
+        Dropout masks draw from a seeded random state forked from the global one, so the same seed gives the same
+        losses bit for bit on the CPU and the caller's random state is left untouched.
+        """
+        self._stop.clear()
+        self.history.stop_reason = "running"
+        self.model.train()
+        devices = [self.device] if self.device.type == "cuda" else []
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(self.config.seed + 7919 * self.step + 1_000_003 * self.rank)
+            try:
+                while self.step < self.config.steps:
+                    if self._stop.is_set():
+                        self.history.stop_reason = "stopped"
+                        break
+                    self._train_step(self.step)
+                    self.step += 1
+                    self._fire("on_step_end")
+                    if self.step % self.config.eval_interval == 0 or self.step == self.config.steps:
+                        self._evaluate(self.step)
+                else:
+                    self.history.stop_reason = "completed"
+            except KeyboardInterrupt:
+                self.history.stop_reason = "interrupted"
+            finally:
+                self._fire("on_end")
+        return self.history

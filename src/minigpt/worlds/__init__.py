@@ -1,0 +1,52 @@
+"""Worlds with known truth: seeded generators of training text, scoring records and checkers.
+
+- :mod:`minigpt.worlds.facts`: made-up people and their attributes, recall by exact match;
+- :mod:`minigpt.worlds.arithmetic`: modular addition (grokking) and n-digit addition;
+- :mod:`minigpt.worlds.stories`: a probabilistic grammar; samples are copied, novel-and-valid or invalid.
+"""
+
+from minigpt.worlds.arithmetic import (
+    ADDITION_FORMATS,
+    AdditionConfig,
+    ArithmeticWorld,
+    ModularConfig,
+    Problem,
+    make_addition,
+    make_modular,
+)
+from minigpt.worlds.facts import Entity, Fact, FactsConfig, FactsWorld, make_facts, recall, value_cross_entropy_bits
+from minigpt.worlds.stories import (
+    GRAMMAR,
+    StoriesConfig,
+    StoriesWorld,
+    classify,
+    is_novel,
+    is_valid,
+    make_stories,
+    split_sentences,
+)
+
+__all__ = [
+    "ADDITION_FORMATS",
+    "AdditionConfig",
+    "ArithmeticWorld",
+    "Entity",
+    "Fact",
+    "FactsConfig",
+    "FactsWorld",
+    "GRAMMAR",
+    "ModularConfig",
+    "Problem",
+    "StoriesConfig",
+    "StoriesWorld",
+    "classify",
+    "is_novel",
+    "is_valid",
+    "make_addition",
+    "make_facts",
+    "make_modular",
+    "make_stories",
+    "recall",
+    "split_sentences",
+    "value_cross_entropy_bits",
+]

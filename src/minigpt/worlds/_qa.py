@@ -1,0 +1,115 @@
+"""Helpers shared by the question/answer worlds (facts, arithmetic).
+
+A Q/A row is ``prompt + answer + "\\n"``. The newline terminates the answer, so decoding can stop at the first
+newline and a model that never emits one is simply wrong. The helpers here turn rows into training tensors
+and run batched decoding; they know nothing about what the rows mean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+
+TERMINATOR = "\n"
+
+
+def encode_rows(tokenizer, pairs: Sequence[tuple[str, str]]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Encode (prompt, answer) pairs as next-token training rows with the loss only on the answer.
+
+    Each row is ``prompt + answer + "\\n"``. Returns ``(X, Y)``, LongTensors of shape (N, T) where T is the
+    longest row minus one. ``Y`` is -1 on the prompt part (no loss) and on the right padding; the loss is
+    taken on the answer characters and the terminating newline. Right padding is safe for a causal model:
+    padded positions come after every position that carries a loss, so they are never attended to by it.
+    """
+    if len(pairs) == 0:
+        raise ValueError("pairs: need at least one (prompt, answer) pair, got 0")
+    pad_id = tokenizer.encode(TERMINATOR)[0]
+    encoded = []
+    for prompt, answer in pairs:
+        p = tokenizer.encode(prompt)
+        a = tokenizer.encode(answer + TERMINATOR)
+        if len(p) == 0:
+            raise ValueError(f"pairs: empty prompt for answer {answer!r}")
+        encoded.append((p, a))
+    T = max(len(p) + len(a) for p, a in encoded) - 1
+    X = torch.full((len(encoded), T), pad_id, dtype=torch.long)
+    Y = torch.full((len(encoded), T), -1, dtype=torch.long)
+    for i, (p, a) in enumerate(encoded):
+        ids = p + a
+        n = len(ids) - 1
+        X[i, :n] = torch.tensor(ids[:-1], dtype=torch.long)
+        # position j predicts ids[j + 1]; the answer starts at ids[len(p)], i.e. target position len(p) - 1
+        Y[i, len(p) - 1 : n] = torch.tensor(ids[len(p) :], dtype=torch.long)
+    return X, Y
+
+
+def complete(
+    model,
+    tokenizer,
+    prompts: Sequence[str],
+    max_new_tokens: int,
+    k: int = 1,
+    temperature: float = 0.0,
+    generator: torch.Generator | None = None,
+    batch_size: int = 512,
+) -> list[list[str]]:
+    """Decode ``k`` completions of each prompt; each is cut before its first newline.
+
+    A completion without a newline within ``max_new_tokens`` is returned whole (longer than any answer that
+    fits the budget, so it never matches). Prompts are batched only with prompts of the same token length:
+    there is no left padding, because the model has learned absolute positions. Returns a list (one per
+    prompt) of ``k`` strings.
+    """
+    from minigpt import generate  # imported here: minigpt/__init__ may import the worlds
+
+    if k < 1:
+        raise ValueError(f"k: must be >= 1, got {k}")
+    if max_new_tokens < 1:
+        raise ValueError(f"max_new_tokens: must be >= 1, got {max_new_tokens}")
+    encoded = [tokenizer.encode(p) for p in prompts]
+    by_length: dict[int, list[int]] = {}
+    for i, ids in enumerate(encoded):
+        by_length.setdefault(len(ids), []).append(i)
+    out: list[list[str]] = [[] for _ in prompts]
+    rows_per_batch = max(1, batch_size // k)
+    for length in sorted(by_length):
+        idxs = by_length[length]
+        for start in range(0, len(idxs), rows_per_batch):
+            chunk = idxs[start : start + rows_per_batch]
+            # each prompt repeated k times, consecutively: rows i*k .. i*k+k-1 belong to chunk[i]
+            idx = torch.tensor([encoded[i] for i in chunk for _ in range(k)], dtype=torch.long)
+            gen = generate(model, idx, max_new_tokens, temperature=temperature, generator=generator)
+            new = gen[:, length:].tolist()
+            for r, ids in enumerate(new):
+                text = tokenizer.decode(ids, skip_specials=False)  # a stray special token is an error
+                cut = text.find(TERMINATOR)
+                out[chunk[r // k]].append(text if cut < 0 else text[:cut])
+    return out
+
+
+@torch.no_grad()
+def answer_cross_entropy_bits(model, tokenizer, pairs: Sequence[tuple[str, str]], batch_size: int = 512) -> list[float]:
+    """Cross-entropy in bits of each answer (its characters and the terminating newline) given its prompt.
+
+    This is the code length the model assigns to the answer; the newline is included because a code for
+    a value must also say where the value ends. Returns one float per pair. Runs in eval mode and restores
+    the model's previous mode.
+    """
+    was_training = model.training
+    model.eval()
+    try:
+        bits: list[float] = []
+        for start in range(0, len(pairs), batch_size):
+            X, Y = encode_rows(tokenizer, pairs[start : start + batch_size])
+            device = next(model.parameters()).device
+            X, Y = X.to(device), Y.to(device)
+            logits = model(X)
+            logp = torch.log_softmax(logits.float(), dim=-1)
+            mask = Y >= 0
+            tok = logp.gather(-1, Y.clamp(min=0).unsqueeze(-1)).squeeze(-1)
+            nats = -(tok * mask).sum(dim=1)
+            bits.extend((nats / torch.log(torch.tensor(2.0))).tolist())
+        return bits
+    finally:
+        model.train(was_training)

@@ -1,0 +1,255 @@
+"""Arithmetic worlds: modular addition (the grokking task) and n-digit addition.
+
+Every problem is a prompt such as ``07+12=`` and an answer ending in a newline. The checker parses the
+model's output; anything that does not parse (extra characters, leading zeros, no digits) counts as wrong
+and never raises.
+
+- Modular addition ``a + b mod p`` over all p*p pairs, a random ``train_fraction`` of them for training and
+  the rest for testing (Power et al., 2022). In the default ``symbols`` format each residue is one character
+  (0 -> ``a``, 1 -> ``b``, ..., 26 -> ``A``): ``h+m=u`` is 7 + 12 = 19. As in the grokking paper, the model
+  then sees opaque symbols and must discover the group structure itself. In the ``digits`` format (``07+12=19``,
+  zero-padded) the decimal digits give away structure: measured here, a 1-layer model then generalizes
+  within a few hundred steps even without weight decay, so there is no grokking to see. Every row has the same
+  length, so full-batch training is one tensor.
+- n-digit addition of operands drawn uniformly from [0, 10**n_digits), in one of three answer formats:
+  ``plain`` (``23+58=81``), ``reversed`` (the sum's digits least significant first, ``23+58=18``, which
+  lets a left-to-right model produce the carry in the order it is computed) and ``scratchpad`` (the
+  column sums first, then the result after ``;``: ``23+58=3+8+0=11,2+5+1=08;81``). Only the result after the
+  last ``;`` is scored in the scratchpad format.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from minigpt.worlds import _qa
+
+ADDITION_FORMATS = ("plain", "reversed", "scratchpad")
+MODULAR_FORMATS = ("symbols", "digits")
+MODULAR_SYMBOLS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"  # residue i is MODULAR_SYMBOLS[i]
+_CANONICAL = re.compile(r"0|[1-9][0-9]*")
+_CANONICAL_REVERSED = re.compile(r"0|[0-9]*[1-9]")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One arithmetic problem: operands ``a`` and ``b``, the true ``result``, the ``question`` prompt, the
+    exact expected ``answer`` (before the newline) and the ``split`` ("train" or "test")."""
+
+    a: int
+    b: int
+    result: int
+    question: str
+    answer: str
+    split: str
+
+
+@dataclass(frozen=True)
+class ModularConfig:
+    """Modular addition ``a + b mod p`` over all pairs."""
+
+    p: int = 31  # modulus; operands and results are in [0, p)
+    train_fraction: float = 0.5  # share of the p*p pairs used for training
+    format: str = "symbols"  # "symbols" (one character per residue, p <= 52) or "digits" (zero-padded decimals)
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.format not in MODULAR_FORMATS:
+            raise ValueError(f"format: must be one of {MODULAR_FORMATS}, got {self.format!r}")
+        top = len(MODULAR_SYMBOLS) if self.format == "symbols" else 1000
+        if not isinstance(self.p, int) or not 2 <= self.p <= top:
+            raise ValueError(f"p: must be an int in [2, {top}] for format {self.format!r}, got {self.p!r}")
+        if not 0.0 < self.train_fraction < 1.0:
+            raise ValueError(f"train_fraction: must be in (0, 1), got {self.train_fraction!r}")
+        if not isinstance(self.seed, int):
+            raise ValueError(f"seed: must be an int, got {self.seed!r}")
+
+
+@dataclass(frozen=True)
+class AdditionConfig:
+    """n-digit addition with operands uniform in [0, 10**n_digits); train and test pairs are disjoint."""
+
+    n_digits: int = 2  # digits per operand (at most)
+    n_train: int = 3000  # distinct training problems
+    n_test: int = 500  # distinct test problems, none of them in training
+    format: str = "plain"  # one of ADDITION_FORMATS
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.n_digits, int) or not 1 <= self.n_digits <= 12:
+            raise ValueError(f"n_digits: must be an int in [1, 12], got {self.n_digits!r}")
+        total = 10 ** (2 * self.n_digits)
+        if not isinstance(self.n_train, int) or self.n_train < 1:
+            raise ValueError(f"n_train: must be an int >= 1, got {self.n_train!r}")
+        if not isinstance(self.n_test, int) or self.n_test < 0:
+            raise ValueError(f"n_test: must be an int >= 0, got {self.n_test!r}")
+        if self.n_train + self.n_test > total:
+            raise ValueError(
+                f"n_train + n_test: must be at most the {total} distinct problems of {self.n_digits} digits, "
+                f"got {self.n_train + self.n_test}")
+        if self.format not in ADDITION_FORMATS:
+            raise ValueError(f"format: must be one of {ADDITION_FORMATS}, got {self.format!r}")
+        if not isinstance(self.seed, int):
+            raise ValueError(f"seed: must be an int, got {self.seed!r}")
+
+
+@dataclass(frozen=True)
+class ArithmeticWorld:
+    """A generated arithmetic world (from :func:`make_modular` or :func:`make_addition`).
+
+    ``train`` and ``test`` are tuples of :class:`Problem`; ``train_text`` has one ``question + answer`` line
+    per training problem. ``kind`` is "modular" or "addition"; ``format`` one of :data:`MODULAR_FORMATS` or
+    :data:`ADDITION_FORMATS`.
+    """
+
+    config: ModularConfig | AdditionConfig
+    kind: str
+    format: str
+    train: tuple[Problem, ...]
+    test: tuple[Problem, ...]
+    _results: Mapping[str, int] = field(repr=False)
+
+    @property
+    def train_text(self) -> str:
+        return "".join(p.question + p.answer + _qa.TERMINATOR for p in self.train)
+
+    @property
+    def alphabet(self) -> str:
+        """Every character any prompt or answer can use (and the newline), sorted."""
+        if self.format == "symbols":
+            return "".join(sorted(set(MODULAR_SYMBOLS[: self.config.p] + "+=\n")))  # type: ignore[union-attr]
+        chars = set("0123456789+=\n")
+        if self.format == "scratchpad":
+            chars.update(",;")
+        return "".join(sorted(chars))
+
+    def split(self, name: str) -> tuple[Problem, ...]:
+        """The problems of split ``name`` ("train" or "test")."""
+        if name == "train":
+            return self.train
+        if name == "test":
+            return self.test
+        raise ValueError(f"split: must be 'train' or 'test', got {name!r}")
+
+    def parse(self, output: object) -> int | None:
+        """The number a model's output states, or None when the output is malformed.
+
+        The output is cut at the first newline. A modular answer is one symbol below p, or exactly the
+        zero-padded width of ``p - 1`` in digits. Plain answers must be canonical decimals (no sign, no leading
+        zeros), reversed answers canonical when read backwards, scratchpad answers are read after the last
+        ``;``. Never raises.
+        """
+        if not isinstance(output, str):
+            return None
+        text = output.split(_qa.TERMINATOR, 1)[0]
+        if self.format == "symbols":
+            p = self.config.p  # type: ignore[union-attr]
+            return MODULAR_SYMBOLS.index(text) if len(text) == 1 and text in MODULAR_SYMBOLS[:p] else None
+        if self.format == "digits":
+            p = self.config.p  # type: ignore[union-attr]
+            width = len(str(p - 1))
+            if len(text) != width or not text.isascii() or not text.isdigit():
+                return None
+            value = int(text)
+            return value if value < p else None
+        if self.format == "scratchpad":
+            if ";" not in text:
+                return None
+            text = text.rsplit(";", 1)[1]
+        if self.format == "reversed":
+            return int(text[::-1]) if _CANONICAL_REVERSED.fullmatch(text) else None
+        return int(text) if _CANONICAL.fullmatch(text) else None
+
+    def check(self, question: str, output: object) -> bool:
+        """True iff ``output`` parses to the right result for ``question``; malformed output is False.
+        An unknown question raises KeyError."""
+        if question not in self._results:
+            raise KeyError(f"question: not a problem of this world: {question!r}")
+        value = self.parse(output)
+        return value is not None and value == self._results[question]
+
+    def qa_rows(self, tokenizer, split: str = "train"):
+        """Training rows for the Trainer: ``(X, Y)`` LongTensors of shape (N, T), loss only on the answer
+        and its newline."""
+        return _qa.encode_rows(tokenizer, [(p.question, p.answer) for p in self.split(split)])
+
+    def sample_answers(self, model, tokenizer, split: str = "test", k: int = 1, temperature: float = 0.0,
+                       generator=None, batch_size: int = 1024) -> list[list[int | None]]:
+        """Decode ``k`` answers per problem of ``split`` and parse each (None = malformed).
+        Returns one list of ``k`` parsed answers per problem."""
+        problems = self.split(split)
+        if not problems:
+            return []
+        max_new = max(len(tokenizer.encode(p.answer)) for p in problems) + 1
+        outs = _qa.complete(model, tokenizer, [p.question for p in problems], max_new, k=k,
+                            temperature=temperature, generator=generator, batch_size=batch_size)
+        return [[self.parse(o) for o in row] for row in outs]
+
+    def accuracy(self, model, tokenizer, split: str = "test", temperature: float = 0.0, generator=None) -> list[bool]:
+        """Correctness of one decoded answer per problem of ``split`` (greedy at ``temperature=0``)."""
+        answers = self.sample_answers(model, tokenizer, split, 1, temperature, generator)
+        return [row[0] is not None and row[0] == p.result for row, p in zip(answers, self.split(split), strict=True)]
+
+
+def make_modular(config: ModularConfig | None = None) -> ArithmeticWorld:
+    """All pairs ``(a, b)`` in [0, p)^2 with ``a+b mod p``, split at random into train and test."""
+    cfg = config or ModularConfig()
+    width = len(str(cfg.p - 1))
+
+    def num(x: int) -> str:
+        return MODULAR_SYMBOLS[x] if cfg.format == "symbols" else f"{x:0{width}d}"
+
+    pairs = [(a, b) for a in range(cfg.p) for b in range(cfg.p)]
+    random.Random(cfg.seed).shuffle(pairs)
+    n_train = min(len(pairs) - 1, max(1, round(cfg.train_fraction * len(pairs))))
+    problems = [
+        Problem(a, b, (a + b) % cfg.p, f"{num(a)}+{num(b)}=", num((a + b) % cfg.p), "train" if i < n_train else "test")
+        for i, (a, b) in enumerate(pairs)
+    ]
+    return _world(cfg, "modular", cfg.format, problems)
+
+
+def addition_answer(a: int, b: int, fmt: str, n_digits: int) -> str:
+    """The expected completion of ``{a}+{b}=`` in format ``fmt`` (one of :data:`ADDITION_FORMATS`)."""
+    s = str(a + b)
+    if fmt == "plain":
+        return s
+    if fmt == "reversed":
+        return s[::-1]
+    if fmt == "scratchpad":
+        steps, carry = [], 0
+        for i in range(n_digits):  # least significant column first, operands zero-padded to n_digits
+            da, db = (a // 10**i) % 10, (b // 10**i) % 10
+            total = da + db + carry
+            steps.append(f"{da}+{db}+{carry}={total:02d}")
+            carry = total // 10
+        return ",".join(steps) + ";" + s
+    raise ValueError(f"fmt: must be one of {ADDITION_FORMATS}, got {fmt!r}")
+
+
+def make_addition(config: AdditionConfig | None = None) -> ArithmeticWorld:
+    """Distinct random problems ``a+b`` with a, b in [0, 10**n_digits); the first n_train train, the rest test."""
+    cfg = config or AdditionConfig()
+    base = 10**cfg.n_digits
+    codes = random.Random(cfg.seed).sample(range(base * base), cfg.n_train + cfg.n_test)
+    problems = []
+    for i, code in enumerate(codes):
+        a, b = divmod(code, base)
+        problems.append(Problem(a, b, a + b, f"{a}+{b}=", addition_answer(a, b, cfg.format, cfg.n_digits),
+                                "train" if i < cfg.n_train else "test"))
+    return _world(cfg, "addition", cfg.format, problems)
+
+
+def _world(cfg, kind: str, fmt: str, problems: Sequence[Problem]) -> ArithmeticWorld:
+    return ArithmeticWorld(
+        config=cfg,
+        kind=kind,
+        format=fmt,
+        train=tuple(p for p in problems if p.split == "train"),
+        test=tuple(p for p in problems if p.split == "test"),
+        _results=MappingProxyType({p.question: p.result for p in problems}),
+    )

@@ -1,0 +1,110 @@
+import pytest
+import torch
+
+from minigpt import GPT, KVCache
+from minigpt.model import dropout
+
+from .conftest import tiny_config
+
+
+def test_shapes_and_loss(tiny_model):
+    idx = torch.randint(0, 32, (3, 16))
+    logits = tiny_model(idx)
+    assert logits.shape == (3, 16, 32)
+    logits2, loss = tiny_model(idx, idx)
+    assert logits2.shape == (3, 16, 32) and loss.dim() == 0
+    # a freshly initialized model is close to uniform: loss near ln(V)
+    assert abs(loss.item() - torch.log(torch.tensor(32.0)).item()) < 0.5
+
+
+def test_targets_minus_one_are_ignored(tiny_model):
+    idx = torch.randint(0, 32, (2, 8))
+    y = idx.clone()
+    y[:, :4] = -1
+    _, loss = tiny_model(idx, y)
+    logits = tiny_model(idx)
+    expected = torch.nn.functional.cross_entropy(logits[:, 4:].reshape(-1, 32), idx[:, 4:].reshape(-1))
+    torch.testing.assert_close(loss, expected)
+
+
+def test_too_long_sequence_names_block_size(tiny_model):
+    with pytest.raises(ValueError, match="block_size=16"):
+        tiny_model(torch.zeros(1, 17, dtype=torch.long))
+
+
+@pytest.mark.parametrize("attention", ["sdpa", "manual"])
+def test_causality(attention):
+    model = GPT(tiny_config(attention=attention), seed=0).eval()
+    idx = torch.randint(0, 32, (2, 12))
+    changed = idx.clone()
+    changed[:, 7] = (changed[:, 7] + 1) % 32
+    a, b = model(idx), model(changed)
+    torch.testing.assert_close(a[:, :7], b[:, :7])
+    assert not torch.allclose(a[:, 7:], b[:, 7:])
+
+
+def test_manual_attention_equals_sdpa():
+    sdpa = GPT(tiny_config(), seed=0).eval()
+    manual = GPT(tiny_config(attention="manual"), seed=0).eval()
+    manual.load_state_dict(sdpa.state_dict())
+    idx = torch.randint(0, 32, (4, 16))
+    torch.testing.assert_close(manual(idx), sdpa(idx), atol=1e-5, rtol=1e-5)
+
+
+def test_cache_prefill_and_step_equal_full_forward(tiny_model):
+    tiny_model.eval()
+    idx = torch.randint(0, 32, (2, 10))
+    full = tiny_model(idx)
+    cache = KVCache(tiny_model.config, 2)
+    first = tiny_model(idx[:, :6], cache=cache)
+    rest = tiny_model(idx[:, 6:], cache=cache)  # a multi-token chunk after a cache
+    torch.testing.assert_close(torch.cat([first, rest], 1), full, atol=1e-5, rtol=1e-5)
+
+
+def test_tied_weights_and_param_count():
+    tied, untied = GPT(tiny_config(), seed=0), GPT(tiny_config(tie_weights=False), seed=0)
+    assert tied.lm_head.weight is tied.wte.weight
+    assert untied.num_params() - tied.num_params() == 32 * 16
+    assert tied.num_params(non_embedding=True) == tied.num_params() - 16 * 16
+
+
+def test_seeded_init_is_reproducible_and_leaves_global_rng_alone():
+    state = torch.get_rng_state()
+    a, b = GPT(tiny_config(), seed=3), GPT(tiny_config(), seed=3)
+    assert torch.equal(torch.get_rng_state(), state)
+    for pa, pb in zip(a.parameters(), b.parameters()):
+        assert torch.equal(pa, pb)
+
+
+@pytest.mark.parametrize("knob", [dict(dropout=0.3), dict(attn_dropout=0.3), dict(drop_path=0.5),
+                                  dict(emb_noise_alpha=5.0), dict(emb_dropout=0.3)])
+def test_every_knob_is_on_in_train_and_off_in_eval(knob):
+    model = GPT(tiny_config(**knob), seed=0)
+    idx = torch.randint(0, 32, (4, 16))
+    model.eval()
+    assert torch.equal(model(idx), model(idx))
+    plain = GPT(tiny_config(), seed=0).eval()
+    plain.load_state_dict(model.state_dict())
+    torch.testing.assert_close(model(idx), plain(idx))  # eval mode = no regularization at all
+    model.train()
+    assert not torch.allclose(model(idx), model(idx))
+
+
+def test_dropout_schedule_spares_last_layer():
+    model = GPT(tiny_config(dropout=0.2, dropout_schedule=(1.0, 0.0)), seed=0)
+    assert model.h[0].attn.attn_dropout == pytest.approx(0.2)
+    assert model.h[1].attn.attn_dropout == 0.0 and model.h[1].mlp.dropout.p == 0.0
+    assert model.emb_dropout.p == pytest.approx(0.2)
+
+
+def test_dropout_rate_and_scale():
+    x = torch.ones(200_000)
+    y = dropout(x, 0.25)
+    assert abs((y == 0).float().mean().item() - 0.25) < 0.01
+    assert abs(y.mean().item() - 1.0) < 0.02  # inverted dropout keeps the expectation
+    assert torch.equal(dropout(x, 0.25, training=False), x)
+
+
+def test_drop_path_rates_grow_with_depth():
+    model = GPT(tiny_config(n_layer=4, drop_path=0.4), seed=0)
+    assert [round(b.drop_path.p, 3) for b in model.h] == [0.1, 0.2, 0.3, 0.4]

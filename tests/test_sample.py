@@ -1,0 +1,85 @@
+import pytest
+import torch
+
+from minigpt import GPT, generate
+from minigpt.sample import filter_logits
+
+from .conftest import tiny_config
+
+
+def test_temperature_zero_is_argmax_and_deterministic(tiny_model):
+    idx = torch.randint(0, 32, (3, 4))
+    a = generate(tiny_model, idx, 10, temperature=0)
+    b = generate(tiny_model, idx, 10, temperature=0, generator=torch.Generator().manual_seed(5))
+    assert torch.equal(a, b)
+    # each greedy token is the argmax of the model's logits for the prefix before it
+    tiny_model.eval()
+    for t in range(4, 14):
+        assert torch.equal(a[:, t], tiny_model(a[:, :t])[:, -1].argmax(-1))
+
+
+def test_sampling_is_seeded(tiny_model):
+    idx = torch.zeros(2, 1, dtype=torch.long)
+    a = generate(tiny_model, idx, 12, generator=torch.Generator().manual_seed(1))
+    b = generate(tiny_model, idx, 12, generator=torch.Generator().manual_seed(1))
+    c = generate(tiny_model, idx, 12, generator=torch.Generator().manual_seed(2))
+    assert torch.equal(a, b) and not torch.equal(a, c)
+
+
+def test_top_k_keeps_exactly_k():
+    logits = torch.tensor([[1.0, 5.0, 3.0, 4.0, 2.0]])
+    kept = torch.isfinite(filter_logits(logits, top_k=2))
+    assert kept.tolist() == [[False, True, False, True, False]]
+
+
+def test_top_p_keeps_smallest_nucleus():
+    probs = torch.tensor([[0.5, 0.3, 0.15, 0.05]])
+    logits = probs.log()
+    assert torch.isfinite(filter_logits(logits, top_p=0.5)).tolist() == [[True, False, False, False]]
+    assert torch.isfinite(filter_logits(logits, top_p=0.8)).tolist() == [[True, True, False, False]]
+    assert torch.isfinite(filter_logits(logits, top_p=0.81)).tolist() == [[True, True, True, False]]
+    assert torch.isfinite(filter_logits(logits, top_p=1.0)).all()
+
+
+def test_samples_stay_in_support(tiny_model):
+    idx = torch.zeros(64, 1, dtype=torch.long)
+    tiny_model.eval()
+    logits = tiny_model(idx)[:, -1]
+    allowed = torch.isfinite(filter_logits(logits, top_k=3))[0]
+    out = generate(tiny_model, idx, 1, temperature=1.5, top_k=3, generator=torch.Generator().manual_seed(0))
+    assert allowed[out[:, 1]].all()
+
+
+def test_kv_cache_equals_no_cache_over_50_tokens():
+    model = GPT(tiny_config(block_size=64), seed=0)
+    idx = torch.randint(0, 32, (3, 5))
+    cached = generate(model, idx, 50, temperature=0, use_cache=True)
+    plain = generate(model, idx, 50, temperature=0, use_cache=False)
+    assert torch.equal(cached, plain)
+    g1, g2 = torch.Generator().manual_seed(0), torch.Generator().manual_seed(0)
+    assert torch.equal(generate(model, idx, 50, generator=g1), generate(model, idx, 50, generator=g2, use_cache=False))
+
+
+def test_generation_past_block_size_slides_the_window(tiny_model):
+    idx = torch.randint(0, 32, (2, 4))
+    out = generate(tiny_model, idx, 30, temperature=0)  # block_size is 16
+    assert out.shape == (2, 34)
+    assert torch.equal(out, generate(tiny_model, idx, 30, temperature=0, use_cache=False))
+
+
+def test_eval_mode_unless_mc_dropout_and_mode_restored():
+    model = GPT(tiny_config(dropout=0.5), seed=0).train()
+    idx = torch.zeros(8, 1, dtype=torch.long)
+    a = generate(model, idx, 8, temperature=0)
+    assert model.training  # restored
+    assert (a == a[0]).all()  # eval mode: greedy rows are identical
+    b = generate(model, idx, 8, temperature=0, mc_dropout=True)
+    assert not (b == b[0]).all()  # dropout on: greedy rows differ
+
+
+@pytest.mark.parametrize("kw,field", [(dict(temperature=-1.0), "temperature"), (dict(top_p=0.0), "top_p"),
+                                      (dict(top_k=0), "top_k"), (dict(max_new_tokens=-1), "max_new_tokens")])
+def test_bad_sampling_arguments_name_the_field(tiny_model, kw, field):
+    args = dict(max_new_tokens=3) | kw
+    with pytest.raises(ValueError, match=field):
+        generate(tiny_model, torch.zeros(1, 1, dtype=torch.long), **args)

@@ -1,0 +1,147 @@
+import math
+import threading
+
+import pytest
+import torch
+
+from minigpt import GPT, TrainConfig, Trainer, lr_at, param_groups
+
+from .conftest import tiny_config
+
+
+def make_trainer(stream, tok, steps=30, **kw):
+    model = GPT(tiny_config(vocab_size=tok.vocab_size), seed=0)
+    cfg = TrainConfig(steps=steps, batch_size=8, lr=3e-3, eval_interval=10, **kw)
+    return Trainer(model, cfg, stream, stream[-200:])
+
+
+def test_overfits_one_batch_to_near_zero_loss():
+    torch.manual_seed(0)
+    X = torch.randint(0, 32, (4, 16))
+    Y = torch.roll(X, -1, dims=1)
+    model = GPT(tiny_config(n_embd=32), seed=0)
+    h = Trainer(model, TrainConfig(steps=300, batch_size=None, lr=1e-2, eval_interval=300), (X, Y)).fit()
+    assert h.train_loss[0] > 3.0 and h.train_loss[-1] < 0.05
+
+
+def test_history_records_every_step_and_eval(stream, tok):
+    h = make_trainer(stream, tok).fit()
+    assert h.stop_reason == "completed"
+    assert h.step == list(range(30)) and len(h.train_loss) == len(h.lr) == len(h.grad_norm) == 30
+    assert h.eval_step == [10, 20, 30] and len(h.val_loss) == 3 and all(math.isfinite(v) for v in h.val_loss)
+    assert h.train_loss[-1] < h.train_loss[0]
+
+
+def test_same_seed_same_losses_bit_for_bit(stream, tok):
+    a = make_trainer(stream, tok, seed=1)
+    b = make_trainer(stream, tok, seed=1)
+    a.model = a.model  # both start from GPT(seed=0)
+    ha, hb = a.fit(), b.fit()
+    assert ha.train_loss == hb.train_loss and ha.val_loss == hb.val_loss
+    hc = make_trainer(stream, tok, seed=2).fit()
+    assert hc.train_loss != ha.train_loss
+
+
+def test_same_seed_same_losses_with_dropout(stream, tok):
+    def run():
+        model = GPT(tiny_config(vocab_size=tok.vocab_size, dropout=0.2, drop_path=0.1), seed=0)
+        return Trainer(model, TrainConfig(steps=10, batch_size=8, eval_interval=100), stream).fit().train_loss
+
+    assert run() == run()
+
+
+def test_callbacks_fire_and_stop_keeps_partial_history(stream, tok):
+    tr = make_trainer(stream, tok, steps=1000)
+    seen = {"step": 0, "eval": 0, "end": 0}
+    tr.add_callback("on_step_end", lambda t: seen.__setitem__("step", seen["step"] + 1))
+    tr.add_callback("on_eval", lambda t: seen.__setitem__("eval", seen["eval"] + 1))
+    tr.add_callback("on_end", lambda t: seen.__setitem__("end", seen["end"] + 1))
+    tr.add_callback("on_step_end", lambda t: t.stop() if t.step == 25 else None)
+    h = tr.fit()
+    assert h.stop_reason == "stopped" and tr.step == 25 and len(h.train_loss) == 25
+    assert seen == {"step": 25, "eval": 2, "end": 1}
+    with pytest.raises(ValueError, match="event"):
+        tr.add_callback("on_batch", print)
+
+
+def test_stop_from_another_thread(stream, tok):
+    tr = make_trainer(stream, tok, steps=100_000)
+    started = threading.Event()
+    tr.add_callback("on_step_end", lambda t: started.set())
+    thread = threading.Thread(target=tr.fit)
+    thread.start()
+    assert started.wait(30)
+    tr.stop()
+    thread.join(30)
+    assert not thread.is_alive() and tr.history.stop_reason == "stopped" and 0 < tr.step < 100_000
+
+
+def test_keyboard_interrupt_keeps_history(stream, tok):
+    tr = make_trainer(stream, tok, steps=100)
+
+    def interrupt(t):
+        if t.step == 7:
+            raise KeyboardInterrupt
+
+    tr.add_callback("on_step_end", interrupt)
+    h = tr.fit()
+    assert h.stop_reason == "interrupted" and len(h.train_loss) == 7
+
+
+def test_nan_loss_stops_with_clear_error(stream, tok):
+    tr = make_trainer(stream, tok, steps=50)
+    tr.add_callback("on_step_end", lambda t: t.model.lm_head.weight.data.fill_(float("nan")) if t.step == 5 else None)
+    with pytest.raises(FloatingPointError, match="at step 5"):
+        tr.fit()
+    assert tr.history.stop_reason == "nan" and len(tr.history.train_loss) == 5
+
+
+def test_param_groups_cover_every_parameter_once():
+    model = GPT(tiny_config(tie_weights=False), seed=0)
+    groups = param_groups(model, 0.1)
+    ids = [id(p) for g in groups for p in g["params"]]
+    assert sorted(ids) == sorted(id(p) for p in model.parameters())
+    decayed = {id(p) for p in groups[0]["params"]}
+    names = {n for n, p in model.named_parameters() if id(p) in decayed}
+    assert all(n.endswith("weight") and "ln_" not in n for n in names)  # biases and norms never decay
+    assert "wte.weight" not in names and "wpe.weight" not in names  # embeddings spared by default
+    assert "lm_head.weight" in names and "h.1.mlp.c_fc.weight" in names
+
+
+def test_decay_switches():
+    model = GPT(tiny_config(tie_weights=False), seed=0)
+
+    def decayed(**kw):
+        ids = {id(p) for p in param_groups(model, 0.1, **kw)[0]["params"]}
+        return {n for n, p in model.named_parameters() if id(p) in ids}
+
+    assert {"wte.weight", "wpe.weight"} <= decayed(decay_embeddings=True)
+    spared = decayed(decay_final_layers=False)
+    assert "lm_head.weight" not in spared and not any(n.startswith("h.1.") for n in spared)
+    assert "h.0.attn.c_attn.weight" in spared
+
+
+def test_lr_schedule():
+    cfg = TrainConfig(steps=100, lr=1e-3, warmup_steps=10, min_lr_ratio=0.1)
+    assert lr_at(0, cfg) == pytest.approx(1e-4)
+    assert lr_at(9, cfg) == pytest.approx(1e-3)  # warmup ends at the peak
+    assert lr_at(10, cfg) == pytest.approx(1e-3)
+    assert lr_at(99, cfg) == pytest.approx(1e-4)  # the last step reaches lr * min_lr_ratio
+    assert all(lr_at(s, cfg) >= lr_at(s + 1, cfg) for s in range(10, 99))
+
+
+def test_full_batch_rows_and_masked_targets():
+    X = torch.randint(0, 32, (6, 8))
+    Y = torch.full_like(X, -1)
+    Y[:, -1] = 3
+    model = GPT(tiny_config(), seed=0)
+    h = Trainer(model, TrainConfig(steps=60, batch_size=None, lr=1e-2, eval_interval=60), (X, Y), (X, Y)).fit()
+    assert h.val_loss[-1] < 0.05  # only the last position is scored, and it is always token 3
+
+
+def test_bad_data_is_a_clear_error():
+    model = GPT(tiny_config(), seed=0)
+    with pytest.raises(ValueError, match="train_data"):
+        Trainer(model, TrainConfig(), torch.zeros(5, dtype=torch.long))
+    with pytest.raises(ValueError, match="val_data"):
+        Trainer(model, TrainConfig(), torch.zeros(100, dtype=torch.long), (torch.zeros(2, 3), torch.zeros(2, 4)))

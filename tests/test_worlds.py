@@ -1,0 +1,435 @@
+"""Worlds: determinism, ground truth, splits, checkers and the grammar recognizer."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import re
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from minigpt import CharTokenizer
+from minigpt.worlds import arithmetic, facts, stories
+from minigpt.worlds.arithmetic import AdditionConfig, ModularConfig, make_addition, make_modular
+from minigpt.worlds.facts import FactsConfig, make_facts
+from minigpt.worlds.stories import StoriesConfig, is_valid, make_stories
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+
+
+def _digest(world) -> str:
+    parts = [world.train_text]
+    if hasattr(world, "splits"):
+        parts += [repr(world.splits[s]) for s in facts.SPLITS]
+    if hasattr(world, "test"):
+        parts += [repr(world.train), repr(world.test)]
+    if hasattr(world, "val_text"):
+        parts.append(world.val_text)
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+
+
+def _all_worlds(seed: int):
+    return {
+        "facts": make_facts(FactsConfig(seed=seed)),
+        "modular": make_modular(ModularConfig(seed=seed)),
+        "plain": make_addition(AdditionConfig(seed=seed)),
+        "reversed": make_addition(AdditionConfig(format="reversed", seed=seed)),
+        "scratchpad": make_addition(AdditionConfig(format="scratchpad", seed=seed)),
+        "stories": make_stories(StoriesConfig(seed=seed)),
+    }
+
+
+# ---------------------------------------------------------------------------------------------------------
+# determinism
+
+
+def test_same_seed_same_world_and_different_seed_differs():
+    a, b, c = _all_worlds(0), _all_worlds(0), _all_worlds(1)
+    for name in a:
+        assert _digest(a[name]) == _digest(b[name]), name
+        assert _digest(a[name]) != _digest(c[name]), name
+
+
+def test_worlds_do_not_depend_on_the_hash_seed():
+    # set iteration order of strings changes with PYTHONHASHSEED; a world must not
+    code = (
+        "import hashlib\n"
+        "from minigpt.worlds import AdditionConfig, make_addition, make_facts, make_modular, make_stories\n"
+        "ws = [make_facts(), make_stories(), make_modular(), make_addition(AdditionConfig(format='scratchpad'))]\n"
+        "texts = [w.train_text + repr(dict(getattr(w, 'splits', {}))) + getattr(w, 'val_text', '') for w in ws]\n"
+        "print([hashlib.sha256(t.encode()).hexdigest()[:16] for t in texts])\n"
+    )
+    outs = set()
+    for hashseed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hashseed, "PYTHONPATH": str(SRC)}
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+        outs.add(out.stdout.strip())
+    assert len(outs) == 1, outs
+
+
+# ---------------------------------------------------------------------------------------------------------
+# facts
+
+
+@pytest.fixture(scope="module")
+def fw():
+    return make_facts(FactsConfig(n_entities=60, seed=3))
+
+
+def test_facts_config_is_validated():
+    with pytest.raises(ValueError, match="n_entities"):
+        FactsConfig(n_entities=1)
+    with pytest.raises(ValueError, match="attributes"):
+        FactsConfig(attributes=("birth_city", "shoe_size"))
+    with pytest.raises(ValueError, match="min_mentions"):
+        FactsConfig(min_mentions=2)
+    with pytest.raises(ValueError, match="max_mentions"):
+        FactsConfig(max_mentions=3)
+    with pytest.raises(ValueError, match="heldout_entity_fraction"):
+        FactsConfig(heldout_entity_fraction=1.0)
+    with pytest.raises(ValueError, match="qa_fraction"):
+        FactsConfig(qa_fraction=0.0)
+
+
+def test_facts_templates_invariants():
+    for a in facts.ATTRIBUTES:
+        templates = facts.SENTENCE_TEMPLATES[a]
+        assert len(templates) >= facts.N_TRAIN_TEMPLATES + 1 and facts.N_TRAIN_TEMPLATES >= 4
+        assert all(t.endswith("{value}.") and t.count("{value}") == 1 and "{name}" in t for t in templates)
+        assert len(set(templates)) == len(templates)
+        assert len(facts.QUESTION_TEMPLATES[a]) == 2
+
+
+def test_facts_names_values_and_splits(fw):
+    names = [e.name for e in fw.entities]
+    assert len(set(names)) == len(names) == 60
+    assert all(re.fullmatch(r"[A-Z][a-z]+ [A-Z][a-z]+", n) for n in names)
+    for e in fw.entities:
+        assert set(e.values) == set(fw.config.attributes)
+        assert all(e.values[a] in facts.VALUE_SETS[a] for a in e.values)
+    held = {e.name for e in fw.entities if e.split == "heldout_entity"}
+    assert len(held) == round(0.2 * 60)
+    assert {f.entity for f in fw.heldout_entity} == held
+    assert not held & {f.entity for f in fw.train}
+    assert {f.entity for f in fw.heldout_phrasing} == {f.entity for f in fw.train}
+    K = len(fw.config.attributes)
+    assert len(fw.train) == (60 - len(held)) * K
+    assert len(fw.heldout_phrasing) == 2 * len(fw.train)
+    assert fw.split("train") is fw.train
+    with pytest.raises(ValueError, match="split"):
+        fw.split("test")
+
+
+def test_facts_frequencies_follow_zipf_and_count_lines(fw):
+    mentions = sorted((e.mentions for e in fw.entities), reverse=True)
+    assert mentions[0] == fw.config.max_mentions and mentions[-1] == fw.config.min_mentions
+    assert mentions[1] == round(fw.config.max_mentions / 2)
+    lines = fw.train_text.split("\n")
+    assert lines[-1] == ""
+    lines = Counter(lines[:-1])
+    assert sum(lines.values()) == sum(mentions)
+    # a fact's frequency is the number of lines that state it, in a training sentence or the training Q/A form
+    for e in fw.entities:
+        total = 0
+        for a in fw.config.attributes:
+            v = e.values[a]
+            forms = {t.format(name=e.name, value=v) for t in facts.SENTENCE_TEMPLATES[a][: facts.N_TRAIN_TEMPLATES]}
+            forms.add(facts.qa_prompt(facts.QUESTION_TEMPLATES[a][0].format(name=e.name)) + v)
+            n = sum(lines[f] for f in forms)
+            assert n >= 1
+            probes = [f for f in fw.train + fw.heldout_entity if f.entity == e.name and f.attribute == a]
+            assert len(probes) == 1 and probes[0].frequency == n
+            total += n
+        assert total == e.mentions
+
+
+def test_facts_heldout_forms_never_appear_in_training(fw):
+    text = fw.train_text
+    for f in fw.heldout_phrasing:
+        assert f.question not in text
+    for f in fw.heldout_entity:
+        assert f.question not in text  # no Q/A line for held-out entities ...
+        assert f.entity in text  # ... but their biography sentences are there
+    for f in fw.train:
+        assert f.question + f.answer + "\n" in text
+
+
+def test_facts_check_accepts_every_correct_answer(fw):
+    for split in facts.SPLITS:
+        for f in fw.split(split):
+            assert fw.check(f.question, f.answer)
+            assert fw.check(f.question, f.answer + "\nQ: anything after the newline is ignored")
+
+
+def test_facts_check_rejects_wrong_and_malformed(fw):
+    f = fw.train[0]
+    other = next(v for v in facts.VALUE_SETS[f.attribute] if v != f.value)
+    for bad in (other, "", " " + f.answer, f.answer + " ", f.answer + ".", f.answer.lower(), f.answer[:-1],
+                None, 7, b"x", "\n" + f.answer):
+        assert not fw.check(f.question, bad), bad
+    cloze = next(f for f in fw.heldout_phrasing if f.form == "cloze")
+    assert fw.check(cloze.question, cloze.value + ".") and not fw.check(cloze.question, cloze.value)
+    with pytest.raises(KeyError):
+        fw.check("Q: Who is nobody? A: ", "x")
+
+
+def test_facts_alphabet_is_small_and_covers_everything(fw):
+    alpha = set(fw.alphabet)
+    assert alpha.issuperset(set(fw.train_text))
+    assert all(set(f.question + f.answer) <= alpha for s in facts.SPLITS for f in fw.split(s))
+    assert all(c.isascii() for c in alpha) and len(alpha) < 70
+
+
+def test_facts_qa_rows_mask_the_prompt(fw):
+    tok = CharTokenizer.from_text(fw.alphabet)
+    X, Y = fw.qa_rows(tok, "train")
+    assert X.shape == Y.shape and X.dtype == Y.dtype == torch.long and X.shape[0] == len(fw.train)
+    for i, f in enumerate(fw.train[:20]):
+        row = f.question + f.answer + "\n"
+        n = len(row) - 1
+        assert tok.decode(X[i, :n].tolist()) == row[:-1]
+        assert (Y[i, : len(f.question) - 1] == -1).all() and (Y[i, n:] == -1).all()
+        assert tok.decode(Y[i, len(f.question) - 1 : n].tolist()) == f.answer + "\n"
+    Xr, _ = fw.qa_rows(tok, "train", repeat_by_frequency=True)
+    assert len(Xr) == sum(f.frequency for f in fw.train)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# arithmetic
+
+
+def test_arithmetic_configs_are_validated():
+    with pytest.raises(ValueError, match="p"):
+        ModularConfig(p=1)
+    with pytest.raises(ValueError, match="train_fraction"):
+        ModularConfig(train_fraction=1.0)
+    with pytest.raises(ValueError, match="format"):
+        AdditionConfig(format="roman")
+    with pytest.raises(ValueError, match="n_train"):
+        AdditionConfig(n_digits=1, n_train=90, n_test=20)
+
+
+def test_modular_covers_all_pairs_once():
+    w = make_modular(ModularConfig(p=31, train_fraction=0.5, seed=0))
+    pairs = [(p.a, p.b) for p in w.train + w.test]
+    assert sorted(pairs) == [(a, b) for a in range(31) for b in range(31)]
+    assert len(w.train) == round(0.5 * 31 * 31)
+    assert all(p.result == (p.a + p.b) % 31 for p in w.train + w.test)
+    assert {len(p.question + p.answer) for p in w.train + w.test} == {8}  # zero-padded: one row length
+    assert w.train[0].question == f"{w.train[0].a:02d}+{w.train[0].b:02d}="
+
+
+@pytest.mark.parametrize("fmt", arithmetic.ADDITION_FORMATS)
+def test_addition_problems_and_checker(fmt):
+    w = make_addition(AdditionConfig(n_digits=3, n_train=400, n_test=100, format=fmt, seed=5))
+    assert len(w.train) == 400 and len(w.test) == 100
+    keys = [(p.a, p.b) for p in w.train + w.test]
+    assert len(set(keys)) == len(keys)
+    assert set(w.alphabet) >= set("".join(p.question + p.answer for p in w.train + w.test))
+    for p in w.train + w.test:
+        assert 0 <= p.a < 1000 and 0 <= p.b < 1000 and p.result == p.a + p.b
+        assert w.check(p.question, p.answer) and w.check(p.question, p.answer + "\n999")
+        assert w.parse(p.answer) == p.result
+        wrong = arithmetic.addition_answer(p.a, p.b + 1, fmt, 3)
+        assert not w.check(p.question, wrong)
+    assert w.train_text.startswith(w.train[0].question + w.train[0].answer + "\n")
+
+
+def test_addition_formats_by_hand():
+    assert arithmetic.addition_answer(23, 58, "plain", 2) == "81"
+    assert arithmetic.addition_answer(23, 58, "reversed", 2) == "18"
+    assert arithmetic.addition_answer(23, 58, "scratchpad", 2) == "3+8+0=11,2+5+1=08;81"
+    assert arithmetic.addition_answer(99, 99, "scratchpad", 2) == "9+9+0=18,9+9+1=19;198"
+
+
+@pytest.mark.parametrize(
+    "fmt, bad",
+    [("plain", ["", "abc", "081", "-81", "8 1", "81x", " 81", "８１", "+81", "81.0"]),
+     ("reversed", ["", "180", "1a", "-18", " 18"]),
+     ("scratchpad", ["81", "3+8+0=11,2+5+1=08", "3+8+0=11;", ";081", ";8a"])],
+)
+def test_addition_parse_rejects_malformed(fmt, bad):
+    w = make_addition(AdditionConfig(n_train=10, n_test=0, format=fmt))
+    for b in bad:
+        assert w.parse(b) is None, b
+    for b in (None, 81, ["81"]):
+        assert w.parse(b) is None
+
+
+def test_modular_parse_rejects_malformed():
+    w = make_modular(ModularConfig(p=31))
+    p = w.test[0]
+    for bad in ("", "5", "005", "31", "99", "-1", "ab", "٣٣", None, 3):
+        assert w.parse(bad) is None, bad
+        assert not w.check(p.question, bad)
+    assert w.parse("07") == 7 and w.parse("30") == 30
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(max_size=30), fmt=st.sampled_from(("modular",) + arithmetic.ADDITION_FORMATS))
+def test_arithmetic_checker_never_crashes(text, fmt):
+    w = make_modular() if fmt == "modular" else make_addition(AdditionConfig(n_train=5, n_test=0, format=fmt))
+    value = w.parse(text)
+    assert value is None or isinstance(value, int)
+    assert w.check(w.train[0].question, text) in (True, False)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# stories
+
+
+def _oracle_regex() -> re.Pattern:
+    """An independent description of the grammar's language, written as one regular expression."""
+    def alt(words):
+        return "(?:" + "|".join(words) + ")"
+
+    vowel = [w for w in stories.ADJECTIVES if w[0] in "aeiou"]
+    cons = [w for w in stories.ADJECTIVES if w[0] not in "aeiou"]
+    ovowel = [w for w in stories.OBJECTS if w[0] in "aeiou"]
+    ocons = [w for w in stories.OBJECTS if w[0] not in "aeiou"]
+    char = alt([*stories.NAMES, "the " + alt(stories.CREATURES)])
+    obj = alt(stories.OBJECTS)
+    np = alt([f"a {alt(cons)} {obj}", f"a {alt(ocons)}", f"an {alt(vowel)} {obj}", f"an {alt(ovowel)}",
+              f"the (?:{alt(stories.ADJECTIVES)} )?{obj}"])
+    loc = f"(?: {alt(stories.PREP_LOC)} the {alt(stories.PLACES)})?"
+    adv = f"(?: {alt(stories.ADVERBS)})?"
+    clause = alt([f"{char} {alt(stories.VERBS_OBJECT)} {np}{loc}",
+                  f"{char} {alt(stories.VERBS_MOVE)} {alt(stories.PREP_DIR)} the {alt(stories.PLACES)}{adv}",
+                  f"{char} {alt(stories.VERBS_STILL)}{loc}{adv}",
+                  f"{char} gave {char} {np}", f"{char} met {char}{loc}"])
+    return re.compile(f"(?:{alt(stories.OPENERS)} )?{clause}\\.")
+
+
+ORACLE = _oracle_regex()
+
+
+def _oracle(sentence: str) -> bool:
+    if not sentence or not sentence[0].isupper():
+        return False
+    first, _, rest = sentence.partition(" ")
+    candidates = {first, first[0].lower() + first[1:]}
+    return any(ORACLE.fullmatch(c + (" " + rest if rest else "")) is not None for c in candidates
+               if c in stories.NAMES or c[0].islower())
+
+
+def test_stories_config_is_validated():
+    with pytest.raises(ValueError, match="n_stories"):
+        StoriesConfig(n_stories=0)
+    with pytest.raises(ValueError, match="max_sentences"):
+        StoriesConfig(min_sentences=4, max_sentences=3)
+    with pytest.raises(ValueError, match="protagonist_prob"):
+        StoriesConfig(protagonist_prob=1.5)
+
+
+def test_stories_world_layout():
+    w = make_stories(StoriesConfig(n_stories=40, n_val_stories=10, seed=2))
+    assert len(w.train_stories) == 40 and len(w.val_stories) == 10
+    assert w.train_text.count("\n") == 40 and w.val_text.count("\n") == 10
+    assert all(3 <= len(s) <= 5 for s in w.train_stories)
+    assert w.train_sentences == {s for story in w.train_stories for s in story}
+    assert set(w.train_text) | set(w.val_text) <= set(w.alphabet)
+    assert stories.split_sentences(w.train_text) == [s for story in w.train_stories for s in story]
+    assert stories.language_size() > 10**6  # plenty of room for novel valid sentences
+
+
+def test_every_generated_sentence_is_valid_and_agrees_with_the_oracle():
+    w = make_stories(StoriesConfig(n_stories=300, seed=1))
+    for s in w.train_sentences:
+        assert is_valid(s), s
+        assert _oracle(s), s
+        assert w.classify(s) == "copied"
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_grammar_generates_only_valid_sentences(seed):
+    assert is_valid(stories.sample_sentence(random.Random(seed)))
+
+
+def _category(word: str) -> set[str]:
+    lists = {"names": stories.NAMES, "creatures": stories.CREATURES, "adj": stories.ADJECTIVES,
+             "obj": stories.OBJECTS, "places": stories.PLACES, "vo": stories.VERBS_OBJECT,
+             "vm": stories.VERBS_MOVE, "vs": stories.VERBS_STILL, "adv": stories.ADVERBS,
+             "ploc": stories.PREP_LOC, "pdir": stories.PREP_DIR, "open": stories.OPENERS}
+    return {k for k, v in lists.items() if word in v}
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), data=st.data())
+def test_recognizer_rejects_swapped_words(seed, data):
+    words = stories.sample_words(random.Random(seed))[:-1]  # without the final "."
+    if len(words) < 2:
+        return
+    i = data.draw(st.integers(0, len(words) - 2))
+    j = data.draw(st.integers(i + 1, len(words) - 1))
+    if words[i] == words[j]:
+        return
+    swapped = list(words)
+    swapped[i], swapped[j] = swapped[j], swapped[i]
+    sentence = stories.realize(swapped + ["."])
+    assert is_valid(sentence) == _oracle(sentence)
+    if j == i + 1:
+        assert not is_valid(sentence), sentence  # neighbours never belong to one interchangeable class
+    elif is_valid(sentence):
+        # only two words of one lexical class can trade places ("the fox met the owl")
+        assert _category(words[i]) & _category(words[j]), sentence
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), data=st.data())
+def test_recognizer_rejects_deleted_words(seed, data):
+    words = stories.sample_words(random.Random(seed))[:-1]
+    i = data.draw(st.integers(0, len(words) - 1))
+    deleted = words[:i] + words[i + 1 :]
+    if not deleted:
+        return
+    sentence = stories.realize(deleted + ["."])
+    assert is_valid(sentence) == _oracle(sentence)
+    if is_valid(sentence):
+        # only optional words may go: an opener, an adverb, an adjective
+        assert words[i] in stories.OPENERS + stories.ADVERBS + stories.ADJECTIVES, (words, i)
+
+
+@settings(max_examples=300, deadline=None)
+@given(words=st.lists(st.sampled_from(sorted({w for alts in stories.GRAMMAR.values() for seq, _ in alts
+                                               for w in seq if w not in stories.GRAMMAR and w != "."})),
+                      min_size=1, max_size=9))
+def test_recognizer_agrees_with_an_independent_oracle_on_random_word_strings(words):
+    sentence = stories.realize(words + ["."])
+    assert is_valid(sentence) == _oracle(sentence), sentence
+
+
+def test_recognizer_by_hand():
+    ok = ["Mira found a red key in the forest.", "Then the fox slept.", "Pip gave the owl an apple.",
+          "The king met Nell near the river.", "Anya walked to the river happily.", "Bram found an old egg."]
+    bad = ["Mira found a red key in the forest", "mira found a red key.", "Mira found a apple.",
+           "Mira found an key.", "Mira  found a key.", "Mira found a key. ", " Mira found a key.",
+           "Mira found a key..", "Mira found key.", "The fox slept quietly happily.", "Mira slept in forest.",
+           "Found Mira a key.", "The Fox slept.", "Mira walked.", "", ".", "Then.", None, 3]
+    for s in ok:
+        assert is_valid(s), s
+    for s in bad:
+        assert not is_valid(s), s
+
+
+def test_classify_and_novelty():
+    train = {"Mira slept.", "Pip sang."}
+    assert stories.classify("Mira slept.", train) == "copied"
+    assert stories.classify("Pip slept.", train) == "novel"
+    assert stories.classify("Pip slept", train) == "invalid"
+    assert stories.is_novel("Pip slept.", train) and not stories.is_novel("Pip sang.", train)
+
+
+def test_split_sentences():
+    text = "Mira slept. Pip sang happily.\nThe fox ran to the ri"
+    assert stories.split_sentences(text) == ["Mira slept.", "Pip sang happily."]
+    assert stories.split_sentences("no end") == []
+    assert stories.split_sentences("a.. b.") == ["a.", ".", "b."]
