@@ -40,6 +40,7 @@ def _all_worlds(seed: int):
     return {
         "facts": make_facts(FactsConfig(seed=seed)),
         "modular": make_modular(ModularConfig(seed=seed)),
+        "modular_digits": make_modular(ModularConfig(format="digits", seed=seed)),
         "plain": make_addition(AdditionConfig(seed=seed)),
         "reversed": make_addition(AdditionConfig(format="reversed", seed=seed)),
         "scratchpad": make_addition(AdditionConfig(format="scratchpad", seed=seed)),
@@ -217,14 +218,31 @@ def test_arithmetic_configs_are_validated():
         AdditionConfig(n_digits=1, n_train=90, n_test=20)
 
 
-def test_modular_covers_all_pairs_once():
-    w = make_modular(ModularConfig(p=31, train_fraction=0.5, seed=0))
+@pytest.mark.parametrize("fmt", arithmetic.MODULAR_FORMATS)
+def test_modular_covers_all_pairs_once(fmt):
+    w = make_modular(ModularConfig(p=31, train_fraction=0.5, format=fmt, seed=0))
     pairs = [(p.a, p.b) for p in w.train + w.test]
     assert sorted(pairs) == [(a, b) for a in range(31) for b in range(31)]
     assert len(w.train) == round(0.5 * 31 * 31)
     assert all(p.result == (p.a + p.b) % 31 for p in w.train + w.test)
-    assert {len(p.question + p.answer) for p in w.train + w.test} == {8}  # zero-padded: one row length
-    assert w.train[0].question == f"{w.train[0].a:02d}+{w.train[0].b:02d}="
+    assert len({len(p.question + p.answer) for p in w.train + w.test}) == 1  # one row length: one tensor
+    assert set(w.train_text) <= set(w.alphabet)
+    for p in w.train + w.test:
+        assert w.check(p.question, p.answer) and w.parse(p.answer) == p.result
+        assert not w.check(p.question, w.train[0].answer if p.result != w.train[0].result else w.test[0].answer)
+
+
+def test_modular_formats_by_hand():
+    sym = make_modular(ModularConfig(p=31, format="symbols"))
+    dig = make_modular(ModularConfig(p=31, format="digits"))
+    p = next(p for p in sym.train if (p.a, p.b) == (7, 12)) if any((p.a, p.b) == (7, 12) for p in sym.train) \
+        else next(p for p in sym.test if (p.a, p.b) == (7, 12))
+    assert (p.question, p.answer) == ("h+m=", "t")
+    q = next(p for p in dig.train + dig.test if (p.a, p.b) == (7, 12))
+    assert (q.question, q.answer) == ("07+12=", "19")
+    assert [x.a for x in sym.train] == [x.a for x in dig.train]  # same split for both formats
+    with pytest.raises(ValueError, match="p"):
+        ModularConfig(p=53, format="symbols")
 
 
 @pytest.mark.parametrize("fmt", arithmetic.ADDITION_FORMATS)
@@ -265,18 +283,25 @@ def test_addition_parse_rejects_malformed(fmt, bad):
 
 
 def test_modular_parse_rejects_malformed():
-    w = make_modular(ModularConfig(p=31))
+    w = make_modular(ModularConfig(p=31, format="digits"))
     p = w.test[0]
     for bad in ("", "5", "005", "31", "99", "-1", "ab", "٣٣", None, 3):
         assert w.parse(bad) is None, bad
         assert not w.check(p.question, bad)
     assert w.parse("07") == 7 and w.parse("30") == 30
+    s = make_modular(ModularConfig(p=31))
+    for bad in ("", "F", "ab", "1", " a", "é", None, 3):  # "F" is 31: not a residue mod 31
+        assert s.parse(bad) is None, bad
+    assert s.parse("a") == 0 and s.parse("E") == 30 and s.parse("b\nxyz") == 1
 
 
 @settings(max_examples=200, deadline=None)
-@given(text=st.text(max_size=30), fmt=st.sampled_from(("modular",) + arithmetic.ADDITION_FORMATS))
+@given(text=st.text(max_size=30), fmt=st.sampled_from(arithmetic.MODULAR_FORMATS + arithmetic.ADDITION_FORMATS))
 def test_arithmetic_checker_never_crashes(text, fmt):
-    w = make_modular() if fmt == "modular" else make_addition(AdditionConfig(n_train=5, n_test=0, format=fmt))
+    if fmt in arithmetic.MODULAR_FORMATS:
+        w = make_modular(ModularConfig(format=fmt))
+    else:
+        w = make_addition(AdditionConfig(n_train=5, n_test=0, format=fmt))
     value = w.parse(text)
     assert value is None or isinstance(value, int)
     assert w.check(w.train[0].question, text) in (True, False)

@@ -64,7 +64,7 @@ def recall_by_frequency(correct: Sequence[bool], frequencies: Sequence[int],
         raise ValueError(f"frequencies: need one per record, got {len(frequencies)} for {len(correct)} records")
     if edges is None:
         top = max(frequencies, default=1)
-        edges = [1]
+        edges = [1, 2]
         while edges[-1] <= top:
             edges.append(edges[-1] * 2)
     edges = list(edges)
