@@ -18,9 +18,11 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 browser:  # Chromium for the browser tests; without it they are skipped with a reason
 	@bash scripts/install_chromium.sh
 
-# Execute every chapter at full scale and render the HTML book into _build/html (cached cells are re-run on change).
+# Execute every chapter at full scale and render the HTML book into _build/html (cached cells are re-run on change;
+# the whole cache is dropped when src/minigpt or MINIGPT_FAST changed, which jupyter-cache cannot see).
 book: setup
 	bash scripts/fetch_assets.sh
+	bash scripts/clear_stale_cache.sh
 	$(VENV)/bin/jupyter-book build . -W -n --keep-going
 
 # The whole test suite: unit and effect tests, every notebook under nbval in fast mode, the browser tests.

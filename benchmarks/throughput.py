@@ -75,8 +75,10 @@ def sampling(repeats: int) -> list[dict]:
         prompt = torch.zeros(batch, 1, dtype=torch.long)
         times = {}
         for cache in (True, False):
-            times[cache] = min(_time(lambda c=cache: generate(model, prompt, new, temperature=0, use_cache=c))
-                               for _ in range(repeats))
+            def run(c=cache, prompt=prompt, new=new):
+                return generate(model, prompt, new, temperature=0, use_cache=c)
+
+            times[cache] = min(_time(run) for _ in range(repeats))
         rows.append(dict(batch=batch, new_tokens=new, cached_tok_s=batch * new / times[True],
                          uncached_tok_s=batch * new / times[False], speedup=times[False] / times[True]))
     return rows
@@ -111,7 +113,8 @@ def main() -> None:
             o, r = ms[("ours", p)], ms[("ref", p)]
             results["training"].append(dict(config=name, dropout=p, ours_ms=o, ref_ms=r, ours_tok_s=tokens / o * 1e3,
                                              ref_tok_s=tokens / r * 1e3, ref_over_ours=r / o))
-            print(f"{name:<10}{p:>8.1f}{o:>10.1f}{r:>9.1f}{tokens / o * 1e3:>12.0f}{tokens / r * 1e3:>11.0f}{r / o:>9.2f}")
+            tok_o, tok_r = tokens / o * 1e3, tokens / r * 1e3
+            print(f"{name:<10}{p:>8.1f}{o:>10.1f}{r:>9.1f}{tok_o:>12.0f}{tok_r:>11.0f}{r / o:>9.2f}")
         ratio = ms[("ours", 0.2)] / ms[("ours", 0.0)]
         ref_ratio = ms[("ref", 0.2)] / ms[("ref", 0.0)]
         results[f"{name}_dropout_cost"] = dict(ours=ratio, ref=ref_ratio)

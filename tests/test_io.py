@@ -7,8 +7,16 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from minigpt import (GPT, CharTokenizer, History, ModelConfig, SampleConfig, TrainConfig, load_checkpoint,
-                     save_checkpoint)
+from minigpt import (
+    GPT,
+    CharTokenizer,
+    History,
+    ModelConfig,
+    SampleConfig,
+    TrainConfig,
+    load_checkpoint,
+    save_checkpoint,
+)
 
 from .conftest import tiny_config
 

@@ -21,8 +21,14 @@ def test_recall_by_frequency_by_hand():
     correct = [True, False, True, True, False, True]
     freqs = [1, 1, 2, 3, 5, 40]
     buckets = M.recall_by_frequency(correct, freqs)  # edges 1, 2, 4, 8, 16, 32, 64
-    assert [(b.lo, b.hi, b.n) for b in buckets] == [(1, 2, 2), (2, 4, 2), (4, 8, 1), (8, 16, 0), (16, 32, 0),
-                                                    (32, 64, 1)]
+    assert [(b.lo, b.hi, b.n) for b in buckets] == [
+        (1, 2, 2),
+        (2, 4, 2),
+        (4, 8, 1),
+        (8, 16, 0),
+        (16, 32, 0),
+        (32, 64, 1),
+    ]
     assert [b.recall for b in buckets if b.n] == [0.5, 1.0, 0.0, 1.0]
     assert math.isnan(buckets[3].recall)
     custom = M.recall_by_frequency(correct, freqs, edges=[1, 3, 100])

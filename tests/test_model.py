@@ -72,7 +72,7 @@ def test_seeded_init_is_reproducible_and_leaves_global_rng_alone():
     state = torch.get_rng_state()
     a, b = GPT(tiny_config(), seed=3), GPT(tiny_config(), seed=3)
     assert torch.equal(torch.get_rng_state(), state)
-    for pa, pb in zip(a.parameters(), b.parameters()):
+    for pa, pb in zip(a.parameters(), b.parameters(), strict=True):
         assert torch.equal(pa, pb)
 
 

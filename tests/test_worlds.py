@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import random
 import re
@@ -64,16 +65,31 @@ def test_worlds_do_not_depend_on_the_hash_seed():
     code = (
         "import hashlib\n"
         "from minigpt.worlds import AdditionConfig, make_addition, make_facts, make_modular, make_stories\n"
-        "ws = [make_facts(), make_stories(), make_modular(), make_addition(AdditionConfig(format='scratchpad'))]\n"
-        "texts = [w.train_text + repr(dict(getattr(w, 'splits', {}))) + getattr(w, 'val_text', '') for w in ws]\n"
+        "ws = [make_facts(), make_stories(), make_modular(),\n"
+        "      make_addition(AdditionConfig(format='scratchpad'))]\n"
+        "texts = [w.train_text + repr(dict(getattr(w, 'splits', {}))) + getattr(w, 'val_text', '')\n"
+        "         for w in ws]\n"
         "print([hashlib.sha256(t.encode()).hexdigest()[:16] for t in texts])\n"
     )
     outs = set()
     for hashseed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": hashseed, "PYTHONPATH": str(SRC)}
-        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        )
         outs.add(out.stdout.strip())
     assert len(outs) == 1, outs
+
+
+def test_default_worlds_are_pinned():
+    # regression pins: a change to the generators, templates or lexicon shows up here (update on purpose only)
+    f, s, m, a = make_facts(), make_stories(), make_modular(), make_addition()
+    assert f.train_text.split("\n")[0] == "Q: What does Ramira Pimley do for a living? A: saddler"
+    assert s.train_stories[0][1] == "The giant lost the heavy stone in the river."
+    assert (m.train[0].question, m.train[0].answer) == ("v+C=", "s")
+    assert (a.train[1].question, a.train[1].answer) == ("68+90=", "158")
+    digests = [hashlib.sha256(w.train_text.encode()).hexdigest()[:16] for w in (f, s, m, a)]
+    assert digests == ["a305872f425e8094", "25808625e42c4459", "2ed79ebf57f563f6", "799eaaeda38f08e0"]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -142,7 +158,9 @@ def test_facts_frequencies_follow_zipf_and_count_lines(fw):
         total = 0
         for a in fw.config.attributes:
             v = e.values[a]
-            forms = {t.format(name=e.name, value=v) for t in facts.SENTENCE_TEMPLATES[a][: facts.N_TRAIN_TEMPLATES]}
+            forms = {
+                t.format(name=e.name, value=v) for t in facts.SENTENCE_TEMPLATES[a][: facts.N_TRAIN_TEMPLATES]
+            }
             forms.add(facts.qa_prompt(facts.QUESTION_TEMPLATES[a][0].format(name=e.name)) + v)
             n = sum(lines[f] for f in forms)
             assert n >= 1
@@ -173,8 +191,19 @@ def test_facts_check_accepts_every_correct_answer(fw):
 def test_facts_check_rejects_wrong_and_malformed(fw):
     f = fw.train[0]
     other = next(v for v in facts.VALUE_SETS[f.attribute] if v != f.value)
-    for bad in (other, "", " " + f.answer, f.answer + " ", f.answer + ".", f.answer.lower(), f.answer[:-1],
-                None, 7, b"x", "\n" + f.answer):
+    for bad in (
+        other,
+        "",
+        " " + f.answer,
+        f.answer + " ",
+        f.answer + ".",
+        f.answer.lower(),
+        f.answer[:-1],
+        None,
+        7,
+        b"x",
+        "\n" + f.answer,
+    ):
         assert not fw.check(f.question, bad), bad
     cloze = next(f for f in fw.heldout_phrasing if f.form == "cloze")
     assert fw.check(cloze.question, cloze.value + ".") and not fw.check(cloze.question, cloze.value)
@@ -229,14 +258,15 @@ def test_modular_covers_all_pairs_once(fmt):
     assert set(w.train_text) <= set(w.alphabet)
     for p in w.train + w.test:
         assert w.check(p.question, p.answer) and w.parse(p.answer) == p.result
-        assert not w.check(p.question, w.train[0].answer if p.result != w.train[0].result else w.test[0].answer)
+        assert not w.check(
+            p.question, w.train[0].answer if p.result != w.train[0].result else w.test[0].answer
+        )
 
 
 def test_modular_formats_by_hand():
     sym = make_modular(ModularConfig(p=31, format="symbols"))
     dig = make_modular(ModularConfig(p=31, format="digits"))
-    p = next(p for p in sym.train if (p.a, p.b) == (7, 12)) if any((p.a, p.b) == (7, 12) for p in sym.train) \
-        else next(p for p in sym.test if (p.a, p.b) == (7, 12))
+    p = next(p for p in sym.train + sym.test if (p.a, p.b) == (7, 12))
     assert (p.question, p.answer) == ("h+m=", "t")
     q = next(p for p in dig.train + dig.test if (p.a, p.b) == (7, 12))
     assert (q.question, q.answer) == ("07+12=", "19")
@@ -270,9 +300,11 @@ def test_addition_formats_by_hand():
 
 @pytest.mark.parametrize(
     "fmt, bad",
-    [("plain", ["", "abc", "081", "-81", "8 1", "81x", " 81", "８１", "+81", "81.0"]),
-     ("reversed", ["", "180", "1a", "-18", " 18"]),
-     ("scratchpad", ["81", "3+8+0=11,2+5+1=08", "3+8+0=11;", ";081", ";8a"])],
+    [
+        ("plain", ["", "abc", "081", "-81", "8 1", "81x", " 81", "８１", "+81", "81.0"]),
+        ("reversed", ["", "180", "1a", "-18", " 18"]),
+        ("scratchpad", ["81", "3+8+0=11,2+5+1=08", "3+8+0=11;", ";081", ";8a"]),
+    ],
 )
 def test_addition_parse_rejects_malformed(fmt, bad):
     w = make_addition(AdditionConfig(n_train=10, n_test=0, format=fmt))
@@ -296,7 +328,9 @@ def test_modular_parse_rejects_malformed():
 
 
 @settings(max_examples=200, deadline=None)
-@given(text=st.text(max_size=30), fmt=st.sampled_from(arithmetic.MODULAR_FORMATS + arithmetic.ADDITION_FORMATS))
+@given(
+    text=st.text(max_size=30), fmt=st.sampled_from(arithmetic.MODULAR_FORMATS + arithmetic.ADDITION_FORMATS)
+)
 def test_arithmetic_checker_never_crashes(text, fmt):
     if fmt in arithmetic.MODULAR_FORMATS:
         w = make_modular(ModularConfig(format=fmt))
@@ -313,6 +347,7 @@ def test_arithmetic_checker_never_crashes(text, fmt):
 
 def _oracle_regex() -> re.Pattern:
     """An independent description of the grammar's language, written as one regular expression."""
+
     def alt(words):
         return "(?:" + "|".join(words) + ")"
 
@@ -322,14 +357,26 @@ def _oracle_regex() -> re.Pattern:
     ocons = [w for w in stories.OBJECTS if w[0] not in "aeiou"]
     char = alt([*stories.NAMES, "the " + alt(stories.CREATURES)])
     obj = alt(stories.OBJECTS)
-    np = alt([f"a {alt(cons)} {obj}", f"a {alt(ocons)}", f"an {alt(vowel)} {obj}", f"an {alt(ovowel)}",
-              f"the (?:{alt(stories.ADJECTIVES)} )?{obj}"])
+    np = alt(
+        [
+            f"a {alt(cons)} {obj}",
+            f"a {alt(ocons)}",
+            f"an {alt(vowel)} {obj}",
+            f"an {alt(ovowel)}",
+            f"the (?:{alt(stories.ADJECTIVES)} )?{obj}",
+        ]
+    )
     loc = f"(?: {alt(stories.PREP_LOC)} the {alt(stories.PLACES)})?"
     adv = f"(?: {alt(stories.ADVERBS)})?"
-    clause = alt([f"{char} {alt(stories.VERBS_OBJECT)} {np}{loc}",
-                  f"{char} {alt(stories.VERBS_MOVE)} {alt(stories.PREP_DIR)} the {alt(stories.PLACES)}{adv}",
-                  f"{char} {alt(stories.VERBS_STILL)}{loc}{adv}",
-                  f"{char} gave {char} {np}", f"{char} met {char}{loc}"])
+    clause = alt(
+        [
+            f"{char} {alt(stories.VERBS_OBJECT)} {np}{loc}",
+            f"{char} {alt(stories.VERBS_MOVE)} {alt(stories.PREP_DIR)} the {alt(stories.PLACES)}{adv}",
+            f"{char} {alt(stories.VERBS_STILL)}{loc}{adv}",
+            f"{char} gave {char} {np}",
+            f"{char} met {char}{loc}",
+        ]
+    )
     return re.compile(f"(?:{alt(stories.OPENERS)} )?{clause}\\.")
 
 
@@ -341,8 +388,11 @@ def _oracle(sentence: str) -> bool:
         return False
     first, _, rest = sentence.partition(" ")
     candidates = {first, first[0].lower() + first[1:]}
-    return any(ORACLE.fullmatch(c + (" " + rest if rest else "")) is not None for c in candidates
-               if c in stories.NAMES or c[0].islower())
+    return any(
+        ORACLE.fullmatch(c + (" " + rest if rest else "")) is not None
+        for c in candidates
+        if c in stories.NAMES or c[0].islower()
+    )
 
 
 def test_stories_config_is_validated():
@@ -380,10 +430,20 @@ def test_grammar_generates_only_valid_sentences(seed):
 
 
 def _category(word: str) -> set[str]:
-    lists = {"names": stories.NAMES, "creatures": stories.CREATURES, "adj": stories.ADJECTIVES,
-             "obj": stories.OBJECTS, "places": stories.PLACES, "vo": stories.VERBS_OBJECT,
-             "vm": stories.VERBS_MOVE, "vs": stories.VERBS_STILL, "adv": stories.ADVERBS,
-             "ploc": stories.PREP_LOC, "pdir": stories.PREP_DIR, "open": stories.OPENERS}
+    lists = {
+        "names": stories.NAMES,
+        "creatures": stories.CREATURES,
+        "adj": stories.ADJECTIVES,
+        "obj": stories.OBJECTS,
+        "places": stories.PLACES,
+        "vo": stories.VERBS_OBJECT,
+        "vm": stories.VERBS_MOVE,
+        "vs": stories.VERBS_STILL,
+        "adv": stories.ADVERBS,
+        "ploc": stories.PREP_LOC,
+        "pdir": stories.PREP_DIR,
+        "open": stories.OPENERS,
+    }
     return {k for k, v in lists.items() if word in v}
 
 
@@ -424,21 +484,58 @@ def test_recognizer_rejects_deleted_words(seed, data):
 
 
 @settings(max_examples=300, deadline=None)
-@given(words=st.lists(st.sampled_from(sorted({w for alts in stories.GRAMMAR.values() for seq, _ in alts
-                                               for w in seq if w not in stories.GRAMMAR and w != "."})),
-                      min_size=1, max_size=9))
+@given(
+    words=st.lists(
+        st.sampled_from(
+            sorted(
+                {
+                    w
+                    for alts in stories.GRAMMAR.values()
+                    for seq, _ in alts
+                    for w in seq
+                    if w not in stories.GRAMMAR and w != "."
+                }
+            )
+        ),
+        min_size=1,
+        max_size=9,
+    )
+)
 def test_recognizer_agrees_with_an_independent_oracle_on_random_word_strings(words):
     sentence = stories.realize(words + ["."])
     assert is_valid(sentence) == _oracle(sentence), sentence
 
 
 def test_recognizer_by_hand():
-    ok = ["Mira found a red key in the forest.", "Then the fox slept.", "Pip gave the owl an apple.",
-          "The king met Nell near the river.", "Anya walked to the river happily.", "Bram found an old egg."]
-    bad = ["Mira found a red key in the forest", "mira found a red key.", "Mira found a apple.",
-           "Mira found an key.", "Mira  found a key.", "Mira found a key. ", " Mira found a key.",
-           "Mira found a key..", "Mira found key.", "The fox slept quietly happily.", "Mira slept in forest.",
-           "Found Mira a key.", "The Fox slept.", "Mira walked.", "", ".", "Then.", None, 3]
+    ok = [
+        "Mira found a red key in the forest.",
+        "Then the fox slept.",
+        "Pip gave the owl an apple.",
+        "The king met Nell near the river.",
+        "Anya walked to the river happily.",
+        "Bram found an old egg.",
+    ]
+    bad = [
+        "Mira found a red key in the forest",
+        "mira found a red key.",
+        "Mira found a apple.",
+        "Mira found an key.",
+        "Mira  found a key.",
+        "Mira found a key. ",
+        " Mira found a key.",
+        "Mira found a key..",
+        "Mira found key.",
+        "The fox slept quietly happily.",
+        "Mira slept in forest.",
+        "Found Mira a key.",
+        "The Fox slept.",
+        "Mira walked.",
+        "",
+        ".",
+        "Then.",
+        None,
+        3,
+    ]
     for s in ok:
         assert is_valid(s), s
     for s in bad:
@@ -458,3 +555,65 @@ def test_split_sentences():
     assert stories.split_sentences(text) == ["Mira slept.", "Pip sang happily."]
     assert stories.split_sentences("no end") == []
     assert stories.split_sentences("a.. b.") == ["a.", ".", "b."]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# decoding helpers (recall, sample_answers, cross-entropy) with a stand-in for generate
+
+
+def _oracle_generate(answers: dict[str, str], tok, wrong: bool = False):
+    """A stand-in for minigpt.generate that writes the known answer (or a corrupted one) after each prompt."""
+
+    def fake(model, idx, max_new_tokens, temperature=1.0, generator=None, **kw):
+        rows = []
+        for row in idx.tolist():
+            prompt = tok.decode(row)
+            text = answers[prompt] + ("x" if wrong else "") + "\n" + "y" * max_new_tokens
+            rows.append(row + tok.encode(text[:max_new_tokens]))
+        return torch.tensor(rows)
+
+    return fake
+
+
+def test_recall_scores_exact_answers(fw, monkeypatch):
+    import minigpt
+
+    tok = CharTokenizer.from_text(fw.alphabet + "xy")
+    records = fw.train[:30] + fw.heldout_phrasing[:30] + fw.heldout_entity[:10]
+    answers = {r.question: r.answer for r in records}
+    monkeypatch.setattr(minigpt, "generate", _oracle_generate(answers, tok))
+    assert facts.recall(None, tok, records) == [True] * len(records)
+    monkeypatch.setattr(minigpt, "generate", _oracle_generate(answers, tok, wrong=True))
+    assert facts.recall(None, tok, records) == [False] * len(records)
+    assert facts.recall(None, tok, []) == []
+
+
+def test_sample_answers_groups_prompts_and_parses(monkeypatch):
+    import minigpt
+
+    w = make_addition(AdditionConfig(n_train=50, n_test=40, seed=1))  # prompts of 3 to 6 characters
+    tok = CharTokenizer.from_text(w.alphabet + "xy")
+    answers = {p.question: p.answer for p in w.test}
+    monkeypatch.setattr(minigpt, "generate", _oracle_generate(answers, tok))
+    got = w.sample_answers(None, tok, "test", k=3, temperature=0.8)
+    assert got == [[p.result] * 3 for p in w.test]
+    assert w.accuracy(None, tok, "test") == [True] * len(w.test)
+    monkeypatch.setattr(minigpt, "generate", _oracle_generate(answers, tok, wrong=True))
+    assert w.sample_answers(None, tok, "test", k=2) == [[None, None]] * len(w.test)  # "81x" is malformed
+
+
+def test_decoding_and_cross_entropy_with_a_real_untrained_model(fw):
+    from minigpt import GPT, ModelConfig
+
+    tok = CharTokenizer.from_text(fw.alphabet)
+    records = fw.train[:12]
+    model = GPT(ModelConfig(vocab_size=tok.vocab_size, block_size=64, n_layer=1, n_head=2, n_embd=16), seed=0)
+    got = facts.recall(model, tok, records, temperature=1.0, generator=torch.Generator().manual_seed(0))
+    assert len(got) == len(records) and all(isinstance(g, bool) for g in got)
+    bits = facts.value_cross_entropy_bits(model, tok, records)
+    X, Y = fw.qa_rows(tok, "train")
+    with torch.no_grad():
+        _, loss = model(X[:12], Y[:12])  # mean nats per answer token
+    n_tokens = int((Y[:12] >= 0).sum())
+    assert sum(bits) == pytest.approx(loss.item() * n_tokens / math.log(2), rel=1e-4)
+    assert model.training  # the helpers restore the mode

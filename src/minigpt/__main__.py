@@ -88,7 +88,12 @@ def train(args) -> int:
             tmp.replace(out / "history.json")
 
     bar = tqdm(total=tcfg.steps, desc="train", disable=not trainer.is_main)
-    trainer.add_callback("on_step_end", lambda tr: (bar.update(1), bar.set_postfix(loss=f"{tr.history.train_loss[-1]:.3f}")))
+
+    def progress(tr):
+        bar.update(1)
+        bar.set_postfix(loss=f"{tr.history.train_loss[-1]:.3f}")
+
+    trainer.add_callback("on_step_end", progress)
     trainer.add_callback("on_eval", save)
     trainer.add_callback("on_end", save)
     history = trainer.fit()

@@ -4,12 +4,12 @@ References (BibTeX keys in book/references_worlds.bib):
 
 - distinct-n: Li, Galley, Brockett, Gao and Dolan (2016), "A Diversity-Promoting Objective Function for
   Neural Conversation Models" [li2016diversity].
-- self-BLEU: Zhu et al. (2018), "Texygen: A Benchmarking Platform for Text Generation Models" [zhu2018texygen];
-  BLEU itself: Papineni et al. (2002) [papineni2002bleu].
-- pass@k: Chen et al. (2021), "Evaluating Large Language Models Trained on Code" [chen2021codex].
+- self-BLEU: Zhu et al. (2018), "Texygen: A Benchmarking Platform for Text Generation Models"
+  [zhu2018texygen]; BLEU itself: Papineni et al. (2002) [papineni2002bleu].
+- pass@k: Chen et al. (2021), "Evaluating Large Language Models Trained on Code" [chen2021evaluating].
 - majority vote over samples ("self-consistency"): Wang et al. (2023) [wang2023selfconsistency].
 - knowledge bits: Allen-Zhu and Li (2024), "Physics of Language Models: Part 3.3, Knowledge Capacity Scaling
-  Laws" [allenzhu2024knowledge].
+  Laws" [allenzhu2024physics].
 """
 
 from __future__ import annotations
@@ -52,8 +52,9 @@ class Bucket:
     recall: float
 
 
-def recall_by_frequency(correct: Sequence[bool], frequencies: Sequence[int],
-                        edges: Sequence[int] | None = None) -> list[Bucket]:
+def recall_by_frequency(
+    correct: Sequence[bool], frequencies: Sequence[int], edges: Sequence[int] | None = None
+) -> list[Bucket]:
     """Exact-match recall per frequency bucket (for recall-vs-frequency plots of long-tail knowledge).
 
     ``edges`` are increasing bucket boundaries ``[e0, e1, ..., em]``; bucket i holds ``e_i <= f < e_{i+1}``.
@@ -61,7 +62,9 @@ def recall_by_frequency(correct: Sequence[bool], frequencies: Sequence[int],
     returned with ``n = 0`` and ``recall = nan``; frequencies outside the edges raise ValueError.
     """
     if len(correct) != len(frequencies):
-        raise ValueError(f"frequencies: need one per record, got {len(frequencies)} for {len(correct)} records")
+        raise ValueError(
+            f"frequencies: need one per record, got {len(frequencies)} for {len(correct)} records"
+        )
     if edges is None:
         top = max(frequencies, default=1)
         edges = [1, 2]
@@ -78,8 +81,10 @@ def recall_by_frequency(correct: Sequence[bool], frequencies: Sequence[int],
         i = max(j for j in range(len(edges) - 1) if edges[j] <= f)
         counts[i] += 1
         hits[i] += bool(c)
-    return [Bucket(edges[i], edges[i + 1], counts[i], hits[i] / counts[i] if counts[i] else math.nan)
-            for i in range(len(counts))]
+    return [
+        Bucket(edges[i], edges[i + 1], counts[i], hits[i] / counts[i] if counts[i] else math.nan)
+        for i in range(len(counts))
+    ]
 
 
 # --- diversity and novelty --------------------------------------------------------------------------------
@@ -171,7 +176,9 @@ def majority_vote(answers: Sequence[Hashable | None]) -> Hashable | None:
     return next(a for a in answers if a is not None and counts[a] == best)
 
 
-def majority_vote_accuracy(samples: Sequence[Sequence[Hashable | None]], targets: Sequence[Hashable]) -> float:
+def majority_vote_accuracy(
+    samples: Sequence[Sequence[Hashable | None]], targets: Sequence[Hashable]
+) -> float:
     """Share of problems whose majority-vote answer over its k samples equals the target (self-consistency,
     Wang et al., 2023). ``samples[i]`` holds the parsed answers to problem i; None counts as no vote."""
     if len(samples) != len(targets):
@@ -235,7 +242,8 @@ def knowledge_bits(set_sizes: Sequence[int], cross_entropy_bits: Sequence[float]
     """
     if len(set_sizes) != len(cross_entropy_bits):
         raise ValueError(
-            f"cross_entropy_bits: need one per fact, got {len(cross_entropy_bits)} for {len(set_sizes)} facts")
+            f"cross_entropy_bits: need one per fact, got {len(cross_entropy_bits)} for {len(set_sizes)} facts"
+        )
     if any(s < 1 for s in set_sizes):
         raise ValueError(f"set_sizes: every set must have at least one value, got {min(set_sizes)}")
     return sum(math.log2(s) - ce for s, ce in zip(set_sizes, cross_entropy_bits, strict=True))

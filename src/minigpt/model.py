@@ -59,7 +59,7 @@ def dropout(x: torch.Tensor, p: float, training: bool = True) -> torch.Tensor:
     threshold = round(p * 256)
     words = torch.empty((x.numel() + 7) // 8, dtype=torch.int64).random_(-(2**63), None)
     keep = words.view(torch.uint8)[: x.numel()].view(x.shape) >= threshold
-    return x * keep * (256 / (256 - threshold))
+    return x * keep.to(x.dtype).mul_(256 / (256 - threshold))  # one float mask: backward is a single multiply
 
 
 class Dropout(nn.Module):

@@ -60,9 +60,13 @@ def style() -> Iterator[None]:
         yield
 
 
-def new_figure(width: float = 6.4, height: float = 2.6) -> Figure:
-    """A Figure (inches) not registered with pyplot: safe to draw from a worker thread, freed by the GC."""
-    fig = Figure(figsize=(width, height), layout="constrained")
+def new_figure(width: float = 6.4, height: float = 2.6, layout: str | None = None) -> Figure:
+    """A Figure (inches) not registered with pyplot: safe to draw from a worker thread, freed by the GC.
+
+    No layout engine by default: "constrained" costs more than the rest of an explorer frame's drawing, so
+    explorer plots place their axes with ``fig.subplots_adjust``.
+    """
+    fig = Figure(figsize=(width, height), layout=layout)
     FigureCanvasAgg(fig)
     return fig
 
@@ -148,6 +152,8 @@ def sample_bars(ax: Axes, metrics: Mapping | None) -> Axes:
 def plot_overfit(result: Mapping, fig: Figure, *, ylim: tuple[float, float] = (0.0, 2.6)) -> Figure:
     """The chapter 3 panel for an ``overfit_stories`` result (or a partial one): loss curves and sample scores."""
     left, right = fig.subplots(1, 2, width_ratios=[1.8, 1])
+    if fig.get_layout_engine() is None:  # margins for the explorer's 6.4 x 2.6 in. frame
+        fig.subplots_adjust(left=0.085, right=0.99, bottom=0.17, top=0.9, wspace=0.28)
     steps = result.get("spec", {}).get("train", {}).get("steps")
     loss_curves(left, result["history"], xlim=steps, ylim=ylim)
     h = result["history"]

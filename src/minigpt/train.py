@@ -110,7 +110,8 @@ class Trainer:
         self.val_data = None if val_data is None else self._check_data("val_data", val_data)
         self.optimizer = torch.optim.AdamW(
             param_groups(self.model, config.weight_decay, config.decay_embeddings, config.decay_final_layers),
-            lr=config.lr, betas=config.betas, fused=self.device.type in ("cpu", "cuda"),  # one kernel, not ~10 per tensor
+            lr=config.lr, betas=config.betas,
+            fused=self.device.type in ("cpu", "cuda"),  # one kernel, not ~10 per tensor
         )
         self.batch_gen = torch.Generator(device="cpu").manual_seed(config.seed + 1_000_003 * self.rank)
         self.history = History()
@@ -187,13 +188,13 @@ class Trainer:
                 gen = torch.Generator().manual_seed(12345)  # the same windows at every evaluation
                 batches = [self.get_batch(data, gen, self.config.batch_size) for _ in range(self.config.eval_batches)]
             else:
-                batches = [(x, y) for x, y in zip(data[0].split(512), data[1].split(512))]
+                batches = list(zip(data[0].split(512), data[1].split(512), strict=True))
             for x, y in batches:
                 with self._autocast():
                     _, loss = self.model(x, y)
                 losses.append(loss.item())
                 weights.append(int((y != -1).sum()))
-            return sum(l * w for l, w in zip(losses, weights)) / max(1, sum(weights))
+            return sum(l * w for l, w in zip(losses, weights, strict=True)) / max(1, sum(weights))
         finally:
             self.model.train(was_training)
 

@@ -7,6 +7,7 @@
 
 from minigpt.worlds.arithmetic import (
     ADDITION_FORMATS,
+    MODULAR_FORMATS,
     AdditionConfig,
     ArithmeticWorld,
     ModularConfig,
@@ -14,7 +15,15 @@ from minigpt.worlds.arithmetic import (
     make_addition,
     make_modular,
 )
-from minigpt.worlds.facts import Entity, Fact, FactsConfig, FactsWorld, make_facts, recall, value_cross_entropy_bits
+from minigpt.worlds.facts import (
+    Entity,
+    Fact,
+    FactsConfig,
+    FactsWorld,
+    make_facts,
+    recall,
+    value_cross_entropy_bits,
+)
 from minigpt.worlds.stories import (
     GRAMMAR,
     StoriesConfig,
@@ -35,6 +44,7 @@ __all__ = [
     "FactsConfig",
     "FactsWorld",
     "GRAMMAR",
+    "MODULAR_FORMATS",
     "ModularConfig",
     "Problem",
     "StoriesConfig",

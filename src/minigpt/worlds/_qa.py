@@ -89,7 +89,9 @@ def complete(
 
 
 @torch.no_grad()
-def answer_cross_entropy_bits(model, tokenizer, pairs: Sequence[tuple[str, str]], batch_size: int = 512) -> list[float]:
+def answer_cross_entropy_bits(
+    model, tokenizer, pairs: Sequence[tuple[str, str]], batch_size: int = 512
+) -> list[float]:
     """Cross-entropy in bits of each answer (its characters and the terminating newline) given its prompt.
 
     This is the code length the model assigns to the answer; the newline is included because a code for

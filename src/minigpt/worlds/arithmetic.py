@@ -6,16 +6,16 @@ and never raises.
 
 - Modular addition ``a + b mod p`` over all p*p pairs, a random ``train_fraction`` of them for training and
   the rest for testing (Power et al., 2022). In the default ``symbols`` format each residue is one character
-  (0 -> ``a``, 1 -> ``b``, ..., 26 -> ``A``): ``h+m=u`` is 7 + 12 = 19. As in the grokking paper, the model
-  then sees opaque symbols and must discover the group structure itself. In the ``digits`` format (``07+12=19``,
-  zero-padded) the decimal digits give away structure: measured here, a 1-layer model then generalizes
-  within a few hundred steps even without weight decay, so there is no grokking to see. Every row has the same
+  (0 -> ``a``, 1 -> ``b``, ..., 26 -> ``A``): ``h+m=t`` is 7 + 12 = 19. As in the grokking paper, the model
+  sees opaque symbols and must discover the group structure itself. In the ``digits`` format (``07+12=19``,
+  zero-padded) the decimal digits give structure away: measured here, a 1-layer model then generalizes within
+  a few hundred steps even without weight decay, so there is no grokking to see. Every row has the same
   length, so full-batch training is one tensor.
 - n-digit addition of operands drawn uniformly from [0, 10**n_digits), in one of three answer formats:
   ``plain`` (``23+58=81``), ``reversed`` (the sum's digits least significant first, ``23+58=18``, which
-  lets a left-to-right model produce the carry in the order it is computed) and ``scratchpad`` (the
-  column sums first, then the result after ``;``: ``23+58=3+8+0=11,2+5+1=08;81``). Only the result after the
-  last ``;`` is scored in the scratchpad format.
+  lets a left-to-right model produce the carry in the order it is computed; Lee et al., 2024) and
+  ``scratchpad`` (the column sums first, then the result after ``;``: ``23+58=3+8+0=11,2+5+1=08;81``). Only
+  the result after the last ``;`` is scored in the scratchpad format.
 """
 
 from __future__ import annotations
@@ -54,7 +54,8 @@ class ModularConfig:
 
     p: int = 31  # modulus; operands and results are in [0, p)
     train_fraction: float = 0.5  # share of the p*p pairs used for training
-    format: str = "symbols"  # "symbols" (one character per residue, p <= 52) or "digits" (zero-padded decimals)
+    # "symbols" (one character per residue, p <= 52) or "digits" (zero-padded decimals): see MODULAR_FORMATS
+    format: str = "symbols"
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -90,7 +91,8 @@ class AdditionConfig:
         if self.n_train + self.n_test > total:
             raise ValueError(
                 f"n_train + n_test: must be at most the {total} distinct problems of {self.n_digits} digits, "
-                f"got {self.n_train + self.n_test}")
+                f"got {self.n_train + self.n_test}"
+            )
         if self.format not in ADDITION_FORMATS:
             raise ValueError(f"format: must be one of {ADDITION_FORMATS}, got {self.format!r}")
         if not isinstance(self.seed, int):
@@ -139,9 +141,9 @@ class ArithmeticWorld:
         """The number a model's output states, or None when the output is malformed.
 
         The output is cut at the first newline. A modular answer is one symbol below p, or exactly the
-        zero-padded width of ``p - 1`` in digits. Plain answers must be canonical decimals (no sign, no leading
-        zeros), reversed answers canonical when read backwards, scratchpad answers are read after the last
-        ``;``. Never raises.
+        zero-padded width of ``p - 1`` in digits. Plain answers must be canonical decimals (no sign, no
+        leading zeros), reversed answers canonical when read backwards, scratchpad answers are read after the
+        last ``;``. Never raises.
         """
         if not isinstance(output, str):
             return None
@@ -177,22 +179,43 @@ class ArithmeticWorld:
         and its newline."""
         return _qa.encode_rows(tokenizer, [(p.question, p.answer) for p in self.split(split)])
 
-    def sample_answers(self, model, tokenizer, split: str = "test", k: int = 1, temperature: float = 0.0,
-                       generator=None, batch_size: int = 1024) -> list[list[int | None]]:
+    def sample_answers(
+        self,
+        model,
+        tokenizer,
+        split: str = "test",
+        k: int = 1,
+        temperature: float = 0.0,
+        generator=None,
+        batch_size: int = 1024,
+    ) -> list[list[int | None]]:
         """Decode ``k`` answers per problem of ``split`` and parse each (None = malformed).
         Returns one list of ``k`` parsed answers per problem."""
         problems = self.split(split)
         if not problems:
             return []
         max_new = max(len(tokenizer.encode(p.answer)) for p in problems) + 1
-        outs = _qa.complete(model, tokenizer, [p.question for p in problems], max_new, k=k,
-                            temperature=temperature, generator=generator, batch_size=batch_size)
+        outs = _qa.complete(
+            model,
+            tokenizer,
+            [p.question for p in problems],
+            max_new,
+            k=k,
+            temperature=temperature,
+            generator=generator,
+            batch_size=batch_size,
+        )
         return [[self.parse(o) for o in row] for row in outs]
 
-    def accuracy(self, model, tokenizer, split: str = "test", temperature: float = 0.0, generator=None) -> list[bool]:
+    def accuracy(
+        self, model, tokenizer, split: str = "test", temperature: float = 0.0, generator=None
+    ) -> list[bool]:
         """Correctness of one decoded answer per problem of ``split`` (greedy at ``temperature=0``)."""
         answers = self.sample_answers(model, tokenizer, split, 1, temperature, generator)
-        return [row[0] is not None and row[0] == p.result for row, p in zip(answers, self.split(split), strict=True)]
+        return [
+            row[0] is not None and row[0] == p.result
+            for row, p in zip(answers, self.split(split), strict=True)
+        ]
 
 
 def make_modular(config: ModularConfig | None = None) -> ArithmeticWorld:
@@ -207,7 +230,14 @@ def make_modular(config: ModularConfig | None = None) -> ArithmeticWorld:
     random.Random(cfg.seed).shuffle(pairs)
     n_train = min(len(pairs) - 1, max(1, round(cfg.train_fraction * len(pairs))))
     problems = [
-        Problem(a, b, (a + b) % cfg.p, f"{num(a)}+{num(b)}=", num((a + b) % cfg.p), "train" if i < n_train else "test")
+        Problem(
+            a,
+            b,
+            (a + b) % cfg.p,
+            f"{num(a)}+{num(b)}=",
+            num((a + b) % cfg.p),
+            "train" if i < n_train else "test",
+        )
         for i, (a, b) in enumerate(pairs)
     ]
     return _world(cfg, "modular", cfg.format, problems)
@@ -232,15 +262,24 @@ def addition_answer(a: int, b: int, fmt: str, n_digits: int) -> str:
 
 
 def make_addition(config: AdditionConfig | None = None) -> ArithmeticWorld:
-    """Distinct random problems ``a+b`` with a, b in [0, 10**n_digits); the first n_train train, the rest test."""
+    """Distinct random problems ``a+b`` with a, b in [0, 10**n_digits): n_train for training, n_test for
+    testing."""
     cfg = config or AdditionConfig()
     base = 10**cfg.n_digits
     codes = random.Random(cfg.seed).sample(range(base * base), cfg.n_train + cfg.n_test)
     problems = []
     for i, code in enumerate(codes):
         a, b = divmod(code, base)
-        problems.append(Problem(a, b, a + b, f"{a}+{b}=", addition_answer(a, b, cfg.format, cfg.n_digits),
-                                "train" if i < cfg.n_train else "test"))
+        problems.append(
+            Problem(
+                a,
+                b,
+                a + b,
+                f"{a}+{b}=",
+                addition_answer(a, b, cfg.format, cfg.n_digits),
+                "train" if i < cfg.n_train else "test",
+            )
+        )
     return _world(cfg, "addition", cfg.format, problems)
 
 

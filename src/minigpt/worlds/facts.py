@@ -28,74 +28,88 @@ from types import MappingProxyType
 
 from minigpt.worlds import _qa
 
-# Syllables for made-up names. Names are two syllables plus an ending; the combination is random, and the
-# syllable inventory is chosen to sound like a name without matching a well-known person.
-_FIRST_ONSETS = ("Il", "Ba", "Cor", "Da", "El", "Fen", "Gar", "Hal", "Is", "Jor", "Ka", "Lu", "Mar", "Nel",
-                 "Or", "Pel", "Quin", "Ra", "Sel", "Tor", "Ul", "Vin", "Wy", "Yar", "Zel")
-_FIRST_ENDS = ("vo", "ra", "nik", "dris", "wen", "mo", "sa", "rin", "tha", "lo", "vek", "mira", "dun", "set")
-_LAST_ONSETS = ("Mar", "Bel", "Cas", "Dor", "Ess", "Fal", "Grim", "Hask", "Ith", "Kell", "Lor", "Morr",
-                "Nor", "Ost", "Pim", "Quell", "Rav", "Stor", "Thal", "Urm", "Vel", "Wend", "Yorr", "Zan")
-_LAST_ENDS = ("ren", "wick", "avel", "thorn", "dane", "ley", "mont", "rick", "ova", "holm", "by", "gard",
-              "iel", "ock", "ade", "ven", "ish", "ton", "ard")
+# Syllables for made-up names: a first name is an onset and an ending, and so is a surname. The combination is
+# random; the inventory is chosen to sound like names without matching a well-known person.
+_FIRST_ONSETS = tuple("Il Ba Cor Da El Fen Gar Hal Is Jor Ka Lu Mar Nel Or Pel Quin Ra Sel Tor Ul Vin Wy Yar "
+                      "Zel".split())
+_FIRST_ENDS = tuple("vo ra nik dris wen mo sa rin tha lo vek mira dun set".split())
+_LAST_ONSETS = tuple("Mar Bel Cas Dor Ess Fal Grim Hask Ith Kell Lor Morr Nor Ost Pim Quell Rav Stor Thal "
+                     "Urm Vel Wend Yorr Zan".split())
+_LAST_ENDS = tuple("ren wick avel thorn dane ley mont rick ova holm by gard iel ock ade ven ish ton "
+                   "ard".split())
 
 # Value sets. Trades, pets and instruments start with a consonant so "a {value}" is always grammatical.
 VALUE_SETS: Mapping[str, tuple[str, ...]] = MappingProxyType({
-    "birth_city": ("Tessaly", "Brinmoor", "Quellon", "Varrow", "Ostmere", "Kelthorn", "Dunvale", "Mirrowen",
-                   "Zelbury", "Pellin", "Aldrenne", "Sorvik", "Hallowmere", "Thornwick", "Caddon", "Ylmar"),
+    "birth_city": tuple("Tessaly Brinmoor Quellon Varrow Ostmere Kelthorn Dunvale Mirrowen Zelbury Pellin "
+                        "Aldrenne Sorvik Hallowmere Thornwick Caddon Ylmar".split()),
     "birth_year": tuple(str(y) for y in range(1900, 2000)),
-    "trade": ("potter", "weaver", "baker", "smith", "tailor", "miller", "carpenter", "mason", "cooper",
-              "brewer", "tanner", "fisher", "glazier", "roofer", "saddler", "dyer"),
-    "colour": ("red", "blue", "green", "yellow", "purple", "orange", "black", "white", "grey", "pink",
-               "brown", "silver"),
-    "pet": ("cat", "dog", "hen", "goat", "parrot", "rabbit", "tortoise", "ferret", "hamster", "pony",
-            "lizard", "toad"),
-    "instrument": ("flute", "harp", "drum", "violin", "cello", "lute", "fiddle", "banjo", "piano", "trumpet"),
+    "trade": tuple("potter weaver baker smith tailor miller carpenter mason cooper brewer tanner fisher "
+                   "glazier roofer saddler dyer".split()),
+    "colour": tuple("red blue green yellow purple orange black white grey pink brown silver".split()),
+    "pet": tuple("cat dog hen goat parrot rabbit tortoise ferret hamster pony lizard toad".split()),
+    "instrument": tuple("flute harp drum violin cello lute fiddle banjo piano trumpet".split()),
 })
 
 # Sentence templates: the value always ends the sentence, so the prefix before it is a cloze prompt.
 # The first four are used in training; the last is held out (never appears in the training text).
-SENTENCE_TEMPLATES: Mapping[str, tuple[str, ...]] = MappingProxyType({
-    "birth_city": ("{name} was born in {value}.",
-                   "The birthplace of {name} is {value}.",
-                   "{name} came into the world in {value}.",
-                   "{name} was born in the town of {value}.",
-                   "{name} first saw the light of day in {value}."),
-    "birth_year": ("{name} was born in the year {value}.",
-                   "The birth year of {name} is {value}.",
-                   "{name} came into the world in the year {value}.",
-                   "Records show {name} was born in the year {value}.",
-                   "{name} has been alive since the year {value}."),
-    "trade": ("{name} works as a {value}.",
-              "{name} earns a living as a {value}.",
-              "By trade, {name} is a {value}.",
-              "The trade of {name} is that of a {value}.",
-              "{name} spends each working day as a {value}."),
-    "colour": ("The favourite colour of {name} is {value}.",
-               "{name} loves the colour {value}.",
-               "Of all colours, {name} prefers {value}.",
-               "{name} always chooses the colour {value}.",
-               "Above every other colour, {name} picks {value}."),
-    "pet": ("{name} has a pet {value}.",
+SENTENCE_TEMPLATES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "birth_city": (
+            "{name} was born in {value}.",
+            "The birthplace of {name} is {value}.",
+            "{name} came into the world in {value}.",
+            "{name} was born in the town of {value}.",
+            "{name} first saw the light of day in {value}.",
+        ),
+        "birth_year": (
+            "{name} was born in the year {value}.",
+            "The birth year of {name} is {value}.",
+            "{name} came into the world in the year {value}.",
+            "Records show {name} was born in the year {value}.",
+            "{name} has been alive since the year {value}.",
+        ),
+        "trade": (
+            "{name} works as a {value}.",
+            "{name} earns a living as a {value}.",
+            "By trade, {name} is a {value}.",
+            "The trade of {name} is that of a {value}.",
+            "{name} spends each working day as a {value}.",
+        ),
+        "colour": (
+            "The favourite colour of {name} is {value}.",
+            "{name} loves the colour {value}.",
+            "Of all colours, {name} prefers {value}.",
+            "{name} always chooses the colour {value}.",
+            "Above every other colour, {name} picks {value}.",
+        ),
+        "pet": (
+            "{name} has a pet {value}.",
             "The pet of {name} is a {value}.",
             "At home, {name} keeps a {value}.",
             "{name} owns a {value}.",
-            "{name} looks after a pet {value}."),
-    "instrument": ("{name} plays the {value}.",
-                   "The instrument of {name} is the {value}.",
-                   "{name} practises the {value}.",
-                   "In the evening, {name} plays the {value}.",
-                   "{name} is known for playing the {value}."),
-})
+            "{name} looks after a pet {value}.",
+        ),
+        "instrument": (
+            "{name} plays the {value}.",
+            "The instrument of {name} is the {value}.",
+            "{name} practises the {value}.",
+            "In the evening, {name} plays the {value}.",
+            "{name} is known for playing the {value}.",
+        ),
+    }
+)
 
 # Question templates: the first is the training Q/A form, the second is held out.
-QUESTION_TEMPLATES: Mapping[str, tuple[str, str]] = MappingProxyType({
-    "birth_city": ("Where was {name} born?", "In which town was {name} born?"),
-    "birth_year": ("When was {name} born?", "In what year was {name} born?"),
-    "trade": ("What does {name} do for a living?", "What is the trade of {name}?"),
-    "colour": ("What is the favourite colour of {name}?", "Which colour does {name} like best?"),
-    "pet": ("What pet does {name} keep?", "Which animal does {name} keep as a pet?"),
-    "instrument": ("What instrument does {name} play?", "Which instrument does {name} practise?"),
-})
+QUESTION_TEMPLATES: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {
+        "birth_city": ("Where was {name} born?", "In which town was {name} born?"),
+        "birth_year": ("When was {name} born?", "In what year was {name} born?"),
+        "trade": ("What does {name} do for a living?", "What is the trade of {name}?"),
+        "colour": ("What is the favourite colour of {name}?", "Which colour does {name} like best?"),
+        "pet": ("What pet does {name} keep?", "Which animal does {name} keep as a pet?"),
+        "instrument": ("What instrument does {name} play?", "Which instrument does {name} practise?"),
+    }
+)
 
 ATTRIBUTES: tuple[str, ...] = tuple(VALUE_SETS)
 N_TRAIN_TEMPLATES = 4
@@ -117,7 +131,8 @@ class FactsConfig:
     """
 
     n_entities: int = 100  # made-up people
-    attributes: tuple[str, ...] = ("birth_city", "birth_year", "trade", "colour")  # K attributes, from ATTRIBUTES
+    # the K attributes of every entity, names from ATTRIBUTES
+    attributes: tuple[str, ...] = ("birth_city", "birth_year", "trade", "colour")
     max_mentions: int = 200  # lines about the most frequent entity
     min_mentions: int = 4  # lines about the rarest entities; at least one line per fact
     zipf_exponent: float = 1.0  # 0 = all entities equally frequent; larger = a longer tail
@@ -135,15 +150,19 @@ class FactsConfig:
         if not isinstance(self.min_mentions, int) or self.min_mentions < len(attrs):
             raise ValueError(
                 f"min_mentions: must be an int >= len(attributes) = {len(attrs)} so every fact is stated, "
-                f"got {self.min_mentions!r}")
+                f"got {self.min_mentions!r}"
+            )
         if not isinstance(self.max_mentions, int) or not self.min_mentions <= self.max_mentions <= 100_000:
             raise ValueError(
                 f"max_mentions: must be an int in [min_mentions={self.min_mentions}, 100000], "
-                f"got {self.max_mentions!r}")
+                f"got {self.max_mentions!r}"
+            )
         if not 0.0 <= self.zipf_exponent <= 5.0:
             raise ValueError(f"zipf_exponent: must be in [0, 5], got {self.zipf_exponent!r}")
         if not 0.0 <= self.heldout_entity_fraction < 1.0:
-            raise ValueError(f"heldout_entity_fraction: must be in [0, 1), got {self.heldout_entity_fraction!r}")
+            raise ValueError(
+                f"heldout_entity_fraction: must be in [0, 1), got {self.heldout_entity_fraction!r}"
+            )
         if not 0.0 < self.qa_fraction <= 1.0:
             raise ValueError(f"qa_fraction: must be in (0, 1], got {self.qa_fraction!r}")
         if not isinstance(self.seed, int):
@@ -249,12 +268,14 @@ class FactsWorld:
         uniform row sampling sees facts as often as the training text states them.
         """
         facts = self.split(split)
-        pairs = [(f.question, f.answer) for f in facts for _ in range(f.frequency if repeat_by_frequency else 1)]
+        pairs = [
+            (f.question, f.answer) for f in facts for _ in range(f.frequency if repeat_by_frequency else 1)
+        ]
         return _qa.encode_rows(tokenizer, pairs)
 
 
 def _zipf_mentions(n: int, cfg: FactsConfig) -> list[int]:
-    return [max(cfg.min_mentions, round(cfg.max_mentions / (r ** cfg.zipf_exponent))) for r in range(1, n + 1)]
+    return [max(cfg.min_mentions, round(cfg.max_mentions / (r**cfg.zipf_exponent))) for r in range(1, n + 1)]
 
 
 def _make_names(n: int, rng: random.Random) -> list[str]:
@@ -309,17 +330,47 @@ def make_facts(config: FactsConfig | None = None) -> FactsWorld:
             v, f = e.values[a], freq[(e.name, a)]
             if e.split == "train":
                 splits["train"].append(
-                    Fact(e.name, a, v, f, qa_prompt(QUESTION_TEMPLATES[a][0].format(name=e.name)), v, "train", "qa"))
+                    Fact(
+                        e.name,
+                        a,
+                        v,
+                        f,
+                        qa_prompt(QUESTION_TEMPLATES[a][0].format(name=e.name)),
+                        v,
+                        "train",
+                        "qa",
+                    )
+                )
                 splits["heldout_phrasing"].append(
-                    Fact(e.name, a, v, f, qa_prompt(QUESTION_TEMPLATES[a][1].format(name=e.name)), v,
-                         "heldout_phrasing", "qa"))
+                    Fact(
+                        e.name,
+                        a,
+                        v,
+                        f,
+                        qa_prompt(QUESTION_TEMPLATES[a][1].format(name=e.name)),
+                        v,
+                        "heldout_phrasing",
+                        "qa",
+                    )
+                )
                 cloze = SENTENCE_TEMPLATES[a][N_TRAIN_TEMPLATES].format(name=e.name, value=v)
                 prefix = cloze[: len(cloze) - len(v) - 1]  # every template ends with "{value}."
-                splits["heldout_phrasing"].append(Fact(e.name, a, v, f, prefix, v + ".", "heldout_phrasing", "cloze"))
+                splits["heldout_phrasing"].append(
+                    Fact(e.name, a, v, f, prefix, v + ".", "heldout_phrasing", "cloze")
+                )
             else:
                 splits["heldout_entity"].append(
-                    Fact(e.name, a, v, f, qa_prompt(QUESTION_TEMPLATES[a][0].format(name=e.name)), v,
-                         "heldout_entity", "qa"))
+                    Fact(
+                        e.name,
+                        a,
+                        v,
+                        f,
+                        qa_prompt(QUESTION_TEMPLATES[a][0].format(name=e.name)),
+                        v,
+                        "heldout_entity",
+                        "qa",
+                    )
+                )
     answers = {f.question: f.answer for facts in splits.values() for f in facts}
     return FactsWorld(
         config=cfg,
@@ -330,8 +381,9 @@ def make_facts(config: FactsConfig | None = None) -> FactsWorld:
     )
 
 
-def recall(model, tokenizer, records: Sequence[Fact], temperature: float = 0.0, generator=None,
-           batch_size: int = 512) -> list[bool]:
+def recall(
+    model, tokenizer, records: Sequence[Fact], temperature: float = 0.0, generator=None, batch_size: int = 512
+) -> list[bool]:
     """Exact-match recall per probe: prompt with ``record.question``, decode, cut at the first newline, and
     compare with ``record.answer``. Returns one bool per record (in order), so callers can bucket by
     frequency (:func:`minigpt.metrics.recall_by_frequency`). ``temperature=0`` is greedy decoding.
@@ -339,8 +391,16 @@ def recall(model, tokenizer, records: Sequence[Fact], temperature: float = 0.0, 
     if not records:
         return []
     max_new = max(len(tokenizer.encode(r.answer)) for r in records) + 1
-    outs = _qa.complete(model, tokenizer, [r.question for r in records], max_new, k=1,
-                        temperature=temperature, generator=generator, batch_size=batch_size)
+    outs = _qa.complete(
+        model,
+        tokenizer,
+        [r.question for r in records],
+        max_new,
+        k=1,
+        temperature=temperature,
+        generator=generator,
+        batch_size=batch_size,
+    )
     return [o[0] == r.answer for o, r in zip(outs, records, strict=True)]
 
 

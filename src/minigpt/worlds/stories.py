@@ -21,16 +21,12 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
-NAMES = ("Mira", "Tomas", "Pip", "Anya", "Bram", "Lila", "Oskar", "Nell", "Ravi", "Suki", "Finn", "Edda")
-CREATURES = ("fox", "king", "queen", "girl", "boy", "dragon", "owl", "wolf", "witch", "giant", "miller", "cat")
-ADJECTIVES = ("red", "blue", "green", "small", "big", "shiny", "heavy", "tiny", "golden", "old", "ancient",
-              "empty", "orange")
-OBJECTS = ("key", "lamp", "box", "map", "coin", "cup", "book", "hat", "ring", "stone", "apple", "egg",
-           "umbrella", "acorn")
-PLACES = ("forest", "river", "castle", "garden", "cave", "village", "tower", "market", "meadow", "kitchen",
-          "orchard", "attic")
-VERBS_OBJECT = ("found", "lost", "carried", "hid", "dropped", "painted", "bought", "stole", "washed", "buried",
-                "mended", "sold")
+NAMES = tuple("Mira Tomas Pip Anya Bram Lila Oskar Nell Ravi Suki Finn Edda".split())
+CREATURES = tuple("fox king queen girl boy dragon owl wolf witch giant miller cat".split())
+ADJECTIVES = tuple("red blue green small big shiny heavy tiny golden old ancient empty orange".split())
+OBJECTS = tuple("key lamp box map coin cup book hat ring stone apple egg umbrella acorn".split())
+PLACES = tuple("forest river castle garden cave village tower market meadow kitchen orchard attic".split())
+VERBS_OBJECT = tuple("found lost carried hid dropped painted bought stole washed buried mended sold".split())
 VERBS_MOVE = ("walked", "ran", "flew", "hurried", "wandered", "sailed", "crept", "rode")
 VERBS_STILL = ("slept", "sang", "waited", "laughed", "cried", "danced")
 ADVERBS = ("quietly", "happily", "slowly", "again", "alone")
@@ -49,40 +45,44 @@ def _words(words: Sequence[str]) -> tuple[tuple[tuple[str, ...], float], ...]:
 
 # symbol -> alternatives, each (sequence of symbols, weight). Keys are nonterminals; anything else is a word.
 # "." is a word of its own for parsing; it is written attached to the word before it.
-GRAMMAR: Mapping[str, tuple[tuple[tuple[str, ...], float], ...]] = MappingProxyType({
-    "S": ((("OPENER", "CLAUSE", "."), 1.0),),
-    "OPENER": (((), 6.0), (("OPEN",), 1.0)),
-    "CLAUSE": ((("SUBJ", "VO", "NP", "OPT_LOC"), 4.0),
-               (("SUBJ", "VM", "DIR", "OPT_ADV"), 2.0),
-               (("SUBJ", "VS", "OPT_LOC", "OPT_ADV"), 2.0),
-               (("SUBJ", "gave", "CHAR", "NP"), 1.0),
-               (("SUBJ", "met", "CHAR", "OPT_LOC"), 1.0)),
-    "SUBJ": ((("CHAR",), 1.0),),
-    "CHAR": ((("NAME",), 1.0), (("the", "CREATURE"), 1.0)),
-    "NP": ((("a", "A_NOUN"), 2.0), (("an", "AN_NOUN"), 1.0), (("the", "OPT_ADJ", "OBJ"), 1.5)),
-    "A_NOUN": ((("ADJ_C", "OBJ"), 1.0), (("OBJ_C",), 1.0)),
-    "AN_NOUN": ((("ADJ_V", "OBJ"), 1.0), (("OBJ_V",), 1.0)),
-    "OPT_ADJ": (((), 1.0), (("ADJ",), 1.0)),
-    "OPT_LOC": (((), 1.0), (("PLOC", "the", "PLACE"), 1.0)),
-    "DIR": ((("PDIR", "the", "PLACE"), 1.0),),
-    "OPT_ADV": (((), 2.0), (("ADV",), 1.0)),
-    "NAME": _words(NAMES),
-    "CREATURE": _words(CREATURES),
-    "ADJ": _words(ADJECTIVES),
-    "ADJ_C": _words([w for w in ADJECTIVES if not _starts_with_vowel(w)]),
-    "ADJ_V": _words([w for w in ADJECTIVES if _starts_with_vowel(w)]),
-    "OBJ": _words(OBJECTS),
-    "OBJ_C": _words([w for w in OBJECTS if not _starts_with_vowel(w)]),
-    "OBJ_V": _words([w for w in OBJECTS if _starts_with_vowel(w)]),
-    "PLACE": _words(PLACES),
-    "VO": _words(VERBS_OBJECT),
-    "VM": _words(VERBS_MOVE),
-    "VS": _words(VERBS_STILL),
-    "ADV": _words(ADVERBS),
-    "PLOC": _words(PREP_LOC),
-    "PDIR": _words(PREP_DIR),
-    "OPEN": _words(OPENERS),
-})
+GRAMMAR: Mapping[str, tuple[tuple[tuple[str, ...], float], ...]] = MappingProxyType(
+    {
+        "S": ((("OPENER", "CLAUSE", "."), 1.0),),
+        "OPENER": (((), 6.0), (("OPEN",), 1.0)),
+        "CLAUSE": (
+            (("SUBJ", "VO", "NP", "OPT_LOC"), 4.0),
+            (("SUBJ", "VM", "DIR", "OPT_ADV"), 2.0),
+            (("SUBJ", "VS", "OPT_LOC", "OPT_ADV"), 2.0),
+            (("SUBJ", "gave", "CHAR", "NP"), 1.0),
+            (("SUBJ", "met", "CHAR", "OPT_LOC"), 1.0),
+        ),
+        "SUBJ": ((("CHAR",), 1.0),),
+        "CHAR": ((("NAME",), 1.0), (("the", "CREATURE"), 1.0)),
+        "NP": ((("a", "A_NOUN"), 2.0), (("an", "AN_NOUN"), 1.0), (("the", "OPT_ADJ", "OBJ"), 1.5)),
+        "A_NOUN": ((("ADJ_C", "OBJ"), 1.0), (("OBJ_C",), 1.0)),
+        "AN_NOUN": ((("ADJ_V", "OBJ"), 1.0), (("OBJ_V",), 1.0)),
+        "OPT_ADJ": (((), 1.0), (("ADJ",), 1.0)),
+        "OPT_LOC": (((), 1.0), (("PLOC", "the", "PLACE"), 1.0)),
+        "DIR": ((("PDIR", "the", "PLACE"), 1.0),),
+        "OPT_ADV": (((), 2.0), (("ADV",), 1.0)),
+        "NAME": _words(NAMES),
+        "CREATURE": _words(CREATURES),
+        "ADJ": _words(ADJECTIVES),
+        "ADJ_C": _words([w for w in ADJECTIVES if not _starts_with_vowel(w)]),
+        "ADJ_V": _words([w for w in ADJECTIVES if _starts_with_vowel(w)]),
+        "OBJ": _words(OBJECTS),
+        "OBJ_C": _words([w for w in OBJECTS if not _starts_with_vowel(w)]),
+        "OBJ_V": _words([w for w in OBJECTS if _starts_with_vowel(w)]),
+        "PLACE": _words(PLACES),
+        "VO": _words(VERBS_OBJECT),
+        "VM": _words(VERBS_MOVE),
+        "VS": _words(VERBS_STILL),
+        "ADV": _words(ADVERBS),
+        "PLOC": _words(PREP_LOC),
+        "PDIR": _words(PREP_DIR),
+        "OPEN": _words(OPENERS),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,8 @@ class StoriesConfig:
         if not isinstance(self.max_sentences, int) or not self.min_sentences <= self.max_sentences <= 50:
             raise ValueError(
                 f"max_sentences: must be an int in [min_sentences={self.min_sentences}, 50], "
-                f"got {self.max_sentences!r}")
+                f"got {self.max_sentences!r}"
+            )
         if not 0.0 <= self.protagonist_prob <= 1.0:
             raise ValueError(f"protagonist_prob: must be in [0, 1], got {self.protagonist_prob!r}")
         if not isinstance(self.seed, int):
@@ -160,14 +161,19 @@ class StoriesWorld:
         return classify(sentence, self.train_sentences)
 
 
-def _expand(symbol: str, rng: random.Random, subject: tuple[str, ...] | None, subject_prob: float) -> list[str]:
+def _expand(
+    symbol: str, rng: random.Random, subject: tuple[str, ...] | None, subject_prob: float
+) -> list[str]:
     if symbol not in GRAMMAR:
         return [symbol]
     if symbol == "SUBJ" and subject is not None and rng.random() < subject_prob:
         return list(subject)
     alternatives = GRAMMAR[symbol]
-    seq = alternatives[0][0] if len(alternatives) == 1 else rng.choices(
-        [a[0] for a in alternatives], weights=[a[1] for a in alternatives])[0]
+    seq = (
+        alternatives[0][0]
+        if len(alternatives) == 1
+        else rng.choices([a[0] for a in alternatives], weights=[a[1] for a in alternatives])[0]
+    )
     out: list[str] = []
     for s in seq:
         out.extend(_expand(s, rng, subject, subject_prob))
@@ -175,20 +181,25 @@ def _expand(symbol: str, rng: random.Random, subject: tuple[str, ...] | None, su
 
 
 def realize(words: Sequence[str]) -> str:
-    """Write a word sequence (ending in ".") as a sentence: single spaces, "." attached, first letter upper."""
+    """Write a word sequence (ending in ".") as a sentence: single spaces, "." attached, first letter
+    upper-case."""
     if not words or words[-1] != ".":
         raise ValueError(f"words: must end with '.', got {list(words)!r}")
     text = " ".join(words[:-1]) + "."
     return text[0].upper() + text[1:]
 
 
-def sample_words(rng: random.Random, subject: tuple[str, ...] | None = None, subject_prob: float = 0.0) -> list[str]:
+def sample_words(
+    rng: random.Random, subject: tuple[str, ...] | None = None, subject_prob: float = 0.0
+) -> list[str]:
     """The words of one sentence from :data:`GRAMMAR`, ending with "."; with ``subject`` given, the subject
     slot is that subject with probability ``subject_prob``. Write it with :func:`realize`."""
     return _expand("S", rng, subject, subject_prob)
 
 
-def sample_sentence(rng: random.Random, subject: tuple[str, ...] | None = None, subject_prob: float = 0.0) -> str:
+def sample_sentence(
+    rng: random.Random, subject: tuple[str, ...] | None = None, subject_prob: float = 0.0
+) -> str:
     """One sentence from :data:`GRAMMAR`, written by :func:`realize`."""
     return realize(sample_words(rng, subject, subject_prob))
 
@@ -254,7 +265,8 @@ def is_novel(sentence: str, train_set: Collection[str]) -> bool:
 
 
 def classify(sentence: str, train_set: Collection[str]) -> str:
-    """``"copied"`` if the sentence is in ``train_set``, else ``"novel"`` if it is valid, else ``"invalid"``."""
+    """``"copied"`` if the sentence is in ``train_set``, else ``"novel"`` if it is valid, else
+    ``"invalid"``."""
     if sentence in train_set:
         return "copied"
     return "novel" if is_valid(sentence) else "invalid"

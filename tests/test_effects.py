@@ -1,0 +1,184 @@
+"""The effects the book is built on, checked with our own code at a scale that runs in seconds.
+
+Each test is a small seeded experiment: a world, a model, a training run, a measurement, and the assertion the
+book's verdict depends on. The assertions are the claims, not tuned-down versions of them; where a setting had
+to be chosen for the effect to appear at this scale, the comment says which and why.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from minigpt import GPT, CharTokenizer, ModelConfig, TrainConfig, Trainer, generate
+from minigpt import metrics as M
+from minigpt.worlds import (
+    AdditionConfig,
+    FactsConfig,
+    ModularConfig,
+    StoriesConfig,
+    make_addition,
+    make_facts,
+    make_modular,
+    make_stories,
+    recall,
+    split_sentences,
+)
+from minigpt.worlds.stories import is_valid
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    # These models are tiny: a second thread barely helps on an idle machine and, measured here, makes a step
+    # 3-5x slower when another process is busy. Restored afterwards so other tests keep their setting.
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def _train(model: GPT, data, **train) -> GPT:
+    Trainer(model, TrainConfig(eval_interval=10**9, **train), data).fit()
+    return model
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 1. dropout slows the memorisation of facts
+#
+# 48 people x 2 attributes as Q/A rows, 300 steps of batch 32. Measured recall of the training facts with
+# dropout 0 vs 0.3: seed 0 1.00 vs 0.16, seed 1 0.99 vs 0.21, seed 2 1.00 vs 0.08.
+
+FACTS_STEPS = 300
+
+
+@pytest.mark.parametrize("seed", [0])
+def test_dropout_lowers_recall_of_training_facts_at_equal_steps(seed):
+    world = make_facts(FactsConfig(n_entities=60, attributes=("birth_city", "birth_year"), seed=seed))
+    tok = CharTokenizer.from_text(world.alphabet)
+    X, Y = world.qa_rows(tok, "train")  # Q/A rows, loss on the answers only
+    rec = {}
+    for p in (0.0, 0.3):
+        cfg = ModelConfig(vocab_size=tok.vocab_size, block_size=X.shape[1], n_layer=2, n_head=4, n_embd=64,
+                          dropout=p)
+        model = _train(GPT(cfg, seed=seed), (X, Y), steps=FACTS_STEPS, batch_size=32, lr=3e-3, seed=seed)
+        rec[p] = M.exact_match_recall(recall(model, tok, world.train, temperature=0))
+    assert rec[0.0] > rec[0.3], rec
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 2. weight decay makes modular addition grok
+#
+# Setting changed from the issue's: untied embeddings and lr 3e-3 (the issue: lr 1e-3; ModelConfig ties
+# them by default). With tied input/output embeddings the model without weight decay generalized on its own
+# (47-77% test accuracy with 1-2 heads, near 58% and creeping up with 4 heads at lr 3e-3), and with 4 heads
+# at lr 1e-3 weight decay 1 had not grokked by step 2500. Untied embed/unembed matrices, as in the grokking
+# papers (Power et al., 2022), and lr 3e-3 give the textbook picture on seeds 0, 1 and 2: weight decay 1
+# passes 95% test accuracy at steps 1500-2000, weight decay 0 stays below 30%.
+
+GROK_STEPS = 2500
+
+
+def _grok_run(weight_decay: float, seed: int, stop_at: float | None) -> list[float]:
+    """Train on half of the pairs a+b mod 31, full batch; return the test accuracy every 100 steps (argmax
+    decoding: the answer is one symbol and the newline, so this is exactly greedy accuracy)."""
+    world = make_modular(ModularConfig(p=31, train_fraction=0.5, seed=seed))
+    tok = CharTokenizer.from_text(world.alphabet)
+    X, Y = world.qa_rows(tok, "train")
+    Xt, Yt = world.qa_rows(tok, "test")
+    cfg = ModelConfig(vocab_size=tok.vocab_size, block_size=X.shape[1], n_layer=1, n_head=4, n_embd=64,
+                      tie_weights=False)
+    model = GPT(cfg, seed=seed)
+    train = TrainConfig(steps=GROK_STEPS, batch_size=None, lr=3e-3, min_lr_ratio=1.0, betas=(0.9, 0.98),
+                        weight_decay=weight_decay, decay_embeddings=True, eval_interval=10**9, seed=seed)
+    trainer = Trainer(model, train, (X, Y))
+    accs: list[float] = []
+
+    def measure(t: Trainer) -> None:
+        if t.step % 100:
+            return
+        model.eval()
+        with torch.no_grad():
+            pred = model(Xt).argmax(-1)
+        model.train()
+        accs.append(((pred == Yt) | (Yt < 0)).all(dim=1).float().mean().item())
+        if stop_at is not None and accs[-1] > stop_at:
+            t.stop()
+
+    trainer.add_callback("on_step_end", measure)
+    trainer.fit()
+    greedy = world.accuracy(model, tok, "test")  # the shortcut above agrees with real decoding
+    assert sum(greedy) / len(greedy) == pytest.approx(accs[-1])
+    return accs
+
+
+@pytest.mark.parametrize("seed", [0])
+def test_weight_decay_makes_modular_addition_grok(seed):
+    accs = _grok_run(1.0, seed, stop_at=0.95)
+    assert max(accs) > 0.95, accs
+
+
+@pytest.mark.parametrize("seed", [0])
+def test_without_weight_decay_modular_addition_does_not_grok(seed):
+    accs = _grok_run(0.0, seed, stop_at=None)
+    assert len(accs) == GROK_STEPS // 100 and max(accs) < 0.60, accs
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 3. temperature trades validity for diversity
+#
+# 600 steps on the default 300 stories, 32 samples of 120 characters per temperature. Measured distinct-2 /
+# validity at 0.3, 0.8, 1.3: seed 0 0.36/0.54, 0.69/0.18, 0.91/0.07; seed 1 0.35/0.52, 0.63/0.21, 0.86/0.07;
+# seed 2 0.36/0.51, 0.67/0.32, 0.89/0.06.
+
+STORIES_STEPS = 600
+
+
+@pytest.mark.parametrize("seed", [0])
+def test_temperature_raises_diversity_and_lowers_validity(seed):
+    world = make_stories(StoriesConfig(seed=seed))
+    tok = CharTokenizer.from_text(world.alphabet)
+    data = torch.tensor(tok.encode(world.train_text))
+    cfg = ModelConfig(vocab_size=tok.vocab_size, block_size=64, n_layer=2, n_head=4, n_embd=64)
+    model = _train(GPT(cfg, seed=seed), data, steps=STORIES_STEPS, batch_size=32, lr=3e-3, seed=seed)
+    start = torch.tensor([tok.encode("\n")] * 32)
+    distinct, valid = [], []
+    for temperature in (0.3, 0.8, 1.3):
+        gen = torch.Generator().manual_seed(seed)
+        out = generate(model, start, 120, temperature=temperature, generator=gen)
+        texts = [tok.decode(row[1:].tolist()) for row in out]
+        sentences = [s for t in texts for s in split_sentences(t)]
+        distinct.append(M.distinct_n(texts, 2))
+        valid.append(M.validity_rate(sentences, is_valid))
+    assert distinct[0] < distinct[1] < distinct[2], distinct
+    assert valid[0] > valid[1] > valid[2], valid
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 4. majority vote sharpens a sampled model, and is a no-op at temperature 0
+#
+# 2-digit addition, 3000 training problems, 600 steps. Measured on 300 test problems, single sample at 0.8
+# (mean over the 15 samples) / vote over 15 / greedy: seed 0 0.61/0.71/0.72, seed 1 0.52/0.66/0.68,
+# seed 2 0.37/0.52/0.53. The vote beats one warm sample but not greedy decoding.
+
+VOTE_STEPS = 600
+
+
+@pytest.mark.parametrize("seed", [0])
+def test_majority_vote_beats_a_single_sample(seed):
+    world = make_addition(AdditionConfig(n_digits=2, n_train=3000, n_test=300, seed=seed))
+    tok = CharTokenizer.from_text(world.alphabet)
+    X, Y = world.qa_rows(tok, "train")
+    cfg = ModelConfig(vocab_size=tok.vocab_size, block_size=X.shape[1], n_layer=2, n_head=4, n_embd=64)
+    model = _train(GPT(cfg, seed=seed), (X, Y), steps=VOTE_STEPS, batch_size=64, lr=3e-3, seed=seed)
+    targets = [p.result for p in world.test]
+    gen = torch.Generator().manual_seed(seed)
+    warm = world.sample_answers(model, tok, "test", k=15, temperature=0.8, generator=gen)
+    single = M.mean_sample_accuracy(warm, targets)
+    assert 0.3 < single < 0.9, single  # the regime the claim is about
+    assert M.majority_vote_accuracy(warm, targets) > single
+    cold = world.sample_answers(model, tok, "test", k=15, temperature=0.0)
+    greedy = world.accuracy(model, tok, "test", temperature=0.0)
+    assert all(len(set(row)) == 1 for row in cold)  # every sample is the greedy answer ...
+    assert M.majority_vote_accuracy(cold, targets) == sum(greedy) / len(greedy)  # ... so voting is a no-op

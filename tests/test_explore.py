@@ -1,0 +1,352 @@
+"""Explorers driven without a browser: slider values set in Python, background runs, the cache, the HTML view."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import threading
+import time
+from html.parser import HTMLParser
+
+import pytest
+
+from minigpt.experiments import ResultCache, experiment, grid_points
+from minigpt.explore import WIDGET_MIME, Explorer, format_value, overfitting_explorer
+from minigpt.plots import loss_curves, new_figure
+from minigpt.train import History
+
+
+def _configure(x: float = 0.0, y: float = 0.0, steps: int = 40, delay: float = 0.004) -> dict:
+    return {"train": {"steps": steps, "delay": delay}}
+
+
+def make_fake(log: list):
+    """A fake 'training' run: ``steps`` sleeps of ``delay`` s, an eval every 5 steps, honours ``stop``."""
+
+    @experiment(_configure, name="fake")
+    def fake(spec, on_eval=None, stop=None):
+        h = History()
+        t = spec["train"]
+        for step in range(t["steps"]):
+            if stop is not None and stop.is_set():
+                h.stop_reason = "stopped"
+                break
+            time.sleep(t["delay"])
+            h.step.append(step)
+            h.train_loss.append(2.0 / (step + 1))
+            if (step + 1) % 5 == 0:
+                h.eval_step.append(step + 1)
+                h.eval_train_loss.append(2.0 / (step + 1))
+                h.val_loss.append(1.0 + spec["params"]["x"] + 0.3 * spec["params"]["y"])
+                if on_eval is not None:
+                    on_eval(h)
+        else:
+            h.stop_reason = "completed"
+        log.append((spec["params"]["x"], spec["params"]["y"], h.stop_reason))
+        done = h.stop_reason == "completed"
+        return {"history": h.to_dict(), "stop_reason": h.stop_reason,
+                "metrics": {"score": spec["params"]["x"] + 10 * spec["params"]["y"]} if done else None}
+
+    return fake
+
+
+def plot(result, fig):
+    loss_curves(fig.subplots(), result["history"], xlim=40, ylim=(0, 2.5))
+
+
+def numbers(result):
+    if result.get("metrics"):
+        return {"score": f"{result['metrics']['score']:.2f}"}
+    return {"step": str(len(result["history"]["step"]))}
+
+
+XS = [round(0.05 * i, 2) for i in range(21)]
+
+
+@pytest.fixture
+def log():
+    return []
+
+
+@pytest.fixture
+def explorer(tmp_path, log):
+    ex = Explorer(make_fake(log), {"x": XS, "y": [0.0, 1.0]}, plot=plot, numbers=numbers,
+                  cache=ResultCache(tmp_path / "cache"), static_grid={"x": [0.0, 0.5, 1.0], "y": [0.0, 1.0]},
+                  title="fake", min_redraw_s=0.0, figsize=(2.0, 1.2), dpi=30)
+    yield ex
+    ex.close()
+
+
+def run_threads(ex: Explorer) -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith(ex.id) and t.is_alive()]
+
+
+def test_slider_move_starts_a_run_and_history_arrives(explorer, log):
+    updates = []
+    explorer.listeners.append(lambda result, status: updates.append((result, status)))
+    slider = explorer.widget.children[1].children[0]
+    assert slider.description == "x" and slider.value == 0.0
+    slider.value = 0.05  # as the reader would
+    assert explorer.runs_started == 1 and explorer.running
+    result = explorer.wait(10)
+    assert not explorer.running and run_threads(explorer) == []
+    assert result["done"] and result["params"]["x"] == 0.05
+    assert result["history"]["eval_step"] == [5, 10, 15, 20, 25, 30, 35, 40]
+    partial = [r for r, _ in updates if r is not None and not r["done"]]
+    assert partial, "no partial history was shown while the run trained"
+    assert len(partial[0]["history"]["eval_step"]) < 8
+    assert explorer.status.startswith("done")
+    assert bytes(explorer._image.value).startswith(b"\x89PNG") and "score" in explorer._numbers.value
+    assert log == [(0.05, 0.0, "completed")]
+
+
+def test_new_value_cancels_the_old_run(explorer, log):
+    explorer.select(x=0.1, y=0.0)
+    time.sleep(0.03)
+    explorer.select(x=0.15)
+    assert [entry[:2] for entry in log] == [(0.1, 0.0)] and log[0][2] == "stopped"
+    explorer.wait(10)
+    assert log[-1] == (0.15, 0.0, "completed")
+    assert explorer.runs_started == 2
+
+
+def test_cached_result_shows_at_once(explorer, log):
+    explorer.select(x=0.2)
+    explorer.wait(10)
+    explorer.select(x=0.25)
+    explorer.wait(10)
+    assert explorer.runs_started == 2
+    t0 = time.perf_counter()
+    explorer.select(x=0.2)  # back: from the cache, no run
+    elapsed = time.perf_counter() - t0
+    assert explorer.status == "cached" and explorer.result["cached"] and explorer.result["params"]["x"] == 0.2
+    assert explorer.runs_started == 2 and not explorer.running and len(log) == 2
+    assert elapsed < 1.0  # the live target is 0.2 s (benchmarks/explorers.py); this only catches a rerun
+
+
+def test_twenty_rapid_moves_leave_one_run_and_no_leaked_threads(explorer, log):
+    before = {t.ident for t in threading.enumerate()}
+    slider = explorer.widget.children[1].children[0]
+    for i in range(20):
+        slider.value = XS[i + 1]
+    assert explorer.runs_started == 20
+    assert len(run_threads(explorer)) == 1, [t.name for t in run_threads(explorer)]
+    assert len(log) == 19 and all(reason == "stopped" for *_, reason in log)
+    result = explorer.wait(10)
+    assert result["params"]["x"] == XS[20] and result["done"]
+    assert run_threads(explorer) == []
+    leaked = [t for t in threading.enumerate() if t.ident not in before and t.name != "minigpt-warm-up"]
+    assert not leaked, leaked
+
+
+def test_stop_button_keeps_the_partial_history(explorer, log):
+    buttons = explorer.widget.children[2].children
+    assert [b.description for b in buttons[:2]] == ["Run", "Stop"]
+    explorer.select(x=0.3)
+    t0 = time.perf_counter()
+    while not (explorer.result and explorer.result["history"]["eval_step"]) and time.perf_counter() - t0 < 5:
+        time.sleep(0.005)
+    buttons[1].click()
+    assert not explorer.running and run_threads(explorer) == []
+    result = explorer.result
+    assert result["stop_reason"] == "stopped" and not result["done"]
+    assert 0 < len(result["history"]["step"]) < 40
+    assert "stopped" in explorer.status and "partial" in explorer.status
+    assert not explorer.cache.lookup(explorer.experiment, **explorer.params()), "a stopped run was cached"
+    buttons[0].click()  # Run restarts it
+    assert explorer.wait(10)["done"]
+
+
+def test_run_errors_show_in_the_status(tmp_path):
+    @experiment(lambda x=0.0: {}, name="broken")
+    def broken(spec, on_eval=None, stop=None):
+        raise RuntimeError("boom")
+
+    ex = Explorer(broken, {"x": [0.0, 1.0]}, plot=plot, cache=ResultCache(tmp_path))
+    ex.select(x=1.0)
+    ex.wait(5)
+    assert ex.status == "error: RuntimeError: boom"
+    ex.close()
+
+
+def test_bad_controls_are_rejected(tmp_path, log):
+    fake = make_fake(log)
+    with pytest.raises(ValueError, match="not a parameter"):
+        Explorer(fake, {"z": [1]}, plot=plot, cache=ResultCache(tmp_path))
+    with pytest.raises(ValueError, match="subset"):
+        Explorer(fake, {"x": [0.0]}, plot=plot, static_grid={"x": [0.5]}, cache=ResultCache(tmp_path))
+    ex = Explorer(fake, {"x": [0.0, 0.5]}, plot=plot, cache=ResultCache(tmp_path))
+    with pytest.raises(ValueError, match="not one of the slider's values"):
+        ex.select(x=0.25)
+
+
+# --- the static HTML view -------------------------------------------------------------------------------------
+
+
+class _Page(HTMLParser):
+    """Collects the explorer's inputs, frames and numbers panel."""
+
+    def __init__(self):
+        super().__init__()
+        self.roots, self.inputs, self.frames, self.numbers, self.scripts = [], [], [], [], []
+        self._in = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        classes = (a.get("class") or "").split()
+        if tag == "div" and "minigpt-explorer" in classes:
+            self.roots.append(a)
+        elif tag == "input":
+            self.inputs.append(a)
+        elif tag == "img":
+            self.frames.append(a)
+        elif tag == "div" and "minigpt-numbers" in classes:
+            self._in = "numbers"
+            self.numbers.append("")
+        elif tag == "script":
+            self._in = "script"
+            self.scripts.append("")
+
+    def handle_endtag(self, tag):
+        self._in = None
+
+    def handle_data(self, data):
+        if self._in == "numbers":
+            self.numbers[-1] += data
+        elif self._in == "script":
+            self.scripts[-1] += data
+
+
+def parse(html: str) -> _Page:
+    page = _Page()
+    page.feed(html)
+    return page
+
+
+def visible(frame: dict) -> bool:
+    return "display:none" not in frame.get("style", "").replace(" ", "")
+
+
+def test_html_has_one_frame_per_grid_point(explorer, log):
+    results = explorer.precompute()
+    assert len(results) == 6 and len(log) == 6
+    page = parse(explorer.to_html())
+    assert len(page.roots) == 1 and page.roots[0]["id"] == explorer.id
+    assert [i["type"] for i in page.inputs] == ["range", "range"]
+    assert [(i["name"], i["min"], i["max"], i["value"]) for i in page.inputs] == [("x", "0", "2", "0"),
+                                                                                  ("y", "0", "1", "0")]
+    assert len(page.frames) == 6
+    assert all(f["src"].startswith("data:image/png;base64,") and f["class"] == "minigpt-frame" for f in page.frames)
+    assert sum(visible(f) for f in page.frames) == 1
+    indices = [f["data-index"] for f in page.frames]
+    assert indices == ["0,0", "0,1", "1,0", "1,1", "2,0", "2,1"]
+    # each frame's numbers are its own run's: x + 10 y
+    for f, point in zip(page.frames, grid_points(explorer.static_grid), strict=True):
+        assert f"score {point['x'] + 10 * point['y']:.2f}" in f["data-numbers"]
+    assert len({f["data-numbers"] for f in page.frames}) == 6
+    assert len({f["src"] for f in page.frames}) == 6, "two grid points rendered the same picture"
+    shown = next(f for f in page.frames if visible(f))
+    assert shown["data-index"] == "0,0" and page.numbers[0] == shown["data-numbers"]
+    assert "http" not in "".join(page.scripts) and "src=" not in "".join(page.scripts)
+    assert "Static view: 6 runs over x × y" in explorer.to_html()
+    assert len(explorer.to_html()) < 3_000_000
+
+
+def test_html_before_precompute_shows_placeholders(explorer, log):
+    page = parse(explorer.to_html())
+    assert len(page.frames) == 6 and all("not computed yet" in f["data-numbers"] for f in page.frames)
+    assert log == []  # displaying never trains
+
+
+# A DOM just big enough for the explorer's script: run it in Node, move the inputs, read what is shown.
+NODE_HARNESS = r"""
+const spec = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+function el(attrs) {
+  const e = {attrs: attrs, style: {display: attrs.style && attrs.style.includes('display:none') ? 'none' : ''},
+             listeners: {}, textContent: ''};
+  e.getAttribute = k => (k in e.attrs ? e.attrs[k] : null);
+  e.addEventListener = (type, fn) => { (e.listeners[type] = e.listeners[type] || []).push(fn); };
+  Object.defineProperty(e, 'value', {get: () => e.attrs.value, set: v => { e.attrs.value = String(v); }});
+  Object.defineProperty(e, 'name', {get: () => e.attrs.name});
+  return e;
+}
+const inputs = spec.inputs.map(el), frames = spec.frames.map(el), numbers = el({});
+const outputs = spec.inputs.map(i => el({'data-for': i.name}));
+const root = {
+  querySelectorAll: sel => sel.startsWith('input') ? inputs : frames,
+  querySelector: sel => sel === '.minigpt-numbers' ? numbers
+                        : outputs.find(o => sel.includes('"' + o.attrs['data-for'] + '"')),
+};
+global.document = {getElementById: id => (id === spec.id ? root : null)};
+eval(spec.script);
+const shown = () => frames.filter(f => f.style.display !== 'none').map(f => f.attrs['data-index']);
+const states = [[shown(), numbers.textContent, outputs.map(o => o.textContent)]];
+for (const [i, v] of spec.moves) {
+  inputs[i].value = v;
+  inputs[i].listeners.input.forEach(fn => fn());
+  states.push([shown(), numbers.textContent, outputs.map(o => o.textContent)]);
+}
+console.log(JSON.stringify(states));
+"""
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js to run the page's script")
+def test_html_script_swaps_frames_when_inputs_move(explorer):
+    explorer.precompute()
+    page = parse(explorer.to_html())
+    moves = [[0, 1], [1, 1], [0, 2], [1, 0]]
+    spec = {"id": explorer.id, "inputs": page.inputs, "frames": page.frames, "script": page.scripts[0],
+            "moves": moves}
+    out = subprocess.run(["node", "-e", NODE_HARNESS], input=json.dumps(spec), capture_output=True, text=True,
+                         timeout=30, check=True)
+    states = json.loads(out.stdout)
+    by_index = {f["data-index"]: f["data-numbers"] for f in page.frames}
+    expected = ["0,0", "1,0", "1,1", "2,1", "2,0"]
+    assert [s[0] for s in states] == [[e] for e in expected]
+    assert [s[1] for s in states] == [by_index[e] for e in expected]
+    assert states[3][2] == ["1", "1"] and states[4][2] == ["1", "0"]  # the value readouts follow the inputs
+
+
+def test_mimebundle_offers_widget_html_and_text(explorer):
+    bundle = explorer._repr_mimebundle_()
+    assert set(bundle) == {WIDGET_MIME, "text/html", "text/plain"}
+    assert bundle[WIDGET_MIME]["model_id"] == explorer.widget.model_id
+    assert 'class="minigpt-explorer"' in bundle["text/html"]
+    assert "x=0" in bundle["text/plain"]
+
+
+def test_format_value():
+    assert [format_value(v) for v in (0.0, 0.05, 1.0, 1e-5, 3, True)] == ["0", "0.05", "1", "1e-05", "3", "on"]
+
+
+def test_overfitting_explorer_controls(tmp_path):
+    ex = overfitting_explorer(cache=ResultCache(tmp_path), steps=6)
+    assert list(ex.controls) == ["dropout", "weight_decay", "emb_noise_alpha", "drop_path"]
+    assert ex.fixed == {"steps": 6} and set(ex.static_grid) <= set(ex.controls)
+    caption = ex._static_caption()
+    assert "live sliders over all 4 knobs" in caption and "embedding noise" in caption
+    assert new_figure() is not None
+
+
+def test_drawn_frames_are_kept_in_memory_and_on_disk(tmp_path, log):
+    draws = []
+
+    def counting_plot(result, fig):
+        draws.append(result["key"])
+        plot(result, fig)
+
+    cache = ResultCache(tmp_path)
+    fake = make_fake(log)
+    result = cache.run(fake, x=0.5)
+    first = Explorer(fake, {"x": [0.5]}, plot=counting_plot, cache=cache, figsize=(2.0, 1.2), dpi=30)
+    png = first.render_png(result)
+    assert first.render_png(result) == png and len(draws) == 1  # memory
+    second = Explorer(fake, {"x": [0.5]}, plot=counting_plot, cache=cache, figsize=(2.0, 1.2), dpi=30)
+    assert second.render_png(result) == png and len(draws) == 1  # disk: a new kernel draws nothing
+    other_dpi = Explorer(fake, {"x": [0.5]}, plot=counting_plot, cache=cache, figsize=(2.0, 1.2), dpi=40)
+    assert other_dpi.render_png(result) != png and len(draws) == 2  # a different frame: drawn
+    partial = {**result, "done": False}
+    first.render_png(partial)
+    first.render_png(partial)
+    assert len(draws) == 4  # partial results are never kept
