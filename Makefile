@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: setup browser book book-fast test test-unit test-notebooks test-browser bench clean
+.PHONY: setup browser book notebooks test test-unit test-notebooks test-browser bench clean
 
 setup: $(VENV)/.installed
 
@@ -24,6 +24,10 @@ book: setup
 	bash scripts/fetch_assets.sh
 	bash scripts/clear_stale_cache.sh
 	$(VENV)/bin/jupyter-book build . -W -n --keep-going
+
+# Rewrite book/*.ipynb from scripts/make_notebooks/ (edit the scripts, not the JSON; tests check they agree).
+notebooks: setup
+	for f in scripts/make_notebooks/ch*.py; do $(PY) $$f || exit 1; done
 
 # The whole test suite: unit and effect tests, every notebook under nbval in fast mode, the browser tests.
 test: setup browser

@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 import pytest
 
 from minigpt.experiments import ResultCache, experiment, grid_points
-from minigpt.explore import WIDGET_MIME, Explorer, format_value, overfitting_explorer
+from minigpt.explore import WIDGET_MIME, Explorer, SliderView, format_value, overfitting_explorer
 from minigpt.plots import loss_curves, new_figure
 from minigpt.train import History
 
@@ -199,7 +199,7 @@ class _Page(HTMLParser):
             self.roots.append(a)
         elif tag == "input":
             self.inputs.append(a)
-        elif tag == "img":
+        elif "minigpt-frame" in classes:  # <img> in an Explorer, <div> in a SliderView
             self.frames.append(a)
         elif tag == "div" and "minigpt-numbers" in classes:
             self._in = "numbers"
@@ -306,6 +306,44 @@ def test_html_script_swaps_frames_when_inputs_move(explorer):
     assert [s[0] for s in states] == [[e] for e in expected]
     assert [s[1] for s in states] == [by_index[e] for e in expected]
     assert states[3][2] == ["1", "1"] and states[4][2] == ["1", "0"]  # the value readouts follow the inputs
+
+
+def _slider_view(calls):
+    def render(value):
+        calls.append(value)
+        return f"<p>value {value}</p>"
+
+    return SliderView("temperature", [0.0, 0.5, 1.0], render, start=1)
+
+
+def test_slider_view_has_a_frame_per_value_and_renders_live():
+    calls = []
+    view = _slider_view(calls)
+    assert calls == [0.0, 0.5, 1.0]  # every static frame rendered once, now
+    page = parse(view.to_html())
+    assert [f["data-index"] for f in page.frames] == ["0", "1", "2"]
+    assert [visible(f) for f in page.frames] == [False, True, False]
+    assert [(i["min"], i["max"], i["value"]) for i in page.inputs] == [("0", "2", "1")]
+    assert "<p>value 0.5</p>" in view.to_html() and page.numbers == []
+    slider, shown = view.widget.children
+    slider.value = 1.0
+    assert calls[-1] == 1.0 and shown.value == "<p>value 1.0</p>"
+    assert set(view._repr_mimebundle_()) == {WIDGET_MIME, "text/html", "text/plain"}
+    with pytest.raises(ValueError, match="start=3 is out of range"):
+        SliderView("x", [1, 2], str, start=3)
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js to run the page's script")
+def test_slider_view_script_swaps_frames():
+    view = _slider_view([])
+    page = parse(view.to_html())
+    spec = {"id": view.id, "inputs": page.inputs, "frames": page.frames, "script": page.scripts[0],
+            "moves": [[0, 2], [0, 0]]}
+    out = subprocess.run(["node", "-e", NODE_HARNESS], input=json.dumps(spec), capture_output=True, text=True,
+                         timeout=30, check=True)
+    states = json.loads(out.stdout)
+    assert [s[0] for s in states] == [["1"], ["2"], ["0"]]
+    assert [s[2] for s in states] == [["0.5"], ["1"], ["0"]]
 
 
 def test_mimebundle_offers_widget_html_and_text(explorer):

@@ -67,6 +67,14 @@ def test_generation_past_block_size_slides_the_window(tiny_model):
     assert torch.equal(out, generate(tiny_model, idx, 30, temperature=0, use_cache=False))
 
 
+def test_samples_can_be_trained_on(tiny_model):
+    """generate runs in inference mode but returns a normal tensor: samples can become training data."""
+    out = generate(tiny_model, torch.zeros(2, 1, dtype=torch.long), 5)
+    assert not out.is_inference()
+    _, loss = tiny_model(out[:, :-1], out[:, 1:])
+    loss.backward()
+
+
 def test_eval_mode_unless_mc_dropout_and_mode_restored():
     model = GPT(tiny_config(dropout=0.5), seed=0).train()
     idx = torch.zeros(8, 1, dtype=torch.long)

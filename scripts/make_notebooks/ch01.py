@@ -1,31 +1,13 @@
 """Write book/01_gpt_from_scratch.ipynb (stored without outputs).
 
-Run from the repository root:  python scripts/make_notebooks/ch01.py
-Edit this script, not the notebook JSON; cell ids are fixed so regenerating gives a stable diff.
+Run from the repository root:  python scripts/make_notebooks/ch01.py  (or `make notebooks` for every chapter).
+Edit this script, not the notebook JSON.
 """
 
-from __future__ import annotations
+from notebook import Notebook
 
-from pathlib import Path
-from textwrap import dedent
-
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-
-OUT = Path(__file__).resolve().parents[2] / "book" / "01_gpt_from_scratch.ipynb"
-CELLS = []
-
-
-def md(text: str) -> None:
-    CELLS.append(new_markdown_cell(dedent(text).strip("\n")))
-
-
-def code(text: str, tags: tuple[str, ...] = ()) -> None:
-    cell = new_code_cell(dedent(text).strip("\n"))
-    if tags:
-        cell.metadata["tags"] = list(tags)
-    CELLS.append(cell)
-
+nb = Notebook("01_gpt_from_scratch.ipynb")
+md, code = nb.md, nb.code
 
 md(r"""
 # A GPT from scratch
@@ -52,6 +34,8 @@ Write your guesses down before you run anything.
 ```
 """)
 
+nb.install_cell()
+
 code(r"""
 import dataclasses
 import math
@@ -63,7 +47,7 @@ import torch
 import torch.nn.functional as F
 from IPython.display import HTML, Markdown, display
 
-from minigpt import GPT, CharTokenizer, ModelConfig, Trainer, TrainConfig, generate
+from minigpt import GPT, CharTokenizer, ModelConfig, TrainConfig, Trainer, generate
 from minigpt.worlds import StoriesConfig, make_stories, split_sentences
 
 # A model this small gains little from a second CPU thread, and one thread keeps its speed when other
@@ -332,7 +316,7 @@ with torch.no_grad():
     logits = model.eval()(torch.tensor([tok.encode(prompt)]))[0, -1]
 top = torch.topk(logits, 10).indices
 fig, axes = plt.subplots(1, 3, figsize=(10, 2.8), sharey=True)
-for ax, tau in zip(axes, [0.5, 1.0, 2.0]):
+for ax, tau in zip(axes, [0.5, 1.0, 2.0], strict=True):
     probs = torch.softmax(logits / tau, dim=-1)
     ax.bar([tok.decode([i]) for i in top], probs[top].numpy())
     ax.set_title(f"temperature {tau}")
@@ -355,7 +339,7 @@ NAMES = ["Mira", "Anya", "Bram", "Lila", "Nell", "Ravi", "Suki", "Finn"]   # sam
 prompts = torch.tensor([tok.encode("\n" + name) for name in NAMES])
 
 
-def write(temperature, samples_per_name=1, n_names=len(NAMES), seed=0):
+def write(temperature, samples_per_name=1, n_names=None, seed=0):
     # returns one text per sample, without the leading newline
     g = torch.Generator().manual_seed(seed)
     idx = prompts[:n_names].repeat_interleave(samples_per_name, dim=0)
@@ -408,42 +392,11 @@ you pick; in the web book it shows samples written when the book was built.
 
 code(r"""
 import html
-import json
+import re
 
 import ipywidgets as widgets
 
-
-class SliderExplorer:
-    # A slider over values of one knob. Live in Jupyter: every move calls render(value). For the static web
-    # book it also carries every frame rendered now and a small slider in plain HTML that switches between them.
-    def __init__(self, label, values, render, start=0, live_slider=None):
-        self.label, self.values, self.start = label, list(values), start
-        self.frames = [render(v) for v in self.values]
-        self.slider = live_slider or widgets.SelectionSlider(options=self.values, value=self.values[start])
-        self.slider.description = label
-        view = widgets.HTML(self.frames[start])
-        self.slider.observe(lambda change: setattr(view, "value", render(change["new"])), names="value")
-        self.widget = widgets.VBox([self.slider, view])
-
-    def static_html(self):
-        labels = json.dumps([str(v) for v in self.values])
-        on_input = ("var r=this.closest('.mg-explorer');"
-                    "r.querySelectorAll('.mg-frame').forEach(function(f,i){f.style.display=i==this.value?'':'none'},this);"
-                    f"r.querySelector('.mg-value').textContent={labels}[this.value];")
-        frames = "".join(f'<div class="mg-frame" style="display:{"" if i == self.start else "none"}">{f}</div>'
-                         for i, f in enumerate(self.frames))
-        return (f'<div class="mg-explorer"><label>{html.escape(self.label)} <input type="range" min="0" '
-                f'max="{len(self.values) - 1}" step="1" value="{self.start}" oninput="{html.escape(on_input)}"> '
-                f'<b class="mg-value">{self.values[self.start]}</b></label>{frames}</div>')
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        bundle = self.widget._repr_mimebundle_()      # the live widget, for Jupyter
-        bundle["text/html"] = self.static_html()      # the web book prefers this one
-        return bundle
-""", tags=("hide-input",))
-
-code(r"""
-import re
+from minigpt.explore import SliderView
 
 COLOURS = {"copied": "#1f77b4", "novel": "#2ca02c", "invalid": "#d62728"}
 
@@ -465,7 +418,7 @@ def render_samples(temperature):
     return "".join(parts)
 
 
-explorer = SliderExplorer("temperature", [0.0, 0.5, 1.0, 1.5, 2.0], render_samples, start=2,
+explorer = SliderView("temperature", [0.0, 0.5, 1.0, 1.5, 2.0], render_samples, start=2,
                           live_slider=widgets.FloatSlider(value=1.0, min=0.0, max=2.0, step=0.1))
 explorer
 """, tags=("hide-input",))
@@ -563,18 +516,5 @@ the vocabulary: the model's knowledge is ignored and the samples are random char
 ```
 """)
 
-
-def main() -> None:
-    for i, cell in enumerate(CELLS):
-        cell.id = f"ch01-{i:02d}"
-    nb = new_notebook(cells=CELLS, metadata={
-        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-        "language_info": {"name": "python"},
-    })
-    nbformat.validate(nb)
-    OUT.write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
-    print(f"wrote {OUT} ({len(CELLS)} cells)")
-
-
 if __name__ == "__main__":
-    main()
+    nb.write()

@@ -1,31 +1,13 @@
 """Write book/02_three_worlds.ipynb (stored without outputs).
 
-Run from the repository root:  python scripts/make_notebooks/ch02.py
-Edit this script, not the notebook JSON; cell ids are fixed so regenerating gives a stable diff.
+Run from the repository root:  python scripts/make_notebooks/ch02.py  (or `make notebooks` for every chapter).
+Edit this script, not the notebook JSON.
 """
 
-from __future__ import annotations
+from notebook import Notebook
 
-from pathlib import Path
-from textwrap import dedent
-
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-
-OUT = Path(__file__).resolve().parents[2] / "book" / "02_three_worlds.ipynb"
-CELLS = []
-
-
-def md(text: str) -> None:
-    CELLS.append(new_markdown_cell(dedent(text).strip("\n")))
-
-
-def code(text: str, tags: tuple[str, ...] = ()) -> None:
-    cell = new_code_cell(dedent(text).strip("\n"))
-    if tags:
-        cell.metadata["tags"] = list(tags)
-    CELLS.append(cell)
-
+nb = Notebook("02_three_worlds.ipynb")
+md, code = nb.md, nb.code
 
 md(r"""
 # Three worlds with ground truth
@@ -59,6 +41,8 @@ its facts? How often is a fact stated in the training text, and does that decide
 ```
 """)
 
+nb.install_cell()
+
 code(r"""
 import base64
 import io
@@ -70,10 +54,20 @@ import matplotlib.pyplot as plt
 import torch
 from IPython.display import HTML, Markdown, display
 
-from minigpt import GPT, CharTokenizer, ModelConfig, Trainer, TrainConfig
+from minigpt import GPT, CharTokenizer, ModelConfig, TrainConfig, Trainer
 from minigpt.metrics import exact_match_recall, recall_by_frequency
-from minigpt.worlds import (ADDITION_FORMATS, AdditionConfig, FactsConfig, ModularConfig, StoriesConfig,
-                            make_addition, make_facts, make_modular, make_stories, recall)
+from minigpt.worlds import (
+    ADDITION_FORMATS,
+    AdditionConfig,
+    FactsConfig,
+    ModularConfig,
+    StoriesConfig,
+    make_addition,
+    make_facts,
+    make_modular,
+    make_stories,
+    recall,
+)
 from minigpt.worlds.facts import VALUE_SETS
 from minigpt.worlds.stories import language_size, realize, sample_words
 
@@ -198,39 +192,9 @@ the total number of lines changes too.)
 """)
 
 code(r"""
-import html
-import json
-
 import ipywidgets as widgets
 
-
-class SliderExplorer:
-    # A slider over values of one knob. Live in Jupyter: every move calls render(value). For the static web
-    # book it also carries every frame rendered now and a small slider in plain HTML that switches between them.
-    def __init__(self, label, values, render, start=0, live_slider=None):
-        self.label, self.values, self.start = label, list(values), start
-        self.frames = [render(v) for v in self.values]
-        self.slider = live_slider or widgets.SelectionSlider(options=self.values, value=self.values[start])
-        self.slider.description = label
-        view = widgets.HTML(self.frames[start])
-        self.slider.observe(lambda change: setattr(view, "value", render(change["new"])), names="value")
-        self.widget = widgets.VBox([self.slider, view])
-
-    def static_html(self):
-        labels = json.dumps([str(v) for v in self.values])
-        on_input = ("var r=this.closest('.mg-explorer');"
-                    "r.querySelectorAll('.mg-frame').forEach(function(f,i){f.style.display=i==this.value?'':'none'},this);"
-                    f"r.querySelector('.mg-value').textContent={labels}[this.value];")
-        frames = "".join(f'<div class="mg-frame" style="display:{"" if i == self.start else "none"}">{f}</div>'
-                         for i, f in enumerate(self.frames))
-        return (f'<div class="mg-explorer"><label>{html.escape(self.label)} <input type="range" min="0" '
-                f'max="{len(self.values) - 1}" step="1" value="{self.start}" oninput="{html.escape(on_input)}"> '
-                f'<b class="mg-value">{self.values[self.start]}</b></label>{frames}</div>')
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        bundle = self.widget._repr_mimebundle_()      # the live widget, for Jupyter
-        bundle["text/html"] = self.static_html()      # the web book prefers this one
-        return bundle
+from minigpt.explore import SliderView
 
 
 def png(fig):
@@ -254,7 +218,7 @@ def render_tail(exponent):
                        f"the top 10% of people get {top:.0%} of the lines.</p>")
 
 
-SliderExplorer("Zipf exponent", [0.0, 0.5, 1.0, 1.5, 2.0], render_tail, start=2,
+SliderView("Zipf exponent", [0.0, 0.5, 1.0, 1.5, 2.0], render_tail, start=2,
                live_slider=widgets.FloatSlider(value=1.0, min=0.0, max=3.0, step=0.1))
 """, tags=("hide-input",))
 
@@ -548,18 +512,5 @@ the number measures exactly the rules the grammar encodes.
 ```
 """)
 
-
-def main() -> None:
-    for i, cell in enumerate(CELLS):
-        cell.id = f"ch02-{i:02d}"
-    nb = new_notebook(cells=CELLS, metadata={
-        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-        "language_info": {"name": "python"},
-    })
-    nbformat.validate(nb)
-    OUT.write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
-    print(f"wrote {OUT} ({len(CELLS)} cells)")
-
-
 if __name__ == "__main__":
-    main()
+    nb.write()

@@ -1,30 +1,13 @@
 """Write book/03_overfitting_live.ipynb (stored without outputs).
 
-Run from the repository root:  python scripts/make_notebooks/ch03.py
-Edit this script, not the notebook JSON; cell ids are fixed so regenerating gives a stable diff.
+Run from the repository root:  python scripts/make_notebooks/ch03.py  (or `make notebooks` for every chapter).
+Edit this script, not the notebook JSON.
 """
 
-from __future__ import annotations
+from notebook import Notebook
 
-from pathlib import Path
-
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-
-OUT = Path(__file__).resolve().parents[2] / "book" / "03_overfitting_live.ipynb"
-cells = []
-
-
-def md(text: str) -> None:
-    cells.append(new_markdown_cell(text.strip("\n")))
-
-
-def code(text: str, tags: tuple[str, ...] = ()) -> None:
-    cell = new_code_cell(text.strip("\n"))
-    if tags:
-        cell.metadata["tags"] = list(tags)
-    cells.append(cell)
-
+nb = Notebook("03_overfitting_live.ipynb")
+md, code = nb.md, nb.code
 
 md(r"""
 # Overfitting, live
@@ -47,6 +30,8 @@ the training set, so we can *count* what the model does:
 - **novel-valid**: the grammar accepts it and it is not in the training set (the model wrote something new and right);
 - **invalid**: the grammar rejects it.
 """)
+
+nb.install_cell()
 
 code(r"""
 import matplotlib.pyplot as plt
@@ -249,7 +234,7 @@ lines = [
     f"- **The strongest dropout**, {max(dropouts):g}, without weight decay: {shares(most)}.",
 ]
 gaps = [runs[d, 0.0]["metrics"]["gap"] for d in dropouts]
-shrinking = all(a > b for a, b in zip(gaps, gaps[1:]))
+shrinking = all(a > b for a, b in zip(gaps, gaps[1:], strict=False))
 if best["novel"] > no_reg["novel"] and most["novel"] < best["novel"]:
     lines.append("- So regularization here is a dial, not a switch: a little of it turned copies into "
                  "new valid sentences, and more of it turned them into invalid ones"
@@ -346,17 +331,5 @@ against fitting the training distribution; the others are what you use when you 
 :::
 """)
 
-def main() -> None:
-    for i, cell in enumerate(cells):
-        cell.id = f"ch03-{i:02d}"
-    nb = new_notebook(cells=cells, metadata={
-        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-        "language_info": {"name": "python"},
-    })
-    nbformat.validate(nb)
-    OUT.write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
-    print(f"wrote {OUT} ({len(cells)} cells)")
-
-
 if __name__ == "__main__":
-    main()
+    nb.write()

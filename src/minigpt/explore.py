@@ -231,8 +231,8 @@ class Explorer:
         self.status = status
         if self._widget is not None:
             if result is not None:
-                self._image.value = self.render_png(result)
                 self._numbers.value = self._numbers_html(result)
+                self._image.value = self.render_png(result)
             self._status.value = f"<span style='color:#555'>{html.escape(status)}</span>"
         for listener in list(self.listeners):
             listener(result, status)
@@ -390,39 +390,11 @@ class Explorer:
                 f'{base64.b64encode(png).decode("ascii")}">')
             if shown:
                 first_numbers = numbers
-        inputs = []
-        for n in names:
-            values = self.static_grid[n]
-            labels = json.dumps([format_value(v) for v in values])
-            inputs.append(
-                f'<label class="minigpt-control" style="display:inline-block;margin-right:1.5em">'
-                f'{html.escape(self.labels[n])} '
-                f'<input type="range" name="{html.escape(n)}" min="0" max="{len(values) - 1}" step="1" '
-                f'value="{start[n]}" data-labels="{html.escape(labels)}" aria-label="{html.escape(self.labels[n])}" '
-                f'style="vertical-align:middle"> '
-                f'<output data-for="{html.escape(n)}">{html.escape(format_value(values[start[n]]))}</output></label>')
-        return (
-            f'<div class="minigpt-explorer" id="{self.id}" style="border:1px solid #ddd;border-radius:6px;'
-            f'padding:0.6em 0.8em;margin:0.5em 0">\n'
-            f'<div class="minigpt-title" style="font-weight:bold">{html.escape(self.title)}</div>\n'
-            f'<div class="minigpt-controls">{"".join(inputs)}</div>\n'
-            f'<div class="minigpt-frames">{"".join(frames)}</div>\n'
-            f'<div class="minigpt-numbers" style="font-family:monospace;font-size:0.85em">'
-            f'{html.escape(first_numbers)}</div>\n'
-            f'<div class="minigpt-caption" style="font-size:0.8em;color:#555">'
-            f'{html.escape(self._static_caption())}</div>\n'
-            f'<script>{_STATIC_JS.replace("__ID__", self.id)}</script>\n'
-            f'</div>'
-        )
+        inputs = [_range_input(n, self.labels[n], self.static_grid[n], start[n]) for n in names]
+        return _static_view(self.id, self.title, inputs, frames, first_numbers, self._static_caption())
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        bundle = {"text/plain": repr(self), "text/html": self.to_html()}
-        try:
-            widget = self.widget
-        except ImportError:  # no ipywidgets: the static view still works
-            return bundle
-        bundle[WIDGET_MIME] = {"version_major": 2, "version_minor": 0, "model_id": widget.model_id}
-        return bundle
+        return _mimebundle(self, repr(self))
 
     def __repr__(self) -> str:
         knobs = ", ".join(f"{self.labels[k]}={format_value(v)}" for k, v in self.values.items())
@@ -435,7 +407,7 @@ _STATIC_JS = """(function () {
   var root = document.getElementById("__ID__");
   if (!root) { return; }
   var inputs = Array.prototype.slice.call(root.querySelectorAll('input[type="range"]'));
-  var frames = Array.prototype.slice.call(root.querySelectorAll("img.minigpt-frame"));
+  var frames = Array.prototype.slice.call(root.querySelectorAll(".minigpt-frame"));
   var numbers = root.querySelector(".minigpt-numbers");
   function update() {
     var key = inputs.map(function (input) { return input.value; }).join(",");
@@ -446,7 +418,7 @@ _STATIC_JS = """(function () {
     frames.forEach(function (frame) {
       var on = frame.getAttribute("data-index") === key;
       frame.style.display = on ? "" : "none";
-      if (on) { numbers.textContent = frame.getAttribute("data-numbers"); }
+      if (on && numbers) { numbers.textContent = frame.getAttribute("data-numbers"); }
     });
   }
   inputs.forEach(function (input) {
@@ -455,6 +427,97 @@ _STATIC_JS = """(function () {
   });
   update();
 })();"""
+
+
+def _range_input(name: str, label: str, values: Sequence, start: int) -> str:
+    """A native range input over the indices of ``values`` (keyboard arrows and dragging for free) and an
+    <output> showing the current value."""
+    labels = json.dumps([format_value(v) for v in values])
+    return (
+        f'<label class="minigpt-control" style="display:inline-block;margin-right:1.5em">{html.escape(label)} '
+        f'<input type="range" name="{html.escape(name)}" min="0" max="{len(values) - 1}" step="1" '
+        f'value="{start}" data-labels="{html.escape(labels)}" aria-label="{html.escape(label)}" '
+        f'style="vertical-align:middle"> '
+        f'<output data-for="{html.escape(name)}">{html.escape(format_value(values[start]))}</output></label>')
+
+
+def _static_view(view_id: str, title: str, inputs: list[str], frames: list[str], numbers: str | None,
+                 caption: str) -> str:
+    """The static HTML view shared by :class:`Explorer` and :class:`SliderView`: controls, frames (elements of
+    class minigpt-frame whose data-index is the inputs' values joined by commas), an optional numbers panel,
+    a caption, and the script that wires them."""
+    panel = "" if numbers is None else (
+        f'<div class="minigpt-numbers" style="font-family:monospace;font-size:0.85em">{html.escape(numbers)}</div>\n')
+    return (
+        f'<div class="minigpt-explorer" id="{view_id}" style="border:1px solid #ddd;border-radius:6px;'
+        f'padding:0.6em 0.8em;margin:0.5em 0">\n'
+        f'<div class="minigpt-title" style="font-weight:bold">{html.escape(title)}</div>\n'
+        f'<div class="minigpt-controls">{"".join(inputs)}</div>\n'
+        f'<div class="minigpt-frames">{"".join(frames)}</div>\n'
+        f'{panel}'
+        f'<div class="minigpt-caption" style="font-size:0.8em;color:#555">{html.escape(caption)}</div>\n'
+        f'<script>{_STATIC_JS.replace("__ID__", view_id)}</script>\n'
+        f'</div>'
+    )
+
+
+class SliderView:
+    """One knob over HTML frames, for what a chapter computes in the notebook itself (samples at a temperature,
+    a table for a Zipf exponent): ``render(value) -> HTML``.
+
+    Live (Jupyter, Voila) every slider move calls ``render`` with the new value, so ``live_slider`` (e.g. a
+    FloatSlider) may offer values between the frames. The static view carries the frames rendered now for
+    ``values``, behind a range input, like :meth:`Explorer.to_html`.
+    """
+
+    def __init__(self, label: str, values: Sequence, render: Callable[[object], str], start: int = 0,
+                 live_slider=None, title: str = "", caption: str | None = None):
+        if not values or not 0 <= start < len(values):
+            raise ValueError(f"start={start} is out of range: allowed 0..{len(values) - 1} (one per value)")
+        self.label, self.values, self.render, self.start = label, list(values), render, start
+        self.title, self.live_slider = title, live_slider
+        self.caption = caption if caption is not None else (
+            f"Static view: {len(self.values)} settings of {label}, computed when this page was built. "
+            "Run the notebook to try any value live.")
+        self.frames = [render(v) for v in self.values]
+        self.id = f"minigpt-view-{next(_ids)}"
+        self._widget = None
+
+    @property
+    def widget(self):
+        """The live view: the slider above an HTML output that ``render`` rewrites on every move."""
+        if self._widget is None:
+            import ipywidgets as widgets
+
+            slider = self.live_slider or widgets.SelectionSlider(
+                options=[(format_value(v), v) for v in self.values], value=self.values[self.start])
+            slider.description = self.label
+            view = widgets.HTML(self.frames[self.start])
+            slider.observe(lambda change: setattr(view, "value", self.render(change["new"])), names="value")
+            self._widget = widgets.VBox([slider, view])
+        return self._widget
+
+    def to_html(self) -> str:
+        hidden = ' style="display:none"'
+        frames = [f'<div class="minigpt-frame" data-index="{i}"{"" if i == self.start else hidden}>{frame}</div>'
+                  for i, frame in enumerate(self.frames)]
+        inputs = [_range_input("value", self.label, self.values, self.start)]
+        return _static_view(self.id, self.title, inputs, frames, None, self.caption)
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        return _mimebundle(self, f"SliderView({self.label!r}, {len(self.values)} frames)")
+
+
+def _mimebundle(view, text: str) -> dict:
+    """What Jupyter gets from a view: the live widget (if ipywidgets is there), its static HTML twin (the web book
+    prefers it, see nb_mime_priority_overrides in _config.yml) and plain text."""
+    bundle = {"text/plain": text, "text/html": view.to_html()}
+    try:
+        widget = view.widget
+    except ImportError:  # no ipywidgets: the static view still works
+        return bundle
+    bundle[WIDGET_MIME] = {"version_major": 2, "version_minor": 0, "model_id": widget.model_id}
+    return bundle
 
 
 _warm = threading.Event()

@@ -141,7 +141,11 @@ def test_chapter3_explorer_live(live_page, record_timing):
 
         # dropout 0 -> 0.05: a real run; its first partial result changes the plot or the numbers.
         _press_right(handle)
-        first, latency = _wait_change(page, lambda: state()[:2], start[:2], min(UPDATE_TIMEOUT_S, left()))
+        def plot_and_numbers():  # two widget updates: the change counts once both have arrived
+            now = state()[:2]
+            return now if now[0] != start[0] and now[1] else start[:2]
+
+        first, latency = _wait_change(page, plot_and_numbers, start[:2], min(UPDATE_TIMEOUT_S, left()))
         timing.append(f"slider move to first curve points {latency:.2f} s (target {UPDATE_TARGET_S} s)")
         assert readout.inner_text().strip() == "0.05", "ArrowRight did not move the dropout slider"
         assert first != start[:2], f"no new plot or numbers {latency:.0f} s after moving the slider: {state()}"

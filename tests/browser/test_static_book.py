@@ -163,3 +163,36 @@ def test_chapter3_explorer_slider(book_page):
 
     assert not bp.off_host, f"requests off 127.0.0.1: {bp.off_host}"
     assert not bp.console_errors, f"console errors: {bp.console_errors}"
+
+
+# data-index of the frames of one explorer that are displayed (an <img> or a <div>, see explore.py).
+SHOWN_INDEX_JS = """el => Array.from(el.querySelectorAll('.minigpt-frame'))
+  .filter(f => f.getClientRects().length > 0).map(f => f.getAttribute('data-index'))"""
+
+
+@pytest.mark.timeout(60, func_only=True)
+@pytest.mark.parametrize("doc", [p for p in PAGES if re.match(r"\d\d_", Path(p).name)])
+def test_every_static_explorer_responds_to_the_keyboard(book_page, doc: str):
+    """Every explorer's static view on a chapter page (Explorer or SliderView) swaps frames when its slider moves."""
+    bp = book_page
+    bp.open(f"{doc}.html")
+    explorers = bp.page.locator(".minigpt-explorer")
+    if explorers.count() == 0:
+        pytest.skip(f"{doc} has no explorer")
+    for i in range(explorers.count()):
+        explorer = explorers.nth(i)
+        explorer.scroll_into_view_if_needed()
+        slider = explorer.locator('input[type="range"]').first
+        readout = explorer.locator("output").first
+        before = explorer.evaluate(SHOWN_INDEX_JS), readout.inner_text(), slider.input_value()
+        assert len(before[0]) == 1, f"{doc} explorer {i}: {len(before[0])} frames shown, not 1"
+        slider.focus()
+        slider.press("ArrowRight" if slider.input_value() != slider.get_attribute("max") else "ArrowLeft")
+        bp.page.wait_for_function(
+            "([el, old]) => Array.from(el.querySelectorAll('.minigpt-frame'))"
+            ".some(f => f.getClientRects().length > 0 && f.getAttribute('data-index') !== old)",
+            arg=[explorer.element_handle(), before[0][0]], timeout=5_000)
+        after = explorer.evaluate(SHOWN_INDEX_JS), readout.inner_text(), slider.input_value()
+        assert len(after[0]) == 1 and after[0] != before[0], f"{doc} explorer {i}: frame did not change"
+        assert after[1] != before[1] and after[2] != before[2], f"{doc} explorer {i}: readout did not follow"
+    assert not bp.off_host and not bp.console_errors, (bp.off_host, bp.console_errors)

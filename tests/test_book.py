@@ -1,0 +1,80 @@
+"""The book's sources: notebooks stored without outputs and equal to their scripts, a table of contents that
+lists every chapter, citations that resolve, and chapters that honour MINIGPT_FAST."""
+
+import json
+import re
+import runpy
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+BOOK = ROOT / "book"
+SCRIPTS = ROOT / "scripts" / "make_notebooks"
+CHAPTERS = sorted(BOOK.glob("[0-9][0-9]_*.ipynb"))
+
+
+def cells(nb_path: Path) -> list[dict]:
+    return json.loads(nb_path.read_text(encoding="utf-8"))["cells"]
+
+
+def source(cell: dict) -> str:
+    return "".join(cell["source"])
+
+
+def test_there_are_chapters():
+    assert len(CHAPTERS) >= 3
+
+
+@pytest.mark.parametrize("nb", CHAPTERS, ids=lambda p: p.stem)
+def test_notebook_is_stored_without_outputs(nb):
+    for i, cell in enumerate(cells(nb)):
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [], f"{nb.name} cell {i} has outputs: clear them (the build executes it)"
+            assert cell["execution_count"] is None, f"{nb.name} cell {i} has an execution count"
+
+
+@pytest.mark.parametrize("nb", CHAPTERS, ids=lambda p: p.stem)
+def test_notebook_equals_what_its_script_writes(nb, monkeypatch):
+    script = SCRIPTS / f"ch{nb.name[:2]}.py"
+    assert script.exists(), f"{nb.name} has no generator {script.relative_to(ROOT)}"
+    monkeypatch.setattr(sys, "path", [str(SCRIPTS), *sys.path])
+    built = runpy.run_path(str(script), run_name="check")["nb"]  # builds the cells; writes only as __main__
+    assert built.path == nb
+    assert built.render() == nb.read_text(encoding="utf-8"), (
+        f"{nb.name} differs from {script.relative_to(ROOT)}: edit the script and run `make notebooks`"
+    )
+
+
+@pytest.mark.parametrize("nb", CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_reads_fast_mode(nb):
+    text = "\n".join(source(c) for c in cells(nb) if c["cell_type"] == "code")
+    assert "fast_mode()" in text or "MINIGPT_FAST" in text
+
+
+def test_toc_lists_every_chapter_and_nothing_missing():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]] + [e["file"] for part in toc["parts"] for e in part["chapters"]]
+    for f in files:
+        assert any((ROOT / f).with_suffix(ext).exists() for ext in (".md", ".ipynb")), f"_toc.yml names missing {f}"
+    listed = {ROOT / f"{f}.ipynb" for f in files}
+    assert set(CHAPTERS) <= listed, f"chapters not in _toc.yml: {sorted(p.name for p in set(CHAPTERS) - listed)}"
+
+
+def test_every_citation_is_in_the_bibliography():
+    keys = set(re.findall(r"^@\w+\{([^,]+),", (BOOK / "references.bib").read_text(), flags=re.M))
+    texts = [p.read_text(encoding="utf-8") for p in BOOK.glob("*.md")]
+    texts += [source(c) for nb in CHAPTERS for c in cells(nb) if c["cell_type"] == "markdown"]
+    groups = [g for t in texts for g in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", t)]
+    cited = {k.strip() for g in groups for k in g.split(",")}
+    assert cited, "no citations found: the pattern is wrong"
+    assert cited <= keys, f"cited but not in book/references.bib: {sorted(cited - keys)}"
+
+
+def test_html_builders_prefer_the_explorers_static_view():
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    overrides = config["sphinx"]["config"]["nb_mime_priority_overrides"]
+    assert ["html", "text/html", 5] in overrides  # below widget-view's 10: HTML wins in the built book
+    assert config["execute"]["execute_notebooks"] == "cache"
