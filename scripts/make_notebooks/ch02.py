@@ -154,9 +154,9 @@ md(r"""
 ### A long tail of exposure
 
 Real text mentions a few things very often and most things rarely: word and name frequencies roughly follow
-Zipf's law, frequency proportional to $1/\text{rank}$. The facts world copies that shape on purpose: the person of
-rank $r$ is mentioned $\max(4, \lfloor 200 / r \rceil)$ times, and those mentions are spread over the person's
-4 attributes. Here is what that does:
+Zipf's law {cite:p}`piantadosi2014zipf`, frequency proportional to $1/\text{rank}^s$ with $s$ near 1. The facts world
+copies that shape on purpose: the person of rank $r$ is mentioned $\max(4, \mathrm{round}(200 / r^{s}))$ times, with
+$s = 1$ by default, and those mentions are spread over the person's 4 attributes. Here is what that does:
 """)
 
 code(r"""
@@ -263,20 +263,22 @@ plt.show()
 
 other_splits = {s: exact_match_recall(recall(model, tok, facts.split(s)))
                 for s in ("heldout_phrasing", "heldout_entity")}
+other_guess = {s: exact_match_recall([p.answer == modal[p.attribute] for p in facts.split(s)]) for s in other_splits}
 epochs = RECALL_STEPS * 32 * 64 / len(ids)    # steps x batch x window, over the length of the text
 print(f"in {RECALL_STEPS} steps the model read about {epochs:.0f} times as many characters as the text holds")
 print(f"recall on train probes: {exact_match_recall(correct):.0%} (baseline {exact_match_recall(guess):.0%})")
 for s, r in other_splits.items():
-    print(f"recall on {s}: {r:.0%}")
+    print(f"recall on {s}: {r:.0%} (baseline {other_guess[s]:.0%})")
 """)
 
 md(r"""
 "Stated once" does not mean "seen once": training reads the whole text many times over (the number of passes is
 printed above), so a fact stated once is seen once per pass, and a fact stated 16 times is seen 16 times as often.
-A fact's **exposure** is how often it is stated times how long we train, and the plot shows recall climbing with it,
-far above the baseline. The held-out splits tell a different story: in this run recall on new phrasings, and on
-people the model only read about in sentences, is far lower. Reciting a line is not the same as knowing a fact in
-any wording; chapter 4 comes back to this.
+A fact's **exposure** is how often it is stated times how long we train. Compare each bar with its baseline, and
+mind the `n` above it: the buckets of often-stated facts hold few facts, so their shares move a lot from run to
+run. The held-out splits are printed with their own baselines: recall on new phrasings of trained facts, and on
+people the model only read about in sentences, is what tells reciting a line from knowing a fact in any wording.
+Chapter 4 comes back to this.
 
 ## Arithmetic: sums with one right answer
 
@@ -317,7 +319,8 @@ md(r"""
 ### Multi-digit addition, in three formats
 
 A sum can be written in different ways, and the format changes how hard the task is for a model that writes left
-to right. `plain` writes the sum as usual, but its first digit depends on a carry from the last column.
+to right {cite:p}`lee2024teaching`. `plain` writes the sum as usual, but its first digit depends on the carries
+from every column to its right, which a left-to-right writer has not computed yet.
 `reversed` writes the digits least significant first, in the order the carries are computed. `scratchpad` writes
 each column's work before the result; only the result after the last `;` is scored.
 """)
@@ -440,7 +443,8 @@ display(Markdown(f'''
   over the text) a small GPT recalled
   **{low.recall:.0%}** of the train facts stated once (guessing the most common value: {guess_buckets[0].recall:.0%})
   and **{high.recall:.0%}** of those stated {high.lo} times or more. On new phrasings of the same facts it recalled
-  {other_splits["heldout_phrasing"]:.0%}; on people it had only read about, {other_splits["heldout_entity"]:.0%}.
+  {other_splits["heldout_phrasing"]:.0%} (baseline {other_guess["heldout_phrasing"]:.0%}); on people it had only read
+  about, {other_splits["heldout_entity"]:.0%} (baseline {other_guess["heldout_entity"]:.0%}).
 - **Arithmetic.** Modular addition with p = 31 has {len(mod31.train) + len(mod31.test)} problems, split
   {len(mod31.train)} / {len(mod31.test)} with no overlap; the checker accepts only the canonical right answer.
 - **Stories.** The grammar writes {language_size():,} sentences; the {stories.config.n_stories} training stories hold
