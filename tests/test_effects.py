@@ -7,6 +7,8 @@ to be chosen for the effect to appear at this scale, the comment says which and 
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import torch
 
@@ -27,6 +29,9 @@ from minigpt.worlds import (
 from minigpt.worlds.stories import is_valid
 
 pytestmark = pytest.mark.slow
+# One seed in the test suite; `MINIGPT_EFFECT_SEEDS=0,1,2 pytest tests/test_effects.py -s` checks more and prints
+# the measured numbers quoted in the comments below.
+SEEDS = [int(s) for s in os.environ.get("MINIGPT_EFFECT_SEEDS", "0").split(",")]
 
 
 @pytest.fixture(autouse=True)
@@ -48,12 +53,12 @@ def _train(model: GPT, data, **train) -> GPT:
 # 1. dropout slows the memorisation of facts
 #
 # 48 people x 2 attributes as Q/A rows, 300 steps of batch 32. Measured recall of the training facts with
-# dropout 0 vs 0.3: seed 0 1.00 vs 0.16, seed 1 0.99 vs 0.21, seed 2 1.00 vs 0.08.
+# dropout 0 vs 0.3: seed 0 1.00 vs 0.14, seed 1 0.99 vs 0.17, seed 2 0.99 vs 0.16.
 
 FACTS_STEPS = 300
 
 
-@pytest.mark.parametrize("seed", [0])
+@pytest.mark.parametrize("seed", SEEDS)
 def test_dropout_lowers_recall_of_training_facts_at_equal_steps(seed):
     world = make_facts(FactsConfig(n_entities=60, attributes=("birth_city", "birth_year"), seed=seed))
     tok = CharTokenizer.from_text(world.alphabet)
@@ -64,6 +69,7 @@ def test_dropout_lowers_recall_of_training_facts_at_equal_steps(seed):
                           dropout=p)
         model = _train(GPT(cfg, seed=seed), (X, Y), steps=FACTS_STEPS, batch_size=32, lr=3e-3, seed=seed)
         rec[p] = M.exact_match_recall(recall(model, tok, world.train, temperature=0))
+    print(f"facts seed {seed}: recall with dropout 0 / 0.3: {rec[0.0]:.2f} / {rec[0.3]:.2f}")
     assert rec[0.0] > rec[0.3], rec
 
 
@@ -75,7 +81,7 @@ def test_dropout_lowers_recall_of_training_facts_at_equal_steps(seed):
 # (47-77% test accuracy with 1-2 heads, near 58% and creeping up with 4 heads at lr 3e-3), and with 4 heads
 # at lr 1e-3 weight decay 1 had not grokked by step 2500. Untied embed/unembed matrices, as in the grokking
 # papers (Power et al., 2022), and lr 3e-3 give the textbook picture on seeds 0, 1 and 2: weight decay 1
-# passes 95% test accuracy at steps 1500-2000, weight decay 0 stays below 30%.
+# passes 95% test accuracy at steps 500, 1600 and 1200; weight decay 0 peaks at 0.53, 0.07 and 0.21 in 2500 steps.
 
 GROK_STEPS = 2500
 
@@ -113,15 +119,17 @@ def _grok_run(weight_decay: float, seed: int, stop_at: float | None) -> list[flo
     return accs
 
 
-@pytest.mark.parametrize("seed", [0])
+@pytest.mark.parametrize("seed", SEEDS)
 def test_weight_decay_makes_modular_addition_grok(seed):
     accs = _grok_run(1.0, seed, stop_at=0.95)
+    print(f"grokking seed {seed}: weight decay 1 passes 95% test accuracy at step {100 * (len(accs) - 1)}")
     assert max(accs) > 0.95, accs
 
 
-@pytest.mark.parametrize("seed", [0])
+@pytest.mark.parametrize("seed", SEEDS)
 def test_without_weight_decay_modular_addition_does_not_grok(seed):
     accs = _grok_run(0.0, seed, stop_at=None)
+    print(f"grokking seed {seed}: weight decay 0, best test accuracy in {GROK_STEPS} steps {max(accs):.2f}")
     assert len(accs) == GROK_STEPS // 100 and max(accs) < 0.60, accs
 
 
@@ -129,13 +137,13 @@ def test_without_weight_decay_modular_addition_does_not_grok(seed):
 # 3. temperature trades validity for diversity
 #
 # 600 steps on the default 300 stories, 32 samples of 120 characters per temperature. Measured distinct-2 /
-# validity at 0.3, 0.8, 1.3: seed 0 0.36/0.54, 0.69/0.18, 0.91/0.07; seed 1 0.35/0.52, 0.63/0.21, 0.86/0.07;
-# seed 2 0.36/0.51, 0.67/0.32, 0.89/0.06.
+# validity at 0.3, 0.8, 1.3: seed 0 0.37/0.54, 0.72/0.23, 0.90/0.05; seed 1 0.37/0.44, 0.68/0.16, 0.89/0.06;
+# seed 2 0.29/0.61, 0.64/0.28, 0.88/0.04.
 
 STORIES_STEPS = 600
 
 
-@pytest.mark.parametrize("seed", [0])
+@pytest.mark.parametrize("seed", SEEDS)
 def test_temperature_raises_diversity_and_lowers_validity(seed):
     world = make_stories(StoriesConfig(seed=seed))
     tok = CharTokenizer.from_text(world.alphabet)
@@ -151,6 +159,8 @@ def test_temperature_raises_diversity_and_lowers_validity(seed):
         sentences = [s for t in texts for s in split_sentences(t)]
         distinct.append(M.distinct_n(texts, 2))
         valid.append(M.validity_rate(sentences, is_valid))
+    print(f"stories seed {seed}: distinct-2 / validity at 0.3, 0.8, 1.3: "
+          + ", ".join(f"{d:.2f}/{v:.2f}" for d, v in zip(distinct, valid, strict=True)))
     assert distinct[0] < distinct[1] < distinct[2], distinct
     assert valid[0] > valid[1] > valid[2], valid
 
@@ -159,13 +169,13 @@ def test_temperature_raises_diversity_and_lowers_validity(seed):
 # 4. majority vote sharpens a sampled model, and is a no-op at temperature 0
 #
 # 2-digit addition, 3000 training problems, 600 steps. Measured on 300 test problems, single sample at 0.8
-# (mean over the 15 samples) / vote over 15 / greedy: seed 0 0.61/0.71/0.72, seed 1 0.52/0.66/0.68,
-# seed 2 0.37/0.52/0.53. The vote beats one warm sample but not greedy decoding.
+# (mean over the 15 samples) / vote over 15 / greedy: seed 0 0.62/0.73/0.74, seed 1 0.73/0.83/0.83,
+# seed 2 0.68/0.80/0.82. The vote beats one warm sample but not greedy decoding.
 
 VOTE_STEPS = 600
 
 
-@pytest.mark.parametrize("seed", [0])
+@pytest.mark.parametrize("seed", SEEDS)
 def test_majority_vote_beats_a_single_sample(seed):
     world = make_addition(AdditionConfig(n_digits=2, n_train=3000, n_test=300, seed=seed))
     tok = CharTokenizer.from_text(world.alphabet)
@@ -180,5 +190,7 @@ def test_majority_vote_beats_a_single_sample(seed):
     assert M.majority_vote_accuracy(warm, targets) > single
     cold = world.sample_answers(model, tok, "test", k=15, temperature=0.0)
     greedy = world.accuracy(model, tok, "test", temperature=0.0)
+    print(f"vote seed {seed}: single sample at 0.8 / vote over 15 / greedy: "
+          f"{single:.2f}/{M.majority_vote_accuracy(warm, targets):.2f}/{sum(greedy) / len(greedy):.2f}")
     assert all(len(set(row)) == 1 for row in cold)  # every sample is the greedy answer ...
     assert M.majority_vote_accuracy(cold, targets) == sum(greedy) / len(greedy)  # ... so voting is a no-op

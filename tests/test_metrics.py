@@ -106,6 +106,10 @@ def test_majority_vote_and_mean_sample_accuracy():
     targets = [1, 5, 7, 0]
     assert M.majority_vote_accuracy(samples, targets) == 0.5  # votes 1, 5, 8, None
     assert M.mean_sample_accuracy(samples, targets) == pytest.approx(4 / 12)
+    # unequal sample counts: the mean of per-problem shares, which is pass@1
+    uneven = [["a"] * 4, ["x"]]
+    assert M.mean_sample_accuracy(uneven, ["a", "b"]) == pytest.approx(0.5)
+    assert M.mean_sample_accuracy(uneven, ["a", "b"]) == pytest.approx(M.mean_pass_at_k([4, 1], [4, 0], 1))
     with pytest.raises(ValueError, match="targets"):
         M.majority_vote_accuracy(samples, targets[:2])
 

@@ -85,6 +85,15 @@ def test_eval_mode_unless_mc_dropout_and_mode_restored():
     assert not (b == b[0]).all()  # dropout on: greedy rows differ
 
 
+def test_mc_dropout_turns_on_dropout_only():
+    """Monte Carlo dropout samples thinned networks; stochastic depth and embedding noise stay off."""
+    model = GPT(tiny_config(drop_path=0.5, emb_noise_alpha=50.0), seed=0).train()
+    idx = torch.zeros(8, 1, dtype=torch.long)
+    out = generate(model, idx, 8, temperature=0, mc_dropout=True)
+    assert (out == out[0]).all()  # no dropout configured: nothing random is left on
+    assert model.training and model.h[0].drop_path.training  # every module's mode restored
+
+
 @pytest.mark.parametrize("kw,field", [(dict(temperature=-1.0), "temperature"), (dict(top_p=0.0), "top_p"),
                                       (dict(top_k=0), "top_k"), (dict(max_new_tokens=-1), "max_new_tokens")])
 def test_bad_sampling_arguments_name_the_field(tiny_model, kw, field):

@@ -50,6 +50,34 @@ def test_same_seed_same_losses_with_dropout(stream, tok):
     assert run() == run()
 
 
+def test_noise_does_not_depend_on_other_threads_random_draws(stream, tok):
+    """Dropout masks, stochastic depth and embedding noise come from the trainer's own generator: a run in a
+    background thread (a live explorer) is reproducible while the notebook draws random numbers meanwhile."""
+
+    def run(disturb: bool):
+        model = GPT(tiny_config(vocab_size=tok.vocab_size, dropout=0.2, drop_path=0.1, emb_noise_alpha=5.0), seed=0)
+        trainer = Trainer(model, TrainConfig(steps=10, batch_size=8, eval_interval=100), stream)
+        if disturb:  # what another thread might do between any two steps
+            trainer.add_callback("on_step_end", lambda t: (torch.manual_seed(t.step), torch.rand(1000)))
+        return trainer.fit().train_loss
+
+    assert run(False) == run(True)
+
+
+def test_stop_before_fit_is_not_lost(stream, tok):
+    trainer = make_trainer(stream, tok, steps=5)
+    trainer.stop()  # e.g. a slider moved again before the worker thread reached fit()
+    h = trainer.fit()
+    assert h.stop_reason == "stopped" and h.step == []
+    assert trainer.fit().stop_reason == "completed"  # one stop ends one fit
+
+
+def test_full_batch_of_a_token_stream_is_an_error(stream, tok):
+    model = GPT(tiny_config(vocab_size=tok.vocab_size), seed=0)
+    with pytest.raises(ValueError, match="batch_size=None"):
+        Trainer(model, TrainConfig(steps=5, batch_size=None), stream)
+
+
 def test_callbacks_fire_and_stop_keeps_partial_history(stream, tok):
     tr = make_trainer(stream, tok, steps=1000)
     seen = {"step": 0, "eval": 0, "end": 0}

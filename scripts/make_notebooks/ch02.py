@@ -34,7 +34,7 @@ its facts? How often is a fact stated in the training text, and does that decide
 1. The facts world has 100 people with 4 facts each. How often each person is mentioned follows a long-tailed,
    Zipf-like law: the most frequent person gets 200 lines. Guess the share of facts stated only **once** in the
    whole training text.
-2. A small model trains on that text for about a minute. What share of the facts stated once will it recall
+2. A small model trains on that text for about half a minute. What share of the facts stated once will it recall
    exactly? Of the facts stated 16 times or more?
 3. The story grammar has a vocabulary of about 110 words. How many different sentences can it write: thousands,
    millions, billions? If you shuffle the words of a grammatical sentence, how often is it still grammatical?
@@ -263,7 +263,9 @@ plt.show()
 
 other_splits = {s: exact_match_recall(recall(model, tok, facts.split(s)))
                 for s in ("heldout_phrasing", "heldout_entity")}
-other_guess = {s: exact_match_recall([p.answer == modal[p.attribute] for p in facts.split(s)]) for s in other_splits}
+# the same guesser on the other splits (a cloze answer ends with "." where a Q/A answer does not)
+other_guess = {s: exact_match_recall([p.answer.rstrip(".") == modal[p.attribute] for p in facts.split(s)])
+               for s in other_splits}
 epochs = RECALL_STEPS * 32 * 64 / len(ids)    # steps x batch x window, over the length of the text
 print(f"in {RECALL_STEPS} steps the model read about {epochs:.0f} times as many characters as the text holds")
 print(f"recall on train probes: {exact_match_recall(correct):.0%} (baseline {exact_match_recall(guess):.0%})")
@@ -273,7 +275,8 @@ for s, r in other_splits.items():
 
 md(r"""
 "Stated once" does not mean "seen once": training reads the whole text many times over (the number of passes is
-printed above), so a fact stated once is seen once per pass, and a fact stated 16 times is seen 16 times as often.
+printed above), so a fact stated once is seen about once per pass (windows are drawn at random), and a fact stated
+16 times is seen 16 times as often.
 A fact's **exposure** is how often it is stated times how long we train. Compare each bar with its baseline, and
 mind the `n` above it: the buckets of often-stated facts hold few facts, so their shares move a lot from run to
 run. The held-out splits are printed with their own baselines: recall on new phrasings of trained facts, and on

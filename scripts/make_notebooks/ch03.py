@@ -147,7 +147,7 @@ print(f"all {m['n_sentences']} sampled sentences: copied {m['copied']:.0%}, nove
 rng = random.Random(1)
 fresh = [sample_sentence(rng) for _ in range(2000)]
 perfect_copied = sum(world.classify(x) == "copied" for x in fresh) / len(fresh)
-print(f"a perfect sampler of the grammar would copy {perfect_copied:.0%} (short sentences recur); "
+print(f"a perfect sampler of the grammar would copy {perfect_copied:.1%} of its sentences; "
       f"this model copies {m['copied']:.0%}")
 """)
 
@@ -251,8 +251,8 @@ def se(x, kind):  # standard error of a share over the run's scored sentences
 
 
 def moved(x, ref):  # where the copies that a regularizer removed went, in percentage points
-    return (f"copies {ref['copied']:.0%} -> {x['copied']:.0%}; novel-valid {x['novel'] - ref['novel']:+.0%} points, "
-            f"invalid {x['invalid'] - ref['invalid']:+.0%} points")
+    return (f"copies {ref['copied']:.0%} -> {x['copied']:.0%}; novel-valid {100 * (x['novel'] - ref['novel']):+.0f} "
+            f"points, invalid {100 * (x['invalid'] - ref['invalid']):+.0f} points")
 
 
 lines = [f"- **Without regularization** the gap ends at {no_reg['gap']:.2f} nats per character; its "

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import torch
 
-from .checkpoint import load_checkpoint, save_checkpoint
+from .checkpoint import atomic_write, load_checkpoint, save_checkpoint
 from .config import ModelConfig, TrainConfig
 from .model import GPT
 from .sample import generate
@@ -83,9 +83,7 @@ def train(args) -> int:
     def save(tr: Trainer) -> None:  # at every evaluation and at the end, so an interrupted run keeps its work
         if tr.is_main:
             save_checkpoint(out / "model.pt", tr.model, mcfg, tr.history, tok, tcfg)
-            tmp = out / "history.json.tmp"
-            tmp.write_text(json.dumps(tr.history.to_dict()))
-            tmp.replace(out / "history.json")
+            atomic_write(out / "history.json", lambda f: f.write(json.dumps(tr.history.to_dict()).encode()))
 
     bar = tqdm(total=tcfg.steps, desc="train", disable=not trainer.is_main)
 
@@ -100,7 +98,8 @@ def train(args) -> int:
     bar.close()
     if trainer.is_main:
         val = history.val_loss[-1] if history.val_loss else float("nan")
-        print(f"{history.stop_reason} after {trainer.step} steps: train loss {history.train_loss[-1]:.4f}, "
+        train = history.train_loss[-1] if history.train_loss else float("nan")  # Ctrl-C before the first step
+        print(f"{history.stop_reason} after {trainer.step} steps: train loss {train:.4f}, "
               f"val loss {val:.4f}; saved {out / 'model.pt'}")
     return 0 if history.stop_reason == "completed" else 130
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import NamedTuple
+from typing import BinaryIO, NamedTuple
 
 import torch
 
@@ -43,12 +44,20 @@ def save_checkpoint(path, model: GPT, config: ModelConfig, history: History | No
         "tokenizer": None if tokenizer is None else tokenizer.to_dict(),
         "train_config": None if train_config is None else train_config.to_dict(),
     }
+    return atomic_write(path, lambda f: torch.save(payload, f))
+
+
+def atomic_write(path: str | Path, write: Callable[[BinaryIO], object]) -> Path:
+    """Write a file all at once or not at all: ``write(f)`` fills a temporary file next to ``path``, which then
+    replaces it in one step, so a crash, Ctrl-C or a second writer never leaves a torn file."""
+    path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            torch.save(payload, f)
+            write(f)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp creates files only their owner can read
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -65,7 +74,7 @@ def load_checkpoint(path, device: str | torch.device = "cpu") -> Checkpoint:
         payload = torch.load(path, map_location=device, weights_only=True)
     except Exception as e:  # truncated zip, pickle of arbitrary objects, random bytes, ...
         raise ValueError(f"{path} is not a readable minigpt checkpoint (truncated or foreign file): "
-                         f"{type(e).__name__}") from None
+                         f"{type(e).__name__}: {(str(e).splitlines() or [''])[0][:200]}") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ValueError(f"{path} is not a minigpt checkpoint (no '{FORMAT}' marker)")
     config = ModelConfig.from_dict(payload["model_config"])

@@ -107,7 +107,7 @@ class TrainConfig(_Config):
     min_lr_ratio: float = 0.1  # cosine decays to lr * min_lr_ratio at the last step
     warmup_steps: int = 0  # linear warmup from 0 to lr
     weight_decay: float = 0.0  # AdamW decoupled decay, applied to matrices only
-    decay_embeddings: bool = False  # also decay token/position embeddings (a common choice; off here, as in GPT-2)
+    decay_embeddings: bool = False  # decay token/position embeddings too (nanoGPT does, minGPT does not)
     decay_final_layers: bool = True  # decay the last block and lm_head; False spares them (for recall experiments)
     betas: tuple[float, float] = (0.9, 0.95)
     grad_clip: float = 1.0  # clip the global gradient norm; 0 disables

@@ -5,8 +5,9 @@ world, model, training, sampling) and the spec into a *result*: a plain, JSON-ab
 (``History.to_dict()``), its metrics and a few sample strings. Given its spec a result is deterministic (on one
 machine and thread count), except ``result["seconds"]``, the wall-clock cost.
 
-Results are cached on disk by :class:`ResultCache`, keyed by the spec and the package version, so a chapter that
-was built once shows its results at once, and a sweep figure and an explorer that ask for the same run share it.
+Results are cached on disk by :class:`ResultCache`, keyed by the spec, the package version and a hash of the
+library's source code, so a chapter that was built once shows its results at once, and a sweep figure and an
+explorer that ask for the same run share it.
 
 Runs can be watched and cancelled: ``on_eval(history)`` is called with the partial :class:`~minigpt.History`
 after each evaluation, and setting the ``stop`` event (a :class:`threading.Event`) ends the run after the
@@ -19,6 +20,7 @@ cached.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import importlib
 import inspect
@@ -26,13 +28,14 @@ import itertools
 import json
 import math
 import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import torch
+
+from .checkpoint import atomic_write
 
 CACHE_ENV = "MINIGPT_CACHE"
 FAST_ENV = "MINIGPT_FAST"
@@ -50,9 +53,20 @@ def canonical_json(obj) -> str:
 
 
 def _version() -> str:
+    """The package version plus a hash of the library's source, so results made by older code are never
+    served as fresh after an edit."""
     from . import __version__
 
-    return __version__
+    return f"{__version__}+{_source_hash()}"
+
+
+@functools.cache
+def _source_hash() -> str:
+    root = Path(__file__).parent
+    digest = hashlib.sha256()
+    for f in sorted(root.rglob("*.py")):
+        digest.update(f.relative_to(root).as_posix().encode() + f.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 # --- experiments ------------------------------------------------------------------------------------------------
@@ -213,16 +227,7 @@ class ResultCache:
         """Store ``result`` under ``key`` atomically; returns the file's path."""
         self.root.mkdir(parents=True, exist_ok=True)
         data = {k: v for k, v in result.items() if k != "cached"}
-        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(data, f, allow_nan=True)
-            os.replace(tmp, self.path(key))
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        return self.path(key)
+        return atomic_write(self.path(key), lambda f: f.write(json.dumps(data, allow_nan=True).encode("utf-8")))
 
     def get_file(self, name: str) -> bytes | None:
         """Bytes stored by :meth:`put_file` (e.g. an explorer's drawn frame of a result), or None."""
@@ -235,15 +240,7 @@ class ResultCache:
         """Store ``data`` as ``files/name`` under the cache root, atomically."""
         folder = self.root / "files"
         folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.replace(tmp, folder / name)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        atomic_write(folder / name, lambda f: f.write(data))
 
     def lookup(self, experiment: Experiment, **params) -> dict | None:
         """The cached result of ``experiment(**params)`` or None; never runs anything."""

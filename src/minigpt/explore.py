@@ -136,14 +136,14 @@ class Explorer:
         with self._lock:
             self._generation += 1
             generation = self._generation
-        self._cancel()
+        previous = self._cancel(wait=False)  # the new worker waits for it: runs never overlap
         params = self.params()
         hit = self.cache.lookup(self.experiment, **params)
         if hit is not None:
             self._publish(generation, hit, "cached")
             return
         stop = threading.Event()
-        worker = threading.Thread(target=self._work, args=(generation, params, stop), daemon=True,
+        worker = threading.Thread(target=self._work, args=(generation, params, stop, previous), daemon=True,
                                   name=f"{self.id}-run-{generation}")
         with self._lock:
             self._stop, self._worker = stop, worker
@@ -151,7 +151,11 @@ class Explorer:
         self._publish(generation, None, "starting")
         worker.start()
 
-    def _work(self, generation: int, params: dict, stop: threading.Event) -> None:
+    def _work(self, generation: int, params: dict, stop: threading.Event, previous: threading.Thread | None) -> None:
+        if previous is not None:
+            previous.join()  # it stops after its current step; two runs at once would share the CPU threads
+        if stop.is_set():  # superseded while waiting
+            return
         spec = self.experiment.spec(**params)
         steps_total = spec.get("train", {}).get("steps")
         next_draw = [0.0]
@@ -181,14 +185,17 @@ class Explorer:
                      ": partial history kept"
         self._publish(generation, result, status)
 
-    def _cancel(self, timeout: float = 30.0) -> None:
-        """Set the running worker's stop event and wait for it to end (it stops after its current step)."""
+    def _cancel(self, wait: bool = True) -> threading.Thread | None:
+        """Set the running worker's stop event (it stops after its current step) and, with ``wait``, wait for it;
+        returns the worker."""
         with self._lock:
             worker, stop = self._worker, self._stop
             self._worker = self._stop = None
         if worker is not None:
             stop.set()
-            worker.join(timeout)
+            if wait:
+                worker.join()
+        return worker
 
     def stop(self) -> None:
         """The Stop button: end the run in flight after its current step; its partial history stays shown."""
@@ -272,8 +279,12 @@ class Explorer:
     def _frame_name(self, key: str) -> str:
         fn = self.plot_fn
         code = getattr(fn, "__code__", None)
+        closure = [c.cell_contents for c in getattr(fn, "__closure__", None) or ()
+                   if isinstance(c.cell_contents, (int, float, str, bool, tuple, type(None)))]  # plain settings only
+        settings = repr((getattr(fn, "__defaults__", None), getattr(fn, "__kwdefaults__", None), closure))
         plot_id = [getattr(fn, "__module__", ""), getattr(fn, "__qualname__", repr(fn)),
-                   hashlib.sha256(code.co_code + repr(code.co_consts).encode()).hexdigest() if code else ""]
+                   hashlib.sha256(code.co_code + repr(code.co_consts).encode()).hexdigest() if code else "",
+                   hashlib.sha256(settings.encode()).hexdigest()]  # a lambda's captured values change its drawing
         payload = canonical_json({"result": key, "plot": plot_id, "figsize": list(self.figsize), "dpi": self.dpi})
         return hashlib.sha256(payload.encode()).hexdigest() + ".png"
 

@@ -189,14 +189,14 @@ def majority_vote_accuracy(
 
 
 def mean_sample_accuracy(samples: Sequence[Sequence[Hashable | None]], targets: Sequence[Hashable]) -> float:
-    """Expected accuracy of a single sample: the share of all samples that equal their problem's target
-    (the unbiased estimate of pass@1 from k samples per problem)."""
+    """Expected accuracy of a single sample: per problem the share of its samples that equal the target, averaged
+    over the problems (the unbiased estimate of pass@1; problems without samples count as 0)."""
     if len(samples) != len(targets):
         raise ValueError(f"targets: need one per problem, got {len(targets)} for {len(samples)} problems")
-    total = sum(len(s) for s in samples)
-    if total == 0:
+    if not samples:
         return 0.0
-    return sum(a == t for s, t in zip(samples, targets, strict=True) for a in s) / total
+    shares = [sum(a == t for a in s) / len(s) if s else 0.0 for s, t in zip(samples, targets, strict=True)]
+    return sum(shares) / len(shares)
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:

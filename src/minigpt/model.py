@@ -10,7 +10,9 @@ Every place where the model can be regularized is named here:
   attn_dropout   on the attention probabilities             (ModelConfig.attn_dropout, per-layer schedule)
   resid_dropout  on each residual branch's output           (ModelConfig.resid_dropout, per-layer schedule)
   drop_path      whole residual branches, per sequence       (ModelConfig.drop_path, linear in depth)
-All of them are active only in training mode; ``model.eval()`` turns every one off.
+All of them are active only in training mode; ``model.eval()`` turns every one off. Their random draws come from
+``model.use_generator(g)``'s generator when one is set (the Trainer sets its own, so a run is reproducible even while
+other threads use torch's global random state), else from the global one.
 """
 
 from __future__ import annotations
@@ -45,19 +47,19 @@ class KVCache:
         return self.k[layer, :, :, :end], self.v[layer, :, :, :end]
 
 
-def dropout(x: torch.Tensor, p: float, training: bool = True) -> torch.Tensor:
+def dropout(x: torch.Tensor, p: float, training: bool = True, generator: torch.Generator | None = None):
     """Inverted dropout: zero each element with probability p and scale the rest by 1 / (1 - p).
 
-    On the CPU, F.dropout draws one random float per element, which costs more than the matmuls of a small model.
-    Here one 64-bit random number gives eight mask bytes, about ten times cheaper, so p is rounded to a multiple of
-    1/256 (0.1 -> 26/256). Other devices use F.dropout.
+    On the CPU a random float per element costs more than the matmuls of a small model. There one 64-bit random
+    number gives eight mask bytes, about ten times cheaper, with p rounded to a multiple of 1/256 (0.1 -> 26/256).
     """
     if not training or p == 0.0:
         return x
-    if x.device.type != "cpu":
-        return F.dropout(x, p)
     threshold = round(p * 256)
-    words = torch.empty((x.numel() + 7) // 8, dtype=torch.int64).random_(-(2**63), None)
+    if x.device.type != "cpu" or not 0 < threshold < 256:  # other devices, or p too near 0 or 1 for bytes
+        keep = torch.rand(x.shape, device=x.device, generator=generator) >= p
+        return x * keep.to(x.dtype) / (1 - p)
+    words = torch.empty((x.numel() + 7) // 8, dtype=torch.int64).random_(-(2**63), None, generator=generator)
     keep = words.view(torch.uint8)[: x.numel()].view(x.shape) >= threshold
     return x * keep.to(x.dtype).mul_(256 / (256 - threshold))  # one float mask: backward is a single multiply
 
@@ -68,9 +70,10 @@ class Dropout(nn.Module):
     def __init__(self, p: float):
         super().__init__()
         self.p = p
+        self.generator = None  # see GPT.use_generator
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return dropout(x, self.p, self.training)
+        return dropout(x, self.p, self.training, self.generator)
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
@@ -82,7 +85,7 @@ class CausalSelfAttention(nn.Module):
         self.layer, self.n_head = layer, config.n_head
         self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)  # q, k, v in one matmul
         self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
-        self.attn_dropout = config.rate("attn", layer)
+        self.attn_dropout = Dropout(config.rate("attn", layer))
         self.resid_dropout = Dropout(config.rate("resid", layer))
         self.manual = config.attention == "manual"
         mask = torch.tril(torch.ones(config.block_size, config.block_size, dtype=torch.bool))
@@ -96,23 +99,22 @@ class CausalSelfAttention(nn.Module):
         if cache is not None:
             past = cache.length
             k, v = cache.update(self.layer, k, v)  # (B, nh, S, hs), S = past + T
-        p = self.attn_dropout if self.training else 0.0
-        if self.manual or p > 0:  # fused SDPA would draw its own (slow) dropout mask on the CPU
-            y = self.manual_attention(q, k, v, past, p)
+        if self.manual or (self.attn_dropout.training and self.attn_dropout.p > 0):  # dropout needs the probabilities
+            y = self.manual_attention(q, k, v, past)
         elif past and T > 1:  # a prompt after a cache: query t may see keys up to past + t
             mask = torch.ones(T, past + T, dtype=torch.bool, device=x.device).tril(diagonal=past)
-            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p)
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
         else:  # no cache, or one new token that may see everything before it
-            y = F.scaled_dot_product_attention(q, k, v, dropout_p=p, is_causal=past == 0)
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=past == 0)
         y = y.transpose(1, 2).contiguous().view(B, T, C)  # re-assemble heads side by side
         return self.resid_dropout(self.c_proj(y))
 
-    def manual_attention(self, q, k, v, past: int, p: float) -> torch.Tensor:
+    def manual_attention(self, q, k, v, past: int = 0) -> torch.Tensor:
         """Attention written out: scores, causal mask, softmax, dropout, weighted sum of values."""
         T, S = q.size(2), k.size(2)
         att = (q @ k.transpose(-2, -1)) / math.sqrt(k.size(-1))  # (B, nh, T, S)
         att = att.masked_fill(~self.mask[past:past + T, :S], float("-inf"))  # no peeking at later tokens
-        att = dropout(F.softmax(att, dim=-1), p)
+        att = self.attn_dropout(F.softmax(att, dim=-1))
         return att @ v  # (B, nh, T, hs)
 
 
@@ -137,11 +139,13 @@ class DropPath(nn.Module):
     def __init__(self, p: float):
         super().__init__()
         self.p = p
+        self.generator = None  # see GPT.use_generator
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not self.training or self.p == 0.0:
             return x
-        keep = torch.empty(x.size(0), 1, 1, device=x.device, dtype=x.dtype).bernoulli_(1 - self.p)
+        keep = torch.empty(x.size(0), 1, 1, device=x.device, dtype=x.dtype)
+        keep.bernoulli_(1 - self.p, generator=self.generator)
         return x * keep / (1 - self.p)
 
 
@@ -166,32 +170,31 @@ class GPT(nn.Module):
 
     ``model(idx)`` returns logits (B, T, V) for every position; ``model(idx, targets)`` returns
     ``(logits, loss)`` with the mean cross-entropy over targets that are not -1.
-    ``seed`` makes initialization reproducible without touching the global random state.
+    ``seed`` makes the initial weights the same whatever the global random state (they are drawn from a generator
+    of their own).
     """
 
     def __init__(self, config: ModelConfig, seed: int | None = None):
         super().__init__()
         self.config = config
-        with torch.random.fork_rng(devices=[], enabled=seed is not None):  # a seed leaves global RNG untouched
-            if seed is not None:
-                torch.manual_seed(seed)
-            self.wte = nn.Embedding(config.vocab_size, config.n_embd)
-            self.wpe = nn.Embedding(config.block_size, config.n_embd)
-            self.emb_dropout = Dropout(config.rate("emb"))
-            self.h = nn.ModuleList(Block(config, i) for i in range(config.n_layer))
-            self.ln_f = nn.LayerNorm(config.n_embd, bias=config.bias)
-            self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
-            if config.tie_weights:
-                self.lm_head.weight = self.wte.weight
-            self._init_weights()
+        self.wte = nn.Embedding(config.vocab_size, config.n_embd)
+        self.wpe = nn.Embedding(config.block_size, config.n_embd)
+        self.emb_dropout = Dropout(config.rate("emb"))
+        self.h = nn.ModuleList(Block(config, i) for i in range(config.n_layer))
+        self.ln_f = nn.LayerNorm(config.n_embd, bias=config.bias)
+        self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
+        if config.tie_weights:
+            self.lm_head.weight = self.wte.weight
+        self.generator = None  # for the embedding noise; see use_generator
+        self._init_weights(None if seed is None else torch.Generator().manual_seed(seed))
 
-    def _init_weights(self) -> None:
+    def _init_weights(self, g: torch.Generator | None) -> None:
         """GPT-2 init: N(0, 0.02), with the residual projections shrunk by 1/sqrt(2 n_layer) (Radford et al., 2019)."""
         for name, p in self.named_parameters():  # named_parameters lists a tied matrix once
             if name.endswith("c_proj.weight"):
-                nn.init.normal_(p, 0.0, 0.02 / math.sqrt(2 * self.config.n_layer))
+                nn.init.normal_(p, 0.0, 0.02 / math.sqrt(2 * self.config.n_layer), generator=g)
             elif p.dim() >= 2:
-                nn.init.normal_(p, 0.0, 0.02)
+                nn.init.normal_(p, 0.0, 0.02, generator=g)
             elif name.endswith("bias"):
                 nn.init.zeros_(p)
             else:  # LayerNorm gains
@@ -201,6 +204,12 @@ class GPT(nn.Module):
         """Parameter count (a tied matrix once); ``non_embedding`` leaves out the position embedding, as nanoGPT."""
         n = sum(p.numel() for p in self.parameters())
         return n - self.wpe.weight.numel() if non_embedding else n
+
+    def use_generator(self, generator: torch.Generator | None) -> None:
+        """Draw every dropout mask and noise sample from ``generator`` (on the model's device); None: the global one."""
+        for module in self.modules():
+            if hasattr(module, "generator"):
+                module.generator = generator
 
     def final_layers(self) -> list[nn.Module]:
         """The last block and the output head: what ``TrainConfig(decay_final_layers=False)`` spares from decay."""
@@ -216,7 +225,7 @@ class GPT(nn.Module):
         tok = self.wte(idx)  # (B, T, C)
         if self.training and self.config.emb_noise_alpha > 0:  # NEFTune (Jain et al., 2023)
             scale = self.config.emb_noise_alpha / math.sqrt(T * self.config.n_embd)
-            tok = tok + torch.empty_like(tok).uniform_(-scale, scale)
+            tok = tok + torch.empty_like(tok).uniform_(-scale, scale, generator=self.generator)
         pos = self.wpe(torch.arange(start, start + T, device=idx.device))  # (T, C)
         x = self.emb_dropout(tok + pos)
         for block in self.h:

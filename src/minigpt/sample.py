@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from .config import SampleConfig
-from .model import GPT, KVCache
+from .model import GPT, Dropout, KVCache
 
 
 def filter_logits(logits: torch.Tensor, top_k: int | None = None, top_p: float | None = None) -> torch.Tensor:
@@ -49,9 +49,9 @@ def generate(
 ) -> torch.Tensor:
     """Continue each row of ``idx`` (B, T) by ``max_new_tokens`` tokens; returns (B, T + max_new_tokens).
 
-    Sampling runs in eval mode (no dropout, no noise) unless ``mc_dropout=True``, which keeps the model in training
-    mode so every dropout site stays active: each call then samples from a different thinned network (Monte Carlo
-    dropout, Gal and Ghahramani, 2016). The model's mode is restored afterwards.
+    Sampling runs in eval mode (no dropout, no noise). ``mc_dropout=True`` switches the dropout sites back on, and
+    only them (no embedding noise, no stochastic depth): each new token then comes from a different thinned network
+    (Monte Carlo dropout, Gal and Ghahramani, 2016). Every module's mode is restored afterwards.
 
     The KV cache stores each layer's keys and values, so a new token attends to the past without recomputing it;
     the logits equal the uncached ones. Positions are learned and absolute, so the cache helps only while the whole
@@ -62,8 +62,12 @@ def generate(
     if idx.dim() != 2 or idx.size(1) == 0:
         raise ValueError(f"idx of shape {tuple(idx.shape)} is out of range: allowed (B, T) with T >= 1")
     block = model.config.block_size
-    was_training = model.training
-    model.train(mc_dropout)
+    modes = {m: m.training for m in model.modules()}
+    model.eval()
+    if mc_dropout:
+        for m in model.modules():
+            if isinstance(m, Dropout):
+                m.train()
     try:
         with torch.inference_mode():  # like no_grad, and cheaper per operation, which is most of a cached step
             cache = None
@@ -81,4 +85,5 @@ def generate(
                 new = tok
         return idx.clone()  # a normal tensor again, usable as training data
     finally:
-        model.train(was_training)
+        for m, mode in modes.items():
+            m.train(mode)

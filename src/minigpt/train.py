@@ -114,6 +114,10 @@ class Trainer:
             fused=self.device.type in ("cpu", "cuda"),  # one kernel, not ~10 per tensor
         )
         self.batch_gen = torch.Generator(device="cpu").manual_seed(config.seed + 1_000_003 * self.rank)
+        # Dropout masks and noise come from a generator of the run's own, not torch's global one: the same seed gives
+        # the same losses bit for bit on the CPU, even while other threads draw random numbers.
+        self.noise_gen = torch.Generator(device=self.device).manual_seed(config.seed + 7919 + 1_000_003 * self.rank)
+        self.model.use_generator(self.noise_gen)
         self.history = History()
         self.step = 0
         self.callbacks: dict[str, list[Callable]] = {e: [] for e in EVENTS}
@@ -133,6 +137,9 @@ class Trainer:
 
     def _check_data(self, name: str, data):
         if isinstance(data, torch.Tensor):
+            if self.config.batch_size is None:
+                raise ValueError(f"batch_size=None (full batch) is out of range for the 1-D token stream {name}: "
+                                 "allowed an int >= 1 (full batch needs (X, Y) rows)")
             if data.dim() != 1 or data.dtype != torch.long or data.numel() <= self.block_size:
                 raise ValueError(f"{name} is out of range: allowed a 1-D LongTensor longer than block_size="
                                  f"{self.block_size}, got {data.dtype} of shape {tuple(data.shape)}")
@@ -190,10 +197,13 @@ class Trainer:
             else:
                 batches = list(zip(data[0].split(512), data[1].split(512), strict=True))
             for x, y in batches:
+                weight = int((y != -1).sum())
+                if weight == 0:  # nothing to score in this chunk (its mean loss would be NaN)
+                    continue
                 with self._autocast():
                     _, loss = self.model(x, y)
                 losses.append(loss.item())
-                weights.append(int((y != -1).sum()))
+                weights.append(weight)
             return sum(l * w for l, w in zip(losses, weights, strict=True)) / max(1, sum(weights))
         finally:
             self.model.train(was_training)
@@ -243,29 +253,25 @@ class Trainer:
     def fit(self) -> History:
         """Train until ``config.steps`` (continuing from ``self.step``), ``stop()``, or Ctrl-C; return the history.
 
-        Dropout masks draw from a seeded random state forked from the global one, so the same seed gives the same
-        losses bit for bit on the CPU and the caller's random state is left untouched.
+        A ``stop()`` that came before ``fit`` (from another thread) ends it at once; each ``fit`` consumes one stop.
         """
-        self._stop.clear()
         self.history.stop_reason = "running"
         self.model.train()
-        devices = [self.device] if self.device.type == "cuda" else []
-        with torch.random.fork_rng(devices=devices):
-            torch.manual_seed(self.config.seed + 7919 * self.step + 1_000_003 * self.rank)
-            try:
-                while self.step < self.config.steps:
-                    if self._stop.is_set():
-                        self.history.stop_reason = "stopped"
-                        break
-                    self._train_step(self.step)
-                    self.step += 1
-                    self._fire("on_step_end")
-                    if self.step % self.config.eval_interval == 0 or self.step == self.config.steps:
-                        self._evaluate(self.step)
-                else:
-                    self.history.stop_reason = "completed"
-            except KeyboardInterrupt:
-                self.history.stop_reason = "interrupted"
-            finally:
-                self._fire("on_end")
+        try:
+            while self.step < self.config.steps:
+                if self._stop.is_set():
+                    self.history.stop_reason = "stopped"
+                    break
+                self._train_step(self.step)
+                self.step += 1
+                self._fire("on_step_end")
+                if self.step % self.config.eval_interval == 0 or self.step == self.config.steps:
+                    self._evaluate(self.step)
+            else:
+                self.history.stop_reason = "completed"
+        except KeyboardInterrupt:
+            self.history.stop_reason = "interrupted"
+        finally:
+            self._stop.clear()
+            self._fire("on_end")
         return self.history

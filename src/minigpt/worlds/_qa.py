@@ -82,7 +82,7 @@ def complete(
             gen = generate(model, idx, max_new_tokens, temperature=temperature, generator=generator)
             new = gen[:, length:].tolist()
             for r, ids in enumerate(new):
-                text = tokenizer.decode(ids, skip_specials=False)  # a stray special token is an error
+                text = tokenizer.decode(ids, skip_specials=False)  # specials stay: the checker rejects them
                 cut = text.find(TERMINATOR)
                 out[chunk[r // k]].append(text if cut < 0 else text[:cut])
     return out
