@@ -153,6 +153,29 @@ def test_twenty_rapid_moves_leave_one_run_and_no_leaked_threads(explorer, log):
     assert not leaked, leaked
 
 
+def test_a_cancelled_runs_late_update_never_overwrites_the_new_one(explorer, monkeypatch):
+    assert explorer.widget is not None
+    explorer.select(x=0.05)
+    finished = explorer.wait(10)
+    real = explorer.render_png
+
+    def slow_render(result):
+        if result.get("stale"):
+            time.sleep(0.3)  # the old run is drawing when the reader moves the slider
+        return real(result)
+
+    monkeypatch.setattr(explorer, "render_png", slow_render)
+    old = explorer._generation
+    late = threading.Thread(target=explorer._publish, args=(old, {**finished, "stale": True}, "running: step 4"))
+    late.start()
+    time.sleep(0.05)
+    explorer._generation += 1  # what a slider move does, then it shows the cached result
+    explorer._publish(explorer._generation, finished, "cached")
+    late.join()
+    assert explorer.status == "cached" and "cached" in explorer._status.value
+    assert not explorer.result.get("stale")
+
+
 def test_stop_button_keeps_the_partial_history(explorer, log):
     buttons = explorer.widget.children[2].children
     assert [b.description for b in buttons[:2]] == ["Run", "Stop"]

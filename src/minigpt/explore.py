@@ -103,6 +103,7 @@ class Explorer:
         self._worker: threading.Thread | None = None
         self._stop: threading.Event | None = None
         self._lock = threading.Lock()
+        self._publish_lock = threading.Lock()
         self._widget = None
         self._quiet = False
         self._pngs: OrderedDict[str, bytes] = OrderedDict()  # finished results' frames, by result key (LRU)
@@ -230,19 +231,27 @@ class Explorer:
     # --- showing -----------------------------------------------------------------------------------------------
 
     def _publish(self, generation: int, result: dict | None, status: str) -> None:
-        """Show ``result`` and ``status`` unless a newer selection has superseded ``generation``."""
+        """Show ``result`` and ``status`` unless a newer selection has superseded ``generation``.
+
+        A cancelled run may still be publishing while the new selection publishes, so the check and the updates
+        happen under one lock: whichever comes second wins whole, never half of each. The slow part, drawing,
+        happens before it."""
         if generation != self._generation:
             return
-        if result is not None:
-            self.result = result
-        self.status = status
-        if self._widget is not None:
+        png = self.render_png(result) if result is not None and self._widget is not None else None
+        with self._publish_lock:
+            if generation != self._generation:
+                return
             if result is not None:
-                self._numbers.value = self._numbers_html(result)
-                self._image.value = self.render_png(result)
-            self._status.value = f"<span style='color:#555'>{html.escape(status)}</span>"
-        for listener in list(self.listeners):
-            listener(result, status)
+                self.result = result
+            self.status = status
+            if self._widget is not None:
+                if png is not None:
+                    self._numbers.value = self._numbers_html(result)
+                    self._image.value = png
+                self._status.value = f"<span style='color:#555'>{html.escape(status)}</span>"
+            for listener in list(self.listeners):
+                listener(result, status)
 
     def render_png(self, result: Mapping) -> bytes:
         """PNG bytes of ``plot(result, fig)`` at the explorer's size and dpi.
