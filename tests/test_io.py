@@ -45,6 +45,7 @@ def test_unknown_characters_are_listed():
     (TrainConfig, dict(lr=-1.0), "lr"),
     (TrainConfig, dict(weight_decay=float("nan")), "weight_decay"),
     (TrainConfig, dict(device="tpu"), "device"),
+    (TrainConfig, dict(steps=10, warmup_steps=10), "warmup_steps"),
     (SampleConfig, dict(temperature=-1.0), "temperature"),
     (SampleConfig, dict(top_p=0.0), "top_p"),
 ])

@@ -123,6 +123,8 @@ class TrainConfig(_Config):
         _real("lr", self.lr, 0.0, 10.0, low_open=True)
         _real("min_lr_ratio", self.min_lr_ratio, 0.0, 1.0)
         _int_at_least("warmup_steps", self.warmup_steps, 0)
+        _check("warmup_steps", self.warmup_steps, self.warmup_steps < self.steps,
+               f"0 to steps - 1 = {self.steps - 1}, so the schedule reaches lr")
         _real("weight_decay", self.weight_decay, 0.0, 100.0)
         for name in ("decay_embeddings", "decay_final_layers"):
             _check(name, getattr(self, name), isinstance(getattr(self, name), bool), "True or False")
