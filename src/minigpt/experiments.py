@@ -36,6 +36,12 @@ from pathlib import Path
 import torch
 
 from .checkpoint import atomic_write
+from .config import ModelConfig, TrainConfig
+from .model import GPT
+from .sample import generate
+from .tokenizer import CharTokenizer
+from .train import Trainer
+from .worlds.stories import StoriesConfig, make_stories, split_sentences
 
 CACHE_ENV = "MINIGPT_CACHE"
 FAST_ENV = "MINIGPT_FAST"
@@ -166,7 +172,7 @@ def torch_threads(n: int | None):
 
 
 def spec_key(spec: Mapping) -> str:
-    """sha256 hex digest of a spec together with the package version."""
+    """sha256 hex digest of a spec together with :func:`_version` (package version and source hash)."""
     payload = canonical_json({"spec": spec, "version": _version()})
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
@@ -384,13 +390,6 @@ def overfit_stories(spec: dict, on_eval: Callable | None = None, stop: threading
     ``invalid``; None when stopped early), ``samples`` (the first 4 sampled stories), ``n_train_sentences``,
     ``n_params`` and ``stop_reason``.
     """
-    from .config import ModelConfig, TrainConfig
-    from .model import GPT
-    from .sample import generate
-    from .tokenizer import CharTokenizer
-    from .train import Trainer
-    from .worlds.stories import StoriesConfig, make_stories, split_sentences
-
     world = make_stories(StoriesConfig(**spec["world"]))
     tok = CharTokenizer(world.alphabet)
     train = torch.tensor(tok.encode(world.train_text), dtype=torch.long)

@@ -1,6 +1,6 @@
 """Metrics: pure functions over samples, answers and scores. No model, no torch, no state.
 
-References (BibTeX keys in book/references_worlds.bib):
+References (BibTeX keys in book/references.bib):
 
 - distinct-n: Li, Galley, Brockett, Gao and Dolan (2016), "A Diversity-Promoting Objective Function for
   Neural Conversation Models" [li2016diversity].
