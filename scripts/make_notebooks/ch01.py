@@ -421,7 +421,7 @@ def render_samples(temperature):
 
 
 explorer = SliderView("temperature", [0.0, 0.5, 1.0, 1.5, 2.0], render_samples, start=2,
-                          live_slider=widgets.FloatSlider(value=1.0, min=0.0, max=2.0, step=0.1))
+                      live_slider=widgets.FloatSlider(value=1.0, min=0.0, max=2.0, step=0.1))
 explorer
 """, tags=("hide-input",))
 

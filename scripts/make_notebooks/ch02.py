@@ -45,7 +45,6 @@ nb.install_cell()
 
 code(r"""
 import base64
-import io
 import os
 import random
 from collections import Counter
@@ -195,20 +194,19 @@ code(r"""
 import ipywidgets as widgets
 
 from minigpt.explore import SliderView
+from minigpt.plots import fig_to_png_bytes, new_figure
 
 
-def png(fig):
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=80, bbox_inches="tight")
-    plt.close(fig)
-    return f'<img src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">'
+def png(fig):  # a figure as an <img> that carries its own pixels
+    return f'<img src="data:image/png;base64,{base64.b64encode(fig_to_png_bytes(fig)).decode()}">'
 """, tags=("hide-input",))
 
 code(r"""
 def render_tail(exponent):
     w = make_facts(FactsConfig(zipf_exponent=exponent, seed=0))
     freq = sorted((f.frequency for s in ("train", "heldout_entity") for f in w.split(s)), reverse=True)
-    fig, ax = plt.subplots(figsize=(6, 2.6))
+    fig = new_figure(6, 2.6, layout="constrained")  # not kept by pyplot: nothing to close
+    ax = fig.subplots()
     ax.bar(range(len(freq)), freq, width=1.0)
     ax.set(yscale="log", ylim=(0.8, 120), xlabel="fact, most stated first", ylabel="times stated")
     once = sum(f == 1 for f in freq) / len(freq)
@@ -219,7 +217,7 @@ def render_tail(exponent):
 
 
 SliderView("Zipf exponent", [0.0, 0.5, 1.0, 1.5, 2.0], render_tail, start=2,
-               live_slider=widgets.FloatSlider(value=1.0, min=0.0, max=3.0, step=0.1))
+           live_slider=widgets.FloatSlider(value=1.0, min=0.0, max=3.0, step=0.1))
 """, tags=("hide-input",))
 
 md(r"""
