@@ -5,7 +5,9 @@
   gets for the settings the book build computed); "first draw": a result on disk that was never drawn, which
   adds one matplotlib drawing;
 - first curve points: a slider move to a new setting, until the first partial history is drawn (target < 2 s);
-- whole run: the same move, until the finished run (with its scored samples) is shown (target < 30 s).
+- whole run: the same move, until the finished run (with its scored samples) is shown (target < 30 s);
+- sampling knob: a temperature move over a trained (stored) model, until its new samples and numbers are shown
+  (target < 0.5 s): the model is not trained again, only sampled and scored.
 
 The live widget is built without a browser (ipywidgets work without a kernel), the cache is a fresh temporary
 folder, and the one-time import cost of the first optimizer is paid before timing (as the explorer's warm-up
@@ -26,14 +28,15 @@ import time
 from pathlib import Path
 
 TARGETS_S = {"cached result": 0.2, "cached result, new kernel": 0.2, "cached result, first draw": 0.2,
-             "first curve points": 2.0, "whole run": 30.0}
+             "first curve points": 2.0, "whole run": 30.0, "sampling knob": 0.5}
 
 
 def measure(repeats: int) -> dict[str, list[float]]:
     import torch
 
     from minigpt.experiments import ResultCache
-    from minigpt.explore import OVERFIT_CONTROLS, overfitting_explorer, warm_up
+    from minigpt.experiments.overfitting import OVERFIT_CONTROLS, overfitting_explorer
+    from minigpt.explore import warm_up
 
     times: dict[str, list[float]] = {name: [] for name in TARGETS_S}
     with tempfile.TemporaryDirectory() as tmp:
@@ -55,6 +58,16 @@ def measure(repeats: int) -> dict[str, list[float]]:
             times["whole run"].append(events[-1][0] - t0)
             if not result or not result["done"]:
                 raise RuntimeError(f"run at {values} did not finish: {explorer.status}")
+            start = explorer.values["temperature"]
+            for temperature in [t for t in OVERFIT_CONTROLS["temperature"] if t != start]:  # same model, new samples
+                t0 = time.perf_counter()
+                explorer.select(temperature=temperature)
+                result = explorer.wait()
+                times["sampling knob"].append(time.perf_counter() - t0)
+                if not result["model_cached"] or result["cached"]:
+                    raise RuntimeError(f"temperature {temperature} did not re-sample the stored model")
+            explorer.select(temperature=start)
+            explorer.wait()
         for name, forget in (("cached result", None), ("cached result, new kernel", "memory"),
                              ("cached result, first draw", "all")):
             for values in settings:

@@ -5,35 +5,44 @@ from __future__ import annotations
 import json
 import math
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import torch
 
 import minigpt
-from minigpt import experiments
+import minigpt.version
 from minigpt.experiments import (
+    STUDIES,
     Experiment,
     ResultCache,
+    core,
     default_cache_root,
-    experiment,
+    fast,
     fast_mode,
     grid_points,
-    overfit_numbers,
-    overfit_stories,
+    registry,
+    result_rows,
     spec_key,
+    summarize,
+    summary_rows,
     sweep,
 )
+from minigpt.experiments.core import write_csv
+from minigpt.experiments.overfitting import overfit_numbers, overfit_stories
 from minigpt.train import History
+
+from .fakes import fake_experiment
 
 
 def _configure(x: float = 0.0, y: int = 1, steps: int = 3, world_seed: int = 0) -> dict:
     return {"world": {"seed": world_seed}, "train": {"steps": steps}}
 
 
-def make_fake(log: list | None = None) -> Experiment:
-    """An experiment that 'trains' for ``steps`` instant steps, with an eval after each."""
+def fake_run(log: list | None = None):
+    """'Training' for ``steps`` instant steps, with an eval after each."""
 
-    @experiment(_configure, name="fake")
-    def fake(spec, on_eval=None, stop=None):
+    def run(spec, on_eval=None, stop=None):
         h = History()
         for step in range(spec["train"]["steps"]):
             if stop is not None and stop.is_set():
@@ -50,11 +59,15 @@ def make_fake(log: list | None = None) -> Experiment:
             h.stop_reason = "completed"
         if log is not None:
             log.append((spec["params"], h.stop_reason))
-        done = h.stop_reason == "completed"
-        return {"history": h.to_dict(), "stop_reason": h.stop_reason,
-                "metrics": {"score": spec["params"]["x"] * spec["params"]["y"]} if done else None}
+        return h
 
-    return fake
+    return run
+
+
+def make_fake(log: list | None = None) -> Experiment:
+    """A fake experiment over ``fake_run``: its score is x * y."""
+    return fake_experiment("fake", _configure, fake_run(log),
+                           lambda spec: {"score": spec["params"]["x"] * spec["params"]["y"]})
 
 
 @pytest.fixture
@@ -72,7 +85,7 @@ def test_fast_mode_reads_env(monkeypatch):
 
 def test_params_fill_defaults_and_coerce_numbers():
     fake = make_fake()
-    assert fake.params() == {"x": 0.0, "y": 1, "steps": 3, "world_seed": 0}
+    assert fake.params() == {"x": 0.0, "y": 1, "steps": 3, "world_seed": 0, "device": "cpu"}
     p = fake.params(x=1)
     assert p["x"] == 1.0 and isinstance(p["x"], float)
     assert fake.key(x=1) == fake.key(x=1.0)
@@ -87,19 +100,22 @@ def test_key_depends_on_params_world_seed_and_version(monkeypatch):
     assert fake.key(x=0.5) != base
     assert fake.key(world_seed=1) != base
     assert fake.key(steps=4) != base
-    monkeypatch.setattr(minigpt, "__version__", "99.0")
+    monkeypatch.setattr(minigpt.version, "__version__", "99.0")
     assert fake.key() != base
     monkeypatch.undo()
     assert fake.key() == base
-    monkeypatch.setattr(experiments, "_source_hash", lambda: "edited")  # the library's code changed
+    monkeypatch.setattr(minigpt.version, "source_hash", lambda: "edited")  # the library's code changed
+    assert fake.key() != base
+    monkeypatch.undo()
+    monkeypatch.setattr(torch, "__version__", "9.9.9")  # a result from another torch is not served as fresh
     assert fake.key() != base
     assert len(base) == 64 and int(base, 16) >= 0  # sha256 hex
 
 
 def test_key_includes_derived_configs():
     # the same params with a different configure (e.g. a changed learning rate) must not share a key
-    a = Experiment(lambda x=0.0: {"train": {"lr": 1e-3}}, lambda spec, on_eval=None, stop=None: {}, name="e")
-    b = Experiment(lambda x=0.0: {"train": {"lr": 2e-3}}, lambda spec, on_eval=None, stop=None: {}, name="e")
+    a = fake_experiment("e", lambda x=0.0: {"train": {"lr": 1e-3}}, None, None)
+    b = fake_experiment("e", lambda x=0.0: {"train": {"lr": 2e-3}}, None, None)
     assert a.key() != b.key()
     assert spec_key(a.spec()) == a.key()
 
@@ -138,12 +154,16 @@ def test_cache_stores_only_completed_runs(cache):
 
 
 def test_cache_writes_atomically_and_survives_corruption(cache):
-    cache.put("k", {"a": 1, "nan": math.nan, "cached": True})
+    cache.put("k", {"key": "k", "a": 1, "nan": math.nan, "cached": True})
     assert cache.get("k")["a"] == 1 and math.isnan(cache.get("k")["nan"])
     assert "cached" not in cache.get("k")
     assert not list(cache.root.glob(".tmp-*")), "temporary files left behind"
     cache.path("bad").write_text("{not json")
     assert cache.get("bad") is None
+    cache.path("list").write_text("[1, 2]")  # valid JSON, but not a result: recomputed, not a KeyError later
+    assert cache.get("list") is None
+    cache.put("other", {"key": "k"})  # a result filed under the wrong key
+    assert cache.get("other") is None
     assert cache.get("missing") is None
 
 
@@ -231,18 +251,163 @@ def test_fast_mode_changes_the_spec(monkeypatch):
     assert overfit_stories.key() != spec_key(fast)
 
 
-def test_parallel_sweep_matches_sequential(monkeypatch, tmp_path):
+def _same_results(a: list[dict], b: list[dict]) -> None:
+    assert len(a) == len(b)
+    for x, y in zip(a, b, strict=True):
+        assert x["key"] == y["key"] and x["history"] == y["history"] and x["metrics"] == y["metrics"]
+        assert x["samples"] == y["samples"]
+
+
+def test_sweeps_give_equal_results_on_every_executor(monkeypatch, tmp_path):
     monkeypatch.setenv("MINIGPT_FAST", "1")  # inherited by the worker processes
-    grid = {"dropout": [0.0, 0.1]}
-    parallel_cache, serial_cache = ResultCache(tmp_path / "p"), ResultCache(tmp_path / "s")
-    parallel = sweep(overfit_stories, grid, parallel_cache, workers=2, **TINY)
+    grid = {"dropout": [0.0, 0.1], "weight_decay": [0.0, 1.0]}  # 4 points
+    pool_cache, serial_cache = ResultCache(tmp_path / "p"), ResultCache(tmp_path / "s")
+    pooled = sweep(overfit_stories, grid, pool_cache, workers=2, **TINY)
     serial = sweep(overfit_stories, grid, serial_cache, **TINY)
-    assert [r["cached"] for r in parallel] == [False, False] and parallel_cache.misses == 2
-    for p, s in zip(parallel, serial, strict=True):
-        assert p["key"] == s["key"] and p["history"] == s["history"] and p["metrics"] == s["metrics"]
-    assert all(r["key"] in parallel_cache for r in parallel)
-    again = sweep(overfit_stories, grid, parallel_cache, workers=2, **TINY)
-    assert [r["cached"] for r in again] == [True, True]
+    assert [r["cached"] for r in pooled] == [False] * 4 and pool_cache.misses == 4
+    _same_results(pooled, serial)
+    assert all(r["key"] in pool_cache for r in pooled)
+    again = sweep(overfit_stories, grid, pool_cache, workers=2, **TINY)
+    assert [r["cached"] for r in again] == [True] * 4
+    with ThreadPoolExecutor(2) as pool:  # any concurrent.futures executor
+        threaded = sweep(overfit_stories, grid, ResultCache(tmp_path / "t"), executor=pool, **TINY)
+    _same_results(threaded, serial)
+
+
+def test_sweep_on_a_dask_cluster(monkeypatch, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    monkeypatch.setenv("MINIGPT_FAST", "1")
+    grid = {"dropout": [0.0, 0.1]}
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cl, \
+            distributed.Client(cl) as client:
+        on_dask = sweep(overfit_stories, grid, ResultCache(tmp_path / "d"), executor=client.get_executor(), **TINY)
+    _same_results(on_dask, sweep(overfit_stories, grid, ResultCache(tmp_path / "s"), **TINY))
+    assert all(r["key"] in ResultCache(tmp_path / "d") for r in on_dask)
+
+
+def test_a_worker_with_other_code_refuses_the_point(monkeypatch):
+    monkeypatch.setenv("MINIGPT_FAST", "1")
+    with pytest.raises(RuntimeError, match="differs from the client"):
+        core._run_point(overfit_stories.module, "overfit_stories", TINY, True, "0" * 64, None)
+
+
+def test_seeds_sweep_and_summaries(cache):
+    fake = fake_experiment("fake", lambda x=0.0, seed=0: {"train": {"steps": 2}}, fake_run(),
+                           lambda spec: {"score": spec["params"]["x"] + spec["params"]["seed"], "label": "a"})
+    results = sweep(fake, {"x": [1.0, 2.0]}, cache, seeds=[0, 1, 2])
+    assert [(r["params"]["x"], r["params"]["seed"]) for r in results] == [(1.0, 0), (1.0, 1), (1.0, 2),
+                                                                         (2.0, 0), (2.0, 1), (2.0, 2)]
+    rows = result_rows(results)
+    assert rows[0]["x"] == 1.0 and rows[0]["seed"] == 0 and rows[0]["score"] == 1.0 and "label" not in rows[0]
+    assert rows[0]["cached"] is False and rows[0]["seconds"] >= 0
+    summary = summary_rows(results)
+    assert [r["x"] for r in summary] == [1.0, 2.0] and summary[0]["n_seeds"] == 3 and "seed" not in summary[0]
+    assert summary[0]["score"] == pytest.approx(2.0)  # mean of 1, 2, 3
+    assert summary[0]["score_low"] < 2.0 < summary[0]["score_high"]
+    one = summarize(results[:1])["score"]
+    assert one.n == 1 and one.low is None and "one seed" in str(one)
+    with pytest.raises(ValueError, match="seeds"):
+        sweep(fake, {"seed": [0, 1]}, cache, seeds=[0])
+    with pytest.raises(ValueError, match="seeds"):
+        sweep(make_fake(), {"x": [1.0]}, cache, seeds=[0])  # no seed parameter
+
+
+def test_csv_rows_are_written_atomically(tmp_path):
+    path = write_csv(tmp_path / "out" / "r.csv", [{"a": 1, "b": None}, {"a": 2, "c": "x"}])
+    assert path.read_text() == "a,b,c\n1,,\n2,,x\n"
+
+
+def test_bad_sweep_values_fail_before_anything_runs(cache):
+    log = []
+    with pytest.raises(ValueError, match="dropout"):
+        sweep(overfit_stories, {"dropout": [0.0, 1.5]}, cache, **TINY)
+    with pytest.raises(ValueError, match="unknown parameters"):
+        sweep(make_fake(log), {"zzz": [1]}, cache)
+    assert log == [] and not list(cache.root.glob("*.json"))
+
+
+# --- train once, evaluate many times ---------------------------------------------------------------------------
+
+
+def test_sampling_knobs_reuse_the_stored_model(monkeypatch, tmp_path):
+    monkeypatch.setenv("MINIGPT_FAST", "1")
+    trained = []
+    original = overfit_stories.train_fn
+    monkeypatch.setattr(overfit_stories, "train_fn", lambda *a, **k: trained.append(1) or original(*a, **k))
+    cache = ResultCache(tmp_path)
+    first = cache.run(overfit_stories, temperature=0.8, **TINY)
+    hotter = cache.run(overfit_stories, temperature=1.3, **TINY)
+    assert len(trained) == 1 and not first["model_cached"] and hotter["model_cached"]
+    assert hotter["train_key"] == first["train_key"] and hotter["key"] != first["key"]
+    assert hotter["history"] == first["history"]
+    # a new process (a fresh cache object, results deleted, models only on disk) trains nothing either
+    for p in tmp_path.glob("*.json"):
+        p.unlink()
+    again = ResultCache(tmp_path).run(overfit_stories, temperature=0.8, **TINY)
+    assert len(trained) == 1 and again["model_cached"] and not again["cached"]
+    assert again["samples"] == first["samples"] and again["metrics"] == first["metrics"]  # bit-identical
+    cache.run(overfit_stories, dropout=0.1, **TINY)  # a training knob retrains
+    assert len(trained) == 2
+
+
+def test_sample_params_leave_the_training_key_alone():
+    for name, fn in registry().items():
+        assert fn.sample_params, f"{name} declares no sampling parameters"
+        base = fn.train_key()
+        for p in fn.sample_params:
+            default = fn.defaults[p]
+            other = (default or 1) * 2 if not isinstance(default, bool) else not default
+            assert fn.train_key(**{p: other}) == base, f"{name}: {p} changed the training key"
+            assert fn.key(**{p: other}) != fn.key(), f"{name}: {p} did not change the result key"
+        trained_params = [p for p in fn.param_names if p not in fn.sample_params and p != "device"]
+        assert any(fn.train_key(**{p: (fn.defaults[p] or 0) + 1}) != base for p in trained_params
+                   if isinstance(fn.defaults[p], (int, float)) or fn.defaults[p] is None)
+
+
+def test_a_corrupt_model_file_is_retrained(monkeypatch, tmp_path):
+    monkeypatch.setenv("MINIGPT_FAST", "1")
+    first = ResultCache(tmp_path).run(overfit_stories, **TINY)
+    model_file = ResultCache(tmp_path).models.path(first["train_key"])
+    model_file.write_bytes(model_file.read_bytes()[:100])  # truncated
+    for p in tmp_path.glob("*.json"):
+        p.unlink()
+    cache = ResultCache(tmp_path)
+    again = cache.run(overfit_stories, **TINY)
+    assert not again["model_cached"] and cache.models.corrupt == [model_file]
+    assert again["metrics"] == first["metrics"]
+    assert ResultCache(tmp_path).models.get(first["train_key"]) is not None  # replaced by a good one
+
+
+def test_fast_context_overrides_the_environment(monkeypatch):
+    monkeypatch.setenv("MINIGPT_FAST", "0")
+    with fast(True):
+        assert fast_mode()
+        with fast(False):
+            assert not fast_mode()
+    assert not fast_mode()
+
+
+def test_shared_modules_never_import_a_study():
+    """The machinery knows nothing about any one study: no shared module imports a study module."""
+    import ast
+    from pathlib import Path
+
+    root = Path(minigpt.__file__).parent
+    studies = set(STUDIES)
+    for path in root.rglob("*.py"):
+        if path.parent.name == "experiments" and path.stem in studies:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.ImportFrom):
+                names = [(node.module or "")] + [f"{node.module or ''}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            for name in names:
+                parts = name.strip(".").split(".")
+                assert not (studies & set(parts) and "experiments" in parts or
+                            (path.parent.name == "experiments" and studies & set(parts))), \
+                    f"{path.relative_to(root)} imports the study {name}"
 
 
 def test_parallel_sweep_falls_back_for_unimportable_experiments(cache):

@@ -11,10 +11,13 @@ from html.parser import HTMLParser
 
 import pytest
 
-from minigpt.experiments import ResultCache, experiment, grid_points
-from minigpt.explore import WIDGET_MIME, Explorer, SliderView, format_value, overfitting_explorer
+from minigpt.experiments import ResultCache, grid_points
+from minigpt.experiments.overfitting import overfitting_explorer
+from minigpt.explore import WIDGET_MIME, Explorer, SliderView, format_value
 from minigpt.plots import loss_curves, new_figure
 from minigpt.train import History
+
+from .fakes import fake_experiment
 
 
 def _configure(x: float = 0.0, y: float = 0.0, steps: int = 40, delay: float = 0.004) -> dict:
@@ -27,8 +30,7 @@ RUNNING = {"now": 0, "most": 0}  # fake runs in flight: the explorer must never 
 def make_fake(log: list):
     """A fake 'training' run: ``steps`` sleeps of ``delay`` s, an eval every 5 steps, honours ``stop``."""
 
-    @experiment(_configure, name="fake")
-    def fake(spec, on_eval=None, stop=None):
+    def run(spec, on_eval=None, stop=None):
         RUNNING["now"] += 1
         RUNNING["most"] = max(RUNNING["most"], RUNNING["now"])
         try:
@@ -36,7 +38,8 @@ def make_fake(log: list):
         finally:
             RUNNING["now"] -= 1
 
-    return fake
+    return fake_experiment("fake", _configure, run,
+                           lambda spec: {"score": spec["params"]["x"] + 10 * spec["params"]["y"]})
 
 
 def _fake_run(spec, on_eval, stop, log):
@@ -58,9 +61,7 @@ def _fake_run(spec, on_eval, stop, log):
     else:
         h.stop_reason = "completed"
     log.append((spec["params"]["x"], spec["params"]["y"], h.stop_reason))
-    done = h.stop_reason == "completed"
-    return {"history": h.to_dict(), "stop_reason": h.stop_reason,
-            "metrics": {"score": spec["params"]["x"] + 10 * spec["params"]["y"]} if done else None}
+    return h
 
 
 def plot(result, fig):
@@ -195,9 +196,10 @@ def test_stop_button_keeps_the_partial_history(explorer, log):
 
 
 def test_run_errors_show_in_the_status(tmp_path):
-    @experiment(lambda x=0.0: {}, name="broken")
-    def broken(spec, on_eval=None, stop=None):
+    def boom(spec, on_eval=None, stop=None):
         raise RuntimeError("boom")
+
+    broken = fake_experiment("broken", lambda x=0.0: {}, boom, lambda spec: {})
 
     ex = Explorer(broken, {"x": [0.0, 1.0]}, plot=plot, cache=ResultCache(tmp_path))
     ex.select(x=1.0)
@@ -396,10 +398,10 @@ def test_format_value():
 
 def test_overfitting_explorer_controls(tmp_path):
     ex = overfitting_explorer(cache=ResultCache(tmp_path), steps=6)
-    assert list(ex.controls) == ["dropout", "weight_decay", "emb_noise_alpha", "drop_path"]
+    assert list(ex.controls) == ["dropout", "weight_decay", "emb_noise_alpha", "drop_path", "temperature"]
     assert ex.fixed == {"steps": 6} and set(ex.static_grid) <= set(ex.controls)
     caption = ex._static_caption()
-    assert "live sliders over all 4 knobs" in caption and "embedding noise" in caption
+    assert "live sliders over all 5 knobs" in caption and "embedding noise" in caption
     assert new_figure() is not None
 
 

@@ -24,10 +24,12 @@ class Checkpoint(NamedTuple):
     history: History | None
     tokenizer: CharTokenizer | None
     train_config: TrainConfig | None
+    extra: dict | None = None  # plain JSON-able facts stored with the model (e.g. by the experiments' model store)
 
 
 def save_checkpoint(path, model: GPT, config: ModelConfig, history: History | None = None,
-                    tokenizer: CharTokenizer | None = None, train_config: TrainConfig | None = None) -> Path:
+                    tokenizer: CharTokenizer | None = None, train_config: TrainConfig | None = None,
+                    extra: dict | None = None) -> Path:
     """Write the checkpoint to a temporary file beside ``path``, then rename it over ``path``.
 
     A crash or Ctrl-C mid-write leaves the previous checkpoint intact: the rename is atomic on one file system.
@@ -43,6 +45,7 @@ def save_checkpoint(path, model: GPT, config: ModelConfig, history: History | No
         "history": None if history is None else history.to_dict(),
         "tokenizer": None if tokenizer is None else tokenizer.to_dict(),
         "train_config": None if train_config is None else train_config.to_dict(),
+        "extra": extra,
     }
     return atomic_write(path, lambda f: torch.save(payload, f))
 
@@ -84,4 +87,4 @@ def load_checkpoint(path, device: str | torch.device = "cpu") -> Checkpoint:
     history = None if payload["history"] is None else History.from_dict(payload["history"])
     tokenizer = None if payload["tokenizer"] is None else CharTokenizer.from_dict(payload["tokenizer"])
     train_config = None if payload["train_config"] is None else TrainConfig.from_dict(payload["train_config"])
-    return Checkpoint(model, config, history, tokenizer, train_config)
+    return Checkpoint(model, config, history, tokenizer, train_config, payload.get("extra"))

@@ -25,7 +25,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 
-from .experiments import Experiment, ResultCache, canonical_json, grid_points, sweep
+from .experiments.core import Experiment, ResultCache, canonical_json, grid_points, sweep
 from .plots import fig_to_png_bytes, new_figure
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
@@ -570,32 +570,3 @@ def _placeholder_png(figsize: tuple[float, float], dpi: int) -> bytes:
     fig = new_figure(*figsize)
     fig.text(0.5, 0.5, "not computed yet: run explorer.precompute()", ha="center", va="center", color="#777")
     return fig_to_png_bytes(fig, dpi)
-
-
-def overfitting_explorer(cache: ResultCache | None = None, **fixed) -> Explorer:
-    """Chapter 3's explorer over :func:`~minigpt.experiments.overfit_stories`: sliders for dropout, weight decay,
-    embedding noise and stochastic depth; the static view sweeps dropout × weight decay."""
-    from .experiments import overfit_numbers, overfit_stories
-    from .plots import plot_overfit
-
-    return Explorer(
-        overfit_stories,
-        controls=OVERFIT_CONTROLS,
-        static_grid=OVERFIT_STATIC_GRID,
-        plot=plot_overfit,
-        numbers=overfit_numbers,
-        cache=cache,
-        fixed=fixed,
-        title="Overfitting a small story set: train vs validation loss, and what the samples are",
-        labels={"dropout": "dropout", "weight_decay": "weight decay", "emb_noise_alpha": "embedding noise α",
-                "drop_path": "stochastic depth"},
-    )
-
-
-OVERFIT_CONTROLS = {
-    "dropout": [0.0, 0.05, 0.1, 0.2, 0.3],
-    "weight_decay": [0.0, 0.1, 1.0],
-    "emb_noise_alpha": [0.0, 5.0, 15.0],
-    "drop_path": [0.0, 0.1, 0.2],
-}
-OVERFIT_STATIC_GRID = {"dropout": [0.0, 0.05, 0.1, 0.2], "weight_decay": [0.0, 1.0]}

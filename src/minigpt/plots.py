@@ -147,17 +147,3 @@ def sample_bars(ax: Axes, metrics: Mapping | None) -> Axes:
     ax.tick_params(axis="x", labelsize=8)
     ax.set_title(f"{metrics.get('n_sentences', 0)} sampled sentences", fontsize=9)
     return ax
-
-
-def plot_overfit(result: Mapping, fig: Figure, *, ylim: tuple[float, float] = (0.0, 2.6)) -> Figure:
-    """The chapter 3 panel for an ``overfit_stories`` result (or a partial one): loss curves and sample scores."""
-    left, right = fig.subplots(1, 2, width_ratios=[1.8, 1])
-    if fig.get_layout_engine() is None:  # margins for the explorer's 6.4 x 2.6 in. frame
-        fig.subplots_adjust(left=0.085, right=0.99, bottom=0.17, top=0.9, wspace=0.28)
-    steps = result.get("spec", {}).get("train", {}).get("steps")
-    loss_curves(left, result["history"], xlim=steps, ylim=ylim)
-    h = result["history"]
-    if h["eval_step"] and not math.isnan(h["val_loss"][-1]):
-        left.set_title(f"gap at step {h['eval_step'][-1]}: {h['val_loss'][-1] - h['eval_train_loss'][-1]:+.2f} nats")
-    sample_bars(right, result.get("metrics"))
-    return fig

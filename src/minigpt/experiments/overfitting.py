@@ -1,0 +1,198 @@
+"""Study: overfitting a small story set (chapter 3). Its experiment, the numbers it reports, its explorer.
+
+``overfit_stories`` trains a 2-layer character GPT for many epochs on a few dozen stories, then samples stories
+and scores each sentence as copied (in the training set), novel-valid (the grammar accepts it, and it is new) or
+invalid. Temperature and the number of samples are sampling parameters: changing them re-samples the stored
+model instead of training again.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import threading
+from collections.abc import Callable, Mapping
+
+import torch
+from matplotlib.figure import Figure
+
+from ..config import ModelConfig, TrainConfig
+from ..explore import Explorer
+from ..model import GPT
+from ..plots import loss_curves, sample_bars
+from ..sample import generate
+from ..tokenizer import CharTokenizer
+from ..train import Trainer
+from ..worlds.stories import StoriesConfig, make_stories, split_sentences
+from .core import Experiment, Trained, canonical_json, fast_mode
+
+
+def _configure(dropout: float = 0.0, weight_decay: float = 0.0, emb_noise_alpha: float = 0.0,
+               drop_path: float = 0.0, steps: int | None = None, seed: int = 0, world_seed: int = 0,
+               n_stories: int | None = None, temperature: float = 0.8, n_samples: int | None = None) -> dict:
+    fast = fast_mode()
+    if steps is None:
+        steps = 40 if fast else 800
+    if n_stories is None:
+        n_stories = 12 if fast else 40
+    if n_samples is None:
+        n_samples = 8 if fast else 48
+    return {
+        "torch_threads": 1,  # fast for this size, and the same numbers on every machine (see torch_threads)
+        "world": {"n_stories": n_stories, "n_val_stories": 10 if fast else 50, "seed": world_seed},
+        # a 32-character window holds most of a sentence and costs half a 64 one
+        "model": {"block_size": 32, "n_layer": 2, "n_head": 4, "n_embd": 64, "dropout": dropout,
+                  "drop_path": drop_path, "emb_noise_alpha": emb_noise_alpha},
+        # 20 evaluations a run (10 in fast mode): enough points for a curve, about 7% of the training time
+        "train": {"steps": steps, "batch_size": 32, "lr": 1e-2, "warmup_steps": min(50, steps // 10),
+                  "weight_decay": weight_decay, "eval_interval": max(1, steps // (10 if fast else 20)),
+                  "eval_batches": 2 if fast else 4, "seed": seed},
+        "sample": {"n": n_samples, "max_new_tokens": 80 if fast else 150, "temperature": temperature,
+                   "seed": seed},
+    }
+
+
+@functools.lru_cache(maxsize=8)
+def _world(config_json: str):
+    """The stories world of a spec, made once per process (training and every re-evaluation share it)."""
+    return make_stories(StoriesConfig(**json.loads(config_json)))
+
+
+def _check(spec: dict) -> None:
+    StoriesConfig(**spec["world"])
+    ModelConfig(vocab_size=1, **spec["model"])
+    TrainConfig(device=spec["device"], **spec["train"])
+    if spec["sample"]["n"] < 1:
+        raise ValueError(f"n_samples={spec['sample']['n']} is out of range: allowed an int >= 1")
+    if not spec["sample"]["temperature"] >= 0:
+        raise ValueError(f"temperature={spec['sample']['temperature']} is out of range: allowed >= 0")
+
+
+def _train(spec: dict, on_eval: Callable | None = None, stop: threading.Event | None = None) -> Trained:
+    """Train a 2-layer, 64-wide character GPT for many epochs on a small stories world (by default 40 stories,
+    about 160 distinct sentences, 800 steps: about 160 passes over the text; a 32-character window), then sample
+    ``n_samples`` stories at ``temperature`` and score each sentence as copied / novel-valid / invalid.
+
+    Parameters: ``dropout`` (all three sites), ``weight_decay`` (AdamW, matrices only), ``emb_noise_alpha``
+    (NEFTune), ``drop_path`` (stochastic depth), ``steps``, ``seed`` (init, batches, dropout, sampling),
+    ``world_seed``, ``n_stories`` (training stories of 3-5 sentences); sampling only: ``temperature``,
+    ``n_samples``.
+
+    Returns ``history`` (``History.to_dict()``; losses in nats per character), ``metrics`` (``final_train_loss``,
+    ``final_val_loss``, ``gap`` = val - train at the last step, ``best_val_loss`` and ``best_val_step``,
+    ``n_sentences`` scored and the shares ``copied``, ``novel`` (valid and not in the training set),
+    ``invalid`` and ``novel_of_new`` (novel-valid among the sentences that are not copies); None when stopped
+    early), ``samples`` (the first 4 sampled stories), ``n_train_sentences``, ``n_params`` and ``stop_reason``.
+    """
+    world = _world(canonical_json(spec["world"]))
+    tok = CharTokenizer(world.alphabet)
+    train = torch.tensor(tok.encode(world.train_text), dtype=torch.long)
+    val = torch.tensor(tok.encode(world.val_text), dtype=torch.long)
+    model = GPT(ModelConfig(vocab_size=tok.vocab_size, **spec["model"]), seed=spec["train"]["seed"])
+    trainer = Trainer(model, TrainConfig(device=spec["device"], **spec["train"]), train, val)
+    if on_eval is not None:
+        trainer.add_callback("on_eval", lambda t: on_eval(t.history))
+    if stop is not None:  # checked after every step and after on_eval, which may be what set it
+        for event in ("on_step_end", "on_eval"):
+            trainer.add_callback(event, lambda t: t.stop() if stop.is_set() else None)
+    if stop is not None and stop.is_set():
+        history = trainer.history
+        history.stop_reason = "stopped"
+    else:
+        history = trainer.fit()
+    return Trained(model, history, {"n_train_sentences": len(world.train_sentences)})
+
+
+def _evaluate(spec: dict, trained: Trained) -> dict:
+    world = _world(canonical_json(spec["world"]))
+    tok = CharTokenizer(world.alphabet)
+    model, history, s = trained.model, trained.history, spec["sample"]
+    gen = torch.Generator(device=model.lm_head.weight.device).manual_seed(s["seed"])
+    prompt = torch.full((s["n"], 1), tok.encode("\n")[0], dtype=torch.long, device=model.lm_head.weight.device)
+    rows = generate(model, prompt, s["max_new_tokens"], temperature=s["temperature"], generator=gen)
+    texts = [tok.decode(r[1:].tolist()) for r in rows]
+    counts = {"copied": 0, "novel": 0, "invalid": 0}
+    for text in texts:
+        for sentence in split_sentences(text):
+            counts[world.classify(sentence)] += 1
+    n = sum(counts.values())
+    ev, va = history.eval_train_loss, history.val_loss
+    best = min(range(len(va)), key=lambda i: va[i]) if va else None
+    new = counts["novel"] + counts["invalid"]
+    metrics = {
+        "final_train_loss": ev[-1],
+        "final_val_loss": va[-1],
+        "gap": va[-1] - ev[-1],
+        "best_val_loss": va[best] if best is not None else math.nan,
+        "best_val_step": history.eval_step[best] if best is not None else 0,
+        "n_sentences": n,
+        **{k: (c / n if n else 0.0) for k, c in counts.items()},
+        "novel_of_new": counts["novel"] / new if new else 0.0,
+    }
+    samples = [t.rsplit(".", 1)[0] + "." if "." in t else t for t in texts[:4]]
+    return {"metrics": metrics, "samples": samples}
+
+
+overfit_stories = Experiment("overfit_stories", _configure, _train, _evaluate,
+                             sample_params=("temperature", "n_samples"), check=_check)
+
+
+def overfit_numbers(result: Mapping) -> dict[str, str]:
+    """The numbers an explorer shows for an ``overfit_stories`` result, as display strings."""
+    m = result.get("metrics")
+    if not m:
+        h = result["history"]
+        if not h["eval_step"]:
+            return {"step": str(h["step"][-1] + 1 if h["step"] else 0)}
+        return {"step": str(h["eval_step"][-1]), "train loss": f"{h['eval_train_loss'][-1]:.2f}",
+                "val loss": f"{h['val_loss'][-1]:.2f}"}
+    return {
+        "gap": f"{m['gap']:+.2f} nats",
+        "val loss": f"{m['final_val_loss']:.2f} (best {m['best_val_loss']:.2f} at step {m['best_val_step']})",
+        "copied": f"{m['copied']:.0%}",
+        "novel-valid": f"{m['novel']:.0%}",
+        "invalid": f"{m['invalid']:.0%}",
+    }
+
+
+OVERFIT_CONTROLS = {
+    "dropout": [0.0, 0.05, 0.1, 0.2, 0.3],
+    "weight_decay": [0.0, 0.1, 1.0],
+    "emb_noise_alpha": [0.0, 5.0, 15.0],
+    "drop_path": [0.0, 0.1, 0.2],
+    "temperature": [0.3, 0.5, 0.8, 1.0, 1.3],  # sampling only: a move re-samples the stored model
+}
+OVERFIT_STATIC_GRID = {"dropout": [0.0, 0.05, 0.1, 0.2], "weight_decay": [0.0, 1.0]}
+
+
+def overfitting_explorer(cache=None, **fixed) -> Explorer:
+    """Chapter 3's explorer over :data:`overfit_stories`: sliders for dropout, weight decay, embedding noise,
+    stochastic depth and the sampling temperature; the static view sweeps dropout × weight decay."""
+    return Explorer(
+        overfit_stories,
+        controls=OVERFIT_CONTROLS,
+        initial={"temperature": 0.8},
+        static_grid=OVERFIT_STATIC_GRID,
+        plot=plot_overfit,
+        numbers=overfit_numbers,
+        cache=cache,
+        fixed=fixed,
+        title="Overfitting a small story set: train vs validation loss, and what the samples are",
+        labels={"dropout": "dropout", "weight_decay": "weight decay", "emb_noise_alpha": "embedding noise α",
+                "drop_path": "stochastic depth", "temperature": "temperature"},
+    )
+
+
+def plot_overfit(result: Mapping, fig: Figure, *, ylim: tuple[float, float] = (0.0, 2.6)) -> Figure:
+    """The chapter 3 panel for an ``overfit_stories`` result (or a partial one): loss curves and sample scores."""
+    left, right = fig.subplots(1, 2, width_ratios=[1.8, 1])
+    if fig.get_layout_engine() is None:  # margins for the explorer's 6.4 x 2.6 in. frame
+        fig.subplots_adjust(left=0.085, right=0.99, bottom=0.17, top=0.9, wspace=0.28)
+    steps = result.get("spec", {}).get("train", {}).get("steps")
+    loss_curves(left, result["history"], xlim=steps, ylim=ylim)
+    h = result["history"]
+    if h["eval_step"] and not math.isnan(h["val_loss"][-1]):
+        left.set_title(f"gap at step {h['eval_step'][-1]}: {h['val_loss'][-1] - h['eval_train_loss'][-1]:+.2f} nats")
+    sample_bars(right, result.get("metrics"))
+    return fig
