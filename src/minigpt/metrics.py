@@ -10,11 +10,17 @@ References (BibTeX keys in book/references.bib):
 - majority vote over samples ("self-consistency"): Wang et al. (2023) [wang2023selfconsistency].
 - knowledge bits: Allen-Zhu and Li (2024), "Physics of Language Models: Part 3.3, Knowledge Capacity Scaling
   Laws" [allenzhu2024physics].
+- intervals: the Wilson (1927) score interval for a proportion [wilson1927probable]; Student's t interval for a
+  mean over seeds, with the t quantile computed here from the regularized incomplete beta function (its continued
+  fraction, DLMF 8.17.22) and, for very large degrees of freedom, the Cornish-Fisher expansion of Abramowitz
+  and Stegun (1964), 26.7.5.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
+import statistics
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
@@ -255,3 +261,373 @@ def bits_per_parameter(bits: float, n_params: int) -> float:
     if n_params < 1:
         raise ValueError(f"n_params: must be >= 1, got {n_params}")
     return bits / n_params
+
+
+# --- intervals --------------------------------------------------------------------------------------------
+#
+# Every summary number of the book carries its seed count and a 95% interval. An Interval is the one value
+# type for that: a Wilson interval for a share of successes, a t interval for a mean over seeds, or a
+# single seed, which is kept as such instead of a zero-width interval that would look like certainty.
+
+INTERVAL_METHODS = ("wilson", "t", "one seed")
+
+
+def _check_level(level) -> float:
+    if isinstance(level, bool) or not isinstance(level, numbers.Real) or not 0.0 < level < 1.0:
+        raise ValueError(f"level: must be a number in the open interval (0, 1), got {level!r}")
+    return float(level)
+
+
+def _check_count(name: str, value, lo: int, hi: int | None = None) -> int:
+    # counts must be whole numbers; a float such as 8.0 usually means a share was passed where a count belongs
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name}: must be an integer, got {value!r}")
+    if value < lo or (hi is not None and value > hi):
+        upper = "" if hi is None else f", {hi}"
+        raise ValueError(f"{name}: must be in [{lo}{upper}{']' if hi is not None else ', inf)'}, got {value}")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class Interval:
+    """An estimate with its two-sided confidence interval, in the units of the estimate.
+
+    ``n`` is the number of trials (Wilson) or of seeds (t); ``successes`` is set for Wilson intervals only.
+    ``method`` is one of ``INTERVAL_METHODS``; for ``"one seed"`` there is no interval: ``low`` and ``high``
+    are None (never NaN, so :meth:`to_dict` stays JSON) and every helper says so instead of guessing.
+    Build one with :func:`proportion_interval` or :func:`mean_interval`.
+    """
+
+    estimate: float
+    low: float | None
+    high: float | None
+    n: int
+    level: float = 0.95
+    method: str = "t"
+    successes: int | None = None
+
+    def __post_init__(self):
+        if self.method not in INTERVAL_METHODS:
+            raise ValueError(f"method: must be one of {INTERVAL_METHODS}, got {self.method!r}")
+        _check_level(self.level)
+        _check_count("n", self.n, 1)
+        if not math.isfinite(self.estimate):
+            raise ValueError(f"estimate: must be a finite number, got {self.estimate!r}")
+        if self.method == "one seed":
+            if self.low is not None or self.high is not None or self.n != 1:
+                raise ValueError(f"low, high: must be None with n = 1 for one seed, got {self.low}, {self.high}, "
+                                 f"n = {self.n}")
+        elif self.low is None or self.high is None or not self.low <= self.estimate <= self.high:
+            raise ValueError(f"low, high: must satisfy low <= estimate <= high, got {self.low}, {self.estimate}, "
+                             f"{self.high}")
+        if (self.method == "wilson") != (self.successes is not None):
+            raise ValueError(f"successes: must be set for Wilson intervals only, got {self.successes!r} "
+                             f"for method {self.method!r}")
+        if self.successes is not None:
+            _check_count("successes", self.successes, 0, self.n)
+
+    @property
+    def one_seed(self) -> bool:
+        """True when there is no interval because there was a single seed."""
+        return self.method == "one seed"
+
+    @property
+    def width(self) -> float | None:
+        """``high - low`` (units of the estimate); None for one seed."""
+        return None if self.one_seed else self.high - self.low
+
+    def contains(self, x: float) -> bool | None:
+        """Whether ``low <= x <= high``; None for one seed (no interval: unknown, which is not "no")."""
+        return None if self.one_seed else self.low <= x <= self.high
+
+    def _count(self) -> str:
+        if self.method == "wilson":
+            return f"{self.successes}/{self.n}"
+        return f"{self.n} seed" + ("s" if self.n != 1 else "")
+
+    def __format__(self, spec: str) -> str:
+        """``f"{iv:.3f}"`` formats every number with ``.3f``; the default is two decimals."""
+        spec = spec or ".2f"
+        level = "" if self.level == 0.95 else f", {self.level:.0%}"  # the book's default level goes unsaid
+        if self.one_seed:
+            return f"{self.estimate:{spec}} (one seed: no interval)"
+        return f"{self.estimate:{spec}} [{self.low:{spec}}, {self.high:{spec}}] ({self._count()}{level})"
+
+    def __str__(self) -> str:
+        return format(self)
+
+    def to_dict(self) -> dict:
+        """A JSON-able dict (None where there is no interval, never NaN), ``text`` being ``str(self)``."""
+        return {"estimate": self.estimate, "low": self.low, "high": self.high, "n": self.n, "level": self.level,
+                "method": self.method, "successes": self.successes, "one_seed": self.one_seed, "text": str(self)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Interval:
+        """The inverse of :meth:`to_dict` (derived keys such as ``text`` are ignored)."""
+        return cls(estimate=d["estimate"], low=d["low"], high=d["high"], n=d["n"], level=d["level"],
+                   method=d["method"], successes=d.get("successes"))
+
+
+def _two_sided_z(level: float) -> float:
+    return statistics.NormalDist().inv_cdf(0.5 + level / 2)
+
+
+def proportion_interval(successes: int, n: int, level: float = 0.95) -> Interval:
+    """Wilson (1927) score interval for a share of successes, e.g. facts recalled out of n asked (units: share).
+
+    It inverts the normal test of the proportion rather than centring on the raw share, so unlike the textbook
+    ``p +- z sqrt(p(1-p)/n)`` it stays inside [0, 1] and does not collapse to zero width at 0/n or n/n.
+    8 of 10 gives 0.80 [0.49, 0.94]. Assumes independent trials: successes pooled over seeds belong in
+    :func:`mean_interval` of the per-seed shares instead, since seeds vary more than trials within one.
+    """
+    n = _check_count("n", n, 1)
+    successes = _check_count("successes", successes, 0, n)
+    level = _check_level(level)
+    z = _two_sided_z(level)
+    p = successes / n
+    denom = 1.0 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z / denom * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    # at 0/n and n/n one end is exactly 0 or 1 in exact arithmetic; clamping removes the rounding that would
+    # put it a hair outside [0, 1] or on the wrong side of the estimate
+    low = 0.0 if successes == 0 else min(max(centre - half, 0.0), p)
+    high = 1.0 if successes == n else max(min(centre + half, 1.0), p)
+    return Interval(p, low, high, n, level, "wilson", successes)
+
+
+def mean_interval(values: Iterable[float], level: float = 0.95) -> Interval:
+    """Student t interval of the mean of ``values`` (one number per seed, in its own units).
+
+    ``mean +- t_{n-1} s / sqrt(n)`` with s the sample standard deviation. A single value gives an Interval
+    with ``method = "one seed"`` and no bounds: one seed says nothing about the spread between seeds.
+    """
+    level = _check_level(level)
+    try:
+        xs = [float(v) for v in values]
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"values: must be real numbers, got {e}") from None
+    if not xs:
+        raise ValueError("values: need at least 1 value (one per seed), got none")
+    bad = [x for x in xs if not math.isfinite(x)]
+    if bad:
+        raise ValueError(f"values: must be finite numbers (no NaN or inf), got {bad[0]!r}")
+    n = len(xs)
+    mean = statistics.fmean(xs)
+    if n == 1:
+        return Interval(mean, None, None, 1, level, "one seed")
+    sd = statistics.stdev(xs, mean)
+    half = t_quantile(0.5 + level / 2, n - 1) * sd / math.sqrt(n)
+    return Interval(mean, mean - half, mean + half, n, level, "t")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The outcome of :func:`compare`: ``verdict`` is one of ``"higher"``, ``"lower"``, ``"overlap"``, ``"one seed"``;
+    ``difference`` is ``a.estimate - b.estimate`` (units of the estimates); ``text`` one sentence for the book."""
+
+    verdict: str
+    difference: float
+    text: str
+
+    @property
+    def differs(self) -> bool:
+        """True when the intervals are disjoint (``"higher"`` or ``"lower"``)."""
+        return self.verdict in ("higher", "lower")
+
+    def __str__(self) -> str:
+        return self.text
+
+    def to_dict(self) -> dict:
+        return {"verdict": self.verdict, "difference": self.difference, "text": self.text}
+
+
+def compare(a: Interval, b: Interval, labels: tuple[str, str] | None = None) -> Comparison:
+    """Whether setting ``a`` differs from setting ``b`` beyond their intervals.
+
+    Rule: the two differ when their intervals are disjoint (``a.low > b.high``: "higher"; ``a.high < b.low``:
+    "lower"); otherwise, touching ends included, the verdict is "overlap". This is conservative: for two 95%
+    intervals of similar width, disjointness corresponds to a two-sided test at about the 0.6% level, so a real
+    difference may still show as "overlap"; "overlap" means "not shown to differ", never "the same".
+    When either side is a single seed there is no interval to compare, and the verdict is "one seed"
+    (inconclusive), however far apart the estimates are. ``labels`` name the two settings in ``text``.
+    Both intervals must have the same level.
+    """
+    for name, iv in (("a", a), ("b", b)):
+        if not isinstance(iv, Interval):
+            raise ValueError(f"{name}: must be an Interval, got {type(iv).__name__}")
+    if a.level != b.level:
+        raise ValueError(f"b: level must equal a's ({a.level}), got {b.level}")
+    if labels is not None and len(labels) != 2:
+        raise ValueError(f"labels: need two names (for a and b), got {labels!r}")
+    la, lb = (f"{labels[0]} ", f"{labels[1]} ") if labels is not None else ("", "")
+    pair = f"{la}{a} vs {lb}{b}"
+    difference = a.estimate - b.estimate
+    if a.one_seed or b.one_seed:
+        return Comparison("one seed", difference, f"inconclusive (one seed): {pair}, no interval to compare")
+    if a.low > b.high:
+        return Comparison("higher", difference, f"higher: {pair}, intervals do not overlap")
+    if a.high < b.low:
+        return Comparison("lower", difference, f"lower: {pair}, intervals do not overlap")
+    return Comparison("overlap", difference, f"overlap: {pair}, intervals overlap, so no difference is shown")
+
+
+# --- Student's t distribution, without scipy --------------------------------------------------------------
+
+_TINY = 1e-300  # stands in for 0 in the continued fraction's denominators (modified Lentz method)
+
+
+def _log_gamma_ratio_half(z: float) -> float:
+    """``lgamma(z + 1/2) - lgamma(z)``, without the cancellation of two huge lgammas when z is large."""
+    if z < 500:
+        return math.lgamma(z + 0.5) - math.lgamma(z)
+    # asymptotic series of Gamma(z + 1/2) / Gamma(z) / sqrt(z); the next term is about 1.5e-3 / z^5 < 1e-16
+    series = 1 - 1 / (8 * z) + 1 / (128 * z * z) + 5 / (1024 * z**3) - 21 / (32768 * z**4)
+    return 0.5 * math.log(z) + math.log(series)
+
+
+def _log_beta(a: float, b: float) -> float:
+    if b == 0.5:  # the t distribution's case, where a = df / 2 may be huge
+        return math.lgamma(0.5) - _log_gamma_ratio_half(a)
+    if a == 0.5:
+        return _log_beta(b, a)
+    return math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
+
+
+def _beta_continued_fraction(a: float, b: float, x: float) -> float:
+    """The continued fraction of I_x(a, b) (DLMF 8.17.22) without its prefactor, by the modified Lentz method.
+
+    ``1 / (1 + d1 / (1 + d2 / (1 + ...)))`` with ``d_{2m+1} = -(a+m)(a+b+m)x / ((a+2m)(a+2m+1))`` and
+    ``d_{2m} = m(b-m)x / ((a+2m-1)(a+2m))``; it converges fast for ``x < (a+1)/(a+b+2)``.
+    """
+    f = c = _TINY
+    d = 0.0
+    for j in range(1, 20_000):
+        if j == 1:
+            num = 1.0
+        elif j % 2 == 0:  # d_{2m+1}, m = (j - 2) / 2
+            m = (j - 2) // 2
+            num = -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))
+        else:  # d_{2m}, m = (j - 1) / 2
+            m = (j - 1) // 2
+            num = m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m))
+        d = 1.0 + num * d
+        d = 1.0 / (d if abs(d) > _TINY else _TINY)
+        c = 1.0 + num / c
+        c = c if abs(c) > _TINY else _TINY
+        f *= c * d
+        if abs(c * d - 1.0) < 1e-15:
+            return f
+    raise ArithmeticError(f"incomplete beta: continued fraction did not converge for a={a}, b={b}, x={x}")
+
+
+def _betainc(a: float, b: float, log_x: float, log_y: float) -> float:
+    """Regularized incomplete beta I_x(a, b), given ``log x`` and ``log y`` with y = 1 - x.
+
+    Taking both logarithms, each computed accurately by the caller, avoids forming 1 - x from a rounded x:
+    for large degrees of freedom x is within 1e-6 of 1 and that subtraction would cost most of the digits.
+    """
+    if log_x == -math.inf:
+        return 0.0
+    if log_y == -math.inf:
+        return 1.0
+    x = math.exp(log_x)
+    if x > (a + 1) / (a + b + 2):  # the fraction converges slowly here; use I_x(a, b) = 1 - I_y(b, a)
+        return 1.0 - _betainc(b, a, log_y, log_x)
+    front = math.exp(a * log_x + b * log_y - math.log(a) - _log_beta(a, b))
+    return front * _beta_continued_fraction(a, b, x)
+
+
+def _t_logs(t: float, df: float) -> tuple[float, float]:
+    # log x and log(1 - x) for x = df / (df + t^2), without overflowing t^2 for huge t
+    if t * t <= df:
+        r = t * t / df
+        return -math.log1p(r), (math.log(r) if r > 0 else -math.inf) - math.log1p(r)
+    u = df / t / t  # may underflow to 0 for huge t, so its logarithm is taken from df and t
+    return math.log(df) - 2 * math.log(t) - math.log1p(u), -math.log1p(u)
+
+
+def _t_upper_tail(t: float, df: float) -> float:
+    """P(T > t) for t >= 0: ``I_x(df/2, 1/2) / 2`` with x = df / (df + t^2)."""
+    log_x, log_y = _t_logs(t, df)
+    return 0.5 * _betainc(df / 2, 0.5, log_x, log_y)
+
+
+def _t_log_pdf(t: float, df: float) -> float:
+    log_x, _ = _t_logs(t, df)
+    return _log_gamma_ratio_half(df / 2) - 0.5 * math.log(df * math.pi) + (df + 1) / 2 * log_x
+
+
+def _check_df(df) -> float:
+    if isinstance(df, bool) or not isinstance(df, numbers.Real) or not df > 0:
+        raise ValueError(f"df: must be a number > 0 (degrees of freedom), got {df!r}")
+    return float(df)
+
+
+def t_cdf(t: float, df: float) -> float:
+    """P(T <= t) for Student's t with ``df`` degrees of freedom (df > 0, not necessarily whole; inf = normal).
+
+    Relative error about 1e-12 up to df = 1e4; beyond, the continued fraction sums ever more nearly cancelling
+    terms and the error grows (about 1e-10 at df = 1e7), while the normal cdf becomes as close as that.
+    """
+    df = _check_df(df)
+    if math.isnan(t):
+        raise ValueError("t: must be a number, got nan")
+    if df == math.inf:
+        return statistics.NormalDist().cdf(t)
+    tail = _t_upper_tail(abs(t), df)
+    return 1.0 - tail if t > 0 else tail
+
+
+# beyond this many degrees of freedom differences of the large lgamma(df/2) values cost digits (about 1e-12
+# relative at 1e4), while the expansion in 1/df is exact to double precision (checked against the fraction)
+_T_EXPANSION_DF = 1e4
+
+
+def _t_quantile_expansion(z: float, df: float) -> float:
+    # Cornish-Fisher expansion of the t quantile around the normal one z (Abramowitz and Stegun 26.7.5)
+    z2 = z * z
+    g1 = (z2 + 1) * z / 4
+    g2 = ((5 * z2 + 16) * z2 + 3) * z / 96
+    g3 = (((3 * z2 + 19) * z2 + 17) * z2 - 15) * z / 384
+    g4 = ((((79 * z2 + 776) * z2 + 1482) * z2 - 1920) * z2 - 945) * z / 92160
+    return z + (g1 + (g2 + (g3 + g4 / df) / df) / df) / df
+
+
+def t_quantile(p: float, df: float) -> float:
+    """The p-quantile of Student's t with ``df`` degrees of freedom: the t with ``t_cdf(t, df) == p``.
+
+    Two-sided 95% intervals use ``t_quantile(0.975, n - 1)`` (12.706 for df = 1, 2.228 for df = 10). Solved
+    by Newton's method on the upper tail, kept inside a bisection bracket so it cannot diverge; for
+    ``df > 1e4`` an expansion in 1/df; for ``df = inf`` the normal quantile.
+    """
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 < p < 1.0:
+        raise ValueError(f"p: must be a probability in the open interval (0, 1), got {p!r}")
+    df = _check_df(df)
+    if p == 0.5:
+        return 0.0
+    if df == math.inf:
+        return statistics.NormalDist().inv_cdf(p)
+    if df > _T_EXPANSION_DF:
+        return _t_quantile_expansion(statistics.NormalDist().inv_cdf(p), df)
+    q = p if p < 0.5 else 1.0 - p  # upper-tail probability; 1 - p is exact for p >= 0.5
+    lo, hi = 0.0, 2.0
+    while _t_upper_tail(hi, df) > q:  # the tail falls as t grows: double until it brackets q
+        lo, hi = hi, 2.0 * hi
+    t = 0.5 * (lo + hi)
+    for _ in range(200):
+        gap = _t_upper_tail(t, df) - q
+        if gap == 0.0:
+            break
+        if gap > 0:
+            lo = t
+        else:
+            hi = t
+        log_pdf = _t_log_pdf(t, df)
+        new = t + gap / math.exp(log_pdf) if log_pdf > -700 else math.nan  # tail' = -pdf
+        if not lo < new < hi:  # Newton left the bracket (or the density underflowed): bisect instead
+            new = 0.5 * (lo + hi)
+        if abs(new - t) <= 2e-16 * new:
+            t = new
+            break
+        t = new
+    return t if p > 0.5 else -t

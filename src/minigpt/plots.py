@@ -11,12 +11,14 @@ from __future__ import annotations
 import contextlib
 import io
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 
 from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from .metrics import Interval
 
 # Colour-blind-safe (Okabe-Ito); the same meaning in every chapter.
 COLORS = {
@@ -90,6 +92,103 @@ def fig_to_png_bytes(fig: Figure, dpi: int = 80) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})  # no version stamp: stable bytes
     return buf.getvalue()
+
+
+# --- intervals ------------------------------------------------------------------------------------------
+# A summary number is drawn with its 95% interval: a shaded band around a curve, or error bars on points and
+# bars. A single seed has no interval; it is drawn without one and its legend entry says "one seed", so a thin
+# band is never mistaken for a missing one.
+
+BAND_ALPHA = 0.2  # light enough that two overlapping bands stay readable
+
+
+def _check_intervals(positions: Sequence, intervals: Sequence[Interval]) -> list[Interval]:
+    intervals = list(intervals)
+    if len(positions) != len(intervals):
+        raise ValueError(f"intervals: need one per position, got {len(intervals)} for {len(positions)} positions")
+    for iv in intervals:
+        if not isinstance(iv, Interval):
+            raise ValueError(f"intervals: must be metrics.Interval values, got {type(iv).__name__}")
+    return intervals
+
+
+def _one_seed_label(label: str | None, note: str = "one seed: no interval") -> str:
+    return f"{label} ({note})" if label else note
+
+
+def plot_band(ax: Axes, x: Sequence[float], intervals: Sequence[Interval], *, label: str | None = None,
+              color: str | None = None, alpha: float = BAND_ALPHA, marker: str = "o") -> Axes:
+    """A curve through the estimates with its intervals shaded from low to high (units of the estimates).
+
+    Points with one seed keep their place on the line but get no band and an open marker, and the legend
+    label says "one seed". A point with an interval between two one-seed points has no neighbour to shade
+    towards, so its interval is drawn as a vertical bar. ``color`` defaults to the axes' next colour.
+    """
+    intervals = _check_intervals(x, intervals)
+    x = [float(v) for v in x]
+    tidy(ax)
+    est = [iv.estimate for iv in intervals]
+    has = [not iv.one_seed for iv in intervals]
+    if all(has):
+        line_label = label
+    else:
+        line_label = _one_seed_label(label, "one seed: no interval" if not any(has) else "open: one seed, no interval")
+    (line,) = ax.plot(x, est, color=color, marker=marker, markersize=2.5, label=line_label)
+    color = line.get_color()
+    one = [i for i, h in enumerate(has) if not h]
+    if one:
+        ax.plot([x[i] for i in one], [est[i] for i in one], linestyle="none", marker=marker, markersize=4,
+                markerfacecolor="white", color=color)
+    # NaN splits fill_between into one polygon per run of points that have intervals
+    low = [iv.low if h else math.nan for iv, h in zip(intervals, has, strict=True)]
+    high = [iv.high if h else math.nan for iv, h in zip(intervals, has, strict=True)]
+    if sum(has) > 1:
+        ax.fill_between(x, low, high, color=color, alpha=alpha, linewidth=0)
+    lone = [i for i, h in enumerate(has) if h and not (i > 0 and has[i - 1]) and not (i + 1 < len(has) and has[i + 1])]
+    if lone:
+        ax.vlines([x[i] for i in lone], [low[i] for i in lone], [high[i] for i in lone], color=color,
+                  alpha=max(alpha, 0.5), linewidth=3)
+    return ax
+
+
+def plot_interval_points(ax: Axes, positions: Sequence, intervals: Sequence[Interval], *, bars: bool = False,
+                         label: str | None = None, color: str | None = None, offset: float = 0.0,
+                         width: float = 0.6, marker: str = "o") -> Axes:
+    """Estimates as points (or ``bars=True``: bars) with error bars from low to high (units of the estimates).
+
+    ``positions`` are numbers (x values) or strings (category names, placed at 0, 1, ... and used as tick
+    labels). ``offset`` shifts every point, so several settings can stand side by side per category. Points
+    with one seed are drawn without an error bar, as open markers (hatched bars), and the label says so.
+    """
+    intervals = _check_intervals(positions, intervals)
+    tidy(ax)
+    categorical = any(isinstance(p, str) for p in positions)
+    x = [i + offset for i in range(len(positions))] if categorical else [float(p) + offset for p in positions]
+    if categorical:
+        ax.set_xticks(range(len(positions)), [str(p) for p in positions])
+    est = [iv.estimate for iv in intervals]
+    ok = [i for i, iv in enumerate(intervals) if not iv.one_seed]
+    one = [i for i, iv in enumerate(intervals) if iv.one_seed]
+    if color is None:  # the axes' next colour, taken once so points, bars and one-seed marks share it
+        (probe,) = ax.plot([], [])
+        color = probe.get_color()
+        probe.remove()
+    ok_label, one_label = label, _one_seed_label(label)
+    if bars:
+        if ok:
+            ax.bar([x[i] for i in ok], [est[i] for i in ok], width=width, color=color, label=ok_label)
+        if one:
+            ax.bar([x[i] for i in one], [est[i] for i in one], width=width, color="white", edgecolor=color,
+                   hatch="///", label=one_label)
+    elif one:
+        ax.plot([x[i] for i in one], [est[i] for i in one], linestyle="none", marker=marker, markersize=5,
+                markerfacecolor="white", color=color, label=one_label)
+    if ok:
+        yerr = [[est[i] - intervals[i].low for i in ok], [intervals[i].high - est[i] for i in ok]]
+        ax.errorbar([x[i] for i in ok], [est[i] for i in ok], yerr=yerr, color="#333333" if bars else color,
+                    fmt="none" if bars else marker, markersize=5, capsize=3, linewidth=1.2,
+                    label=None if bars else ok_label)
+    return ax
 
 
 def _get(history, name: str) -> list:
