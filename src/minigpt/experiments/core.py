@@ -50,6 +50,7 @@ from pathlib import Path
 import torch
 
 from ..checkpoint import atomic_write, load_checkpoint, save_checkpoint
+from ..metrics import mean_interval
 from ..model import GPT
 from ..train import History
 from ..version import version_string
@@ -555,8 +556,6 @@ def scalar_metrics(result: Mapping) -> dict[str, float]:
 def summarize(results: Sequence[Mapping], level: float = 0.95) -> dict:
     """Mean and ``level`` interval over seeds of every scalar metric of ``results`` (runs of one setting):
     ``{metric: Interval}`` (see :func:`minigpt.metrics.mean_interval`; one seed is marked as such)."""
-    from ..metrics import mean_interval  # TODO(merge): top-level import once metrics has it
-
     names = list(scalar_metrics(results[0])) if results else []
     out = {}
     for name in names:
