@@ -53,6 +53,7 @@ from ..checkpoint import atomic_write, load_checkpoint, save_checkpoint
 from ..metrics import mean_interval
 from ..model import GPT
 from ..train import History
+from ..train import device as pick_device
 from ..version import version_string
 
 CACHE_ENV = "MINIGPT_CACHE"
@@ -211,6 +212,8 @@ class Experiment:
         with torch_threads(spec.get("torch_threads")):
             trained = models.get(tkey) if models is not None else None
             model_cached = trained is not None
+            if model_cached:  # stored on the CPU: evaluate where it was trained, as a fresh run would
+                trained.model.to(pick_device(spec["device"]))
             if trained is None:
                 trained = self.train_fn(spec, on_eval=on_eval, stop=stop)
                 if models is not None and trained.completed:
