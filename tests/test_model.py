@@ -122,3 +122,15 @@ def test_dropout_rate_and_scale():
 def test_drop_path_rates_grow_with_depth():
     model = GPT(tiny_config(n_layer=4, drop_path=0.4), seed=0)
     assert [round(b.drop_path.p, 3) for b in model.h] == [0.1, 0.2, 0.3, 0.4]
+
+
+def test_state_dict_keys_map_to_nanogpt_by_a_transformer_prefix():
+    # the mapping src/minigpt/model.py's docstring states; the keys themselves are pinned (checkpoints use them)
+    model = GPT(tiny_config(n_layer=1), seed=0)
+    ours = list(model.state_dict())
+    block = [f"h.0.{m}.{p}" for m in ("ln_1", "attn.c_attn", "attn.c_proj", "ln_2", "mlp.c_fc", "mlp.c_proj")
+             for p in ("weight", "bias")]
+    assert ours == ["wte.weight", "wpe.weight", *block, "ln_f.weight", "ln_f.bias", "lm_head.weight"]
+    nanogpt = [k if k.startswith("lm_head.") else f"transformer.{k}" for k in ours]
+    assert nanogpt[:3] == ["transformer.wte.weight", "transformer.wpe.weight", "transformer.h.0.ln_1.weight"]
+    assert nanogpt[-1] == "lm_head.weight"

@@ -404,6 +404,46 @@ def test_stories_config_is_validated():
         StoriesConfig(protagonist_prob=1.5)
 
 
+# ---------------------------------------------------------------------------------------------------------
+# every world config: one validation helper (minigpt.config), errors name the field, its value and the range
+
+
+@pytest.mark.parametrize("cls, kw, message", [
+    (StoriesConfig, dict(n_val_stories=-1), r"^n_val_stories=-1 .*allowed an integer in \[0, 1000000\]"),
+    (StoriesConfig, dict(min_sentences=4, max_sentences=3), r"^max_sentences=3 .*\[min_sentences=4, 50\]"),
+    (StoriesConfig, dict(protagonist_prob=math.nan), r"^protagonist_prob=nan .*allowed a number in \[0.0, 1.0\]"),
+    (StoriesConfig, dict(seed=1.5), r"^seed=1.5 .*allowed an integer"),
+    (FactsConfig, dict(n_entities=5001), r"^n_entities=5001 .*\[2, 5000\]"),
+    (FactsConfig, dict(attributes=("trade", "trade")), r"^attributes=\('trade', 'trade'\) .*distinct names"),
+    (FactsConfig, dict(min_mentions=3), r"^min_mentions=3 .*>= len\(attributes\) = 4"),
+    (FactsConfig, dict(zipf_exponent=5.5), r"^zipf_exponent=5.5 .*\[0.0, 5.0\]"),
+    (FactsConfig, dict(heldout_entity_fraction=1.0), r"^heldout_entity_fraction=1.0 .*\[0.0, 1.0\)"),
+    (ModularConfig, dict(p=53), r"^p=53 .*\[2, 52\] for format 'symbols'"),
+    (ModularConfig, dict(p=1001, format="digits"), r"^p=1001 .*\[2, 1000\] for format 'digits'"),
+    (ModularConfig, dict(train_fraction=0.0), r"^train_fraction=0.0 .*\(0.0, 1.0\)"),
+    (ModularConfig, dict(format="hex"), r"^format='hex' .*'symbols' or 'digits'"),
+    (AdditionConfig, dict(n_digits=13), r"^n_digits=13 .*\[1, 12\]"),
+    (AdditionConfig, dict(n_test=-1), r"^n_test=-1 .*an integer >= 0"),
+    (AdditionConfig, dict(n_digits=1, n_train=90, n_test=20), r"^n_train \+ n_test=110 .*at most the 100 distinct"),
+    (AdditionConfig, dict(format="roman"), r"^format='roman' .*'plain', 'reversed' or 'scratchpad'"),
+])
+def test_world_config_errors_name_field_value_and_range(cls, kw, message):
+    with pytest.raises(ValueError, match=message):
+        cls(**kw)
+
+
+@pytest.mark.parametrize("cls, kw", [
+    (StoriesConfig, dict(n_val_stories=0, min_sentences=50, max_sentences=50, protagonist_prob=1, seed=-3)),
+    (FactsConfig, dict(n_entities=2, attributes=["trade"], min_mentions=1, max_mentions=1, zipf_exponent=0,
+                       heldout_entity_fraction=0.0, qa_fraction=1.0)),
+    (ModularConfig, dict(p=52)),
+    (ModularConfig, dict(p=1000, format="digits", train_fraction=0.999)),
+    (AdditionConfig, dict(n_digits=1, n_train=99, n_test=1, format="scratchpad")),
+])
+def test_world_configs_accept_their_edge_values(cls, kw):
+    cls(**kw)  # the boundaries of every range are accepted, as before the shared helper
+
+
 def test_stories_world_layout():
     w = make_stories(StoriesConfig(n_stories=40, n_val_stories=10, seed=2))
     assert len(w.train_stories) == 40 and len(w.val_stories) == 10

@@ -7,10 +7,10 @@ from .model import GPT, KVCache
 from .sample import generate
 from .tokenizer import CharTokenizer
 from .train import History, Trainer, device, lr_at, param_groups
-
-__version__ = "0.1.0"
+from .version import __version__  # the one place the version is written; pyproject.toml reads it too
 
 __all__ = [
     "GPT", "KVCache", "ModelConfig", "TrainConfig", "SampleConfig", "Trainer", "History", "generate",
     "CharTokenizer", "save_checkpoint", "load_checkpoint", "Checkpoint", "device", "lr_at", "param_groups",
+    "__version__",
 ]

@@ -1,62 +1,97 @@
-"""Command line: ``python -m minigpt train|sample ...``. Run with ``--help`` for every flag."""
+"""Command line: ``python -m minigpt train|sample ...``. Run with ``--help`` for every flag.
+
+The flags that set a config field are made from the dataclass itself (``ModelConfig``, ``TrainConfig``,
+``SampleConfig``): the flag is the field name with dashes, its default is the field's default, its help is the
+field's documentation. So a new knob is a flag as soon as it is a field. One default differs on purpose, and its
+help says so: ``--device`` is ``auto`` here (a command-line user wants the fastest device), while the library keeps
+``TrainConfig.device = "cpu"`` (same seed, same numbers on every machine). A subcommand is a function that adds
+its arguments and a function that runs it, registered in ``COMMANDS``.
+"""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
+import types
+import typing
 from pathlib import Path
 
 import torch
 
 from .checkpoint import atomic_write, load_checkpoint, save_checkpoint
-from .config import ModelConfig, TrainConfig
+from .config import ModelConfig, SampleConfig, TrainConfig
 from .model import GPT
 from .sample import generate
 from .tokenizer import CharTokenizer
 from .train import Trainer
 
+# The CLI's only departures from a dataclass default (see the module docstring); each one is shown in --help.
+CLI_DEFAULTS = {(TrainConfig, "device"): "auto"}
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m minigpt", description=__doc__.splitlines()[0])
-    sub = p.add_subparsers(dest="command", required=True)
 
-    t = sub.add_parser("train", help="train a character-level GPT on a text file",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+def _flag_type(tp) -> dict:
+    """argparse keywords that parse a field of type ``tp``: numbers, strings, bools (--x / --no-x), tuples
+    (several values), and ``X | None`` (the word ``none`` for None)."""
+    args = typing.get_args(tp)
+    optional = (typing.get_origin(tp) in (typing.Union, types.UnionType)) and type(None) in args
+    if optional:
+        (tp,) = (a for a in args if a is not type(None))
+    if tp is bool:
+        return {"action": argparse.BooleanOptionalAction}
+    if typing.get_origin(tp) is tuple:
+        item, *rest = typing.get_args(tp)
+        return {"type": item, "nargs": "+" if rest == [Ellipsis] else 1 + len(rest), "metavar": item.__name__.upper()}
+    if not optional:
+        return {"type": tp}
+
+    def parse(text: str):
+        return None if text.lower() == "none" else tp(text)
+
+    parse.__name__ = f"{tp.__name__} or none"  # argparse names the type in its error message
+    return {"type": parse, "metavar": f"{tp.__name__.upper()}|none"}
+
+
+def add_config_arguments(parser, cls, skip=(), aliases=None, notes=None):
+    """Add one flag per field of the config dataclass ``cls`` (except ``skip``) to ``parser``.
+
+    ``aliases`` maps a field to extra flag names kept for compatibility; ``notes`` to text appended to its help.
+    """
+    hints = typing.get_type_hints(cls)
+    group = parser.add_argument_group(cls.__name__, cls.__doc__.splitlines()[0])
+    for f in dataclasses.fields(cls):
+        if f.name in skip:
+            continue
+        help_text = f.metadata["help"] + (notes or {}).get(f.name, "")
+        default = f.default
+        if (cls, f.name) in CLI_DEFAULTS:
+            default = CLI_DEFAULTS[cls, f.name]
+            help_text += f"; the CLI defaults to {default!r}, {cls.__name__} to {f.default!r}"
+        flags = [f"--{f.name.replace('_', '-')}", *(aliases or {}).get(f.name, ())]
+        group.add_argument(*flags, dest=f.name, default=default, help=help_text.replace("%", "%%"),
+                           **_flag_type(hints[f.name]))
+
+
+def config_from_args(cls, args, **values):
+    """``cls`` built from the parsed flags of its fields (lists back to tuples), plus ``values`` given here."""
+    for f in dataclasses.fields(cls):
+        if f.name not in values:
+            v = getattr(args, f.name)
+            values[f.name] = tuple(v) if isinstance(v, list) else v
+    return cls(**values)
+
+
+# --- train ------------------------------------------------------------------------------------------------------
+
+
+def train_arguments(t: argparse.ArgumentParser) -> None:
     t.add_argument("--text", type=Path, required=True, help="UTF-8 text file to train on")
     t.add_argument("--out", type=Path, required=True, help="run folder: model.pt and history.json are written here")
     t.add_argument("--val-fraction", type=float, default=0.1, help="last fraction of the text held out for val loss")
-    m = t.add_argument_group("model")
-    m.add_argument("--block-size", type=int, default=64, help="context length in characters")
-    m.add_argument("--n-layer", type=int, default=2, help="transformer blocks")
-    m.add_argument("--n-head", type=int, default=4, help="attention heads per block")
-    m.add_argument("--n-embd", type=int, default=64, help="residual stream width (a multiple of --n-head)")
-    m.add_argument("--dropout", type=float, default=0.0, help="dropout on embeddings, attention and residuals")
-    m.add_argument("--drop-path", type=float, default=0.0, help="stochastic depth rate of the last block")
-    m.add_argument("--emb-noise", type=float, default=0.0, help="NEFTune embedding noise alpha")
-    o = t.add_argument_group("optimization")
-    o.add_argument("--steps", type=int, default=500, help="optimizer steps")
-    o.add_argument("--batch-size", type=int, default=32, help="sequences per step")
-    o.add_argument("--lr", type=float, default=1e-3, help="peak learning rate")
-    o.add_argument("--warmup-steps", type=int, default=0, help="linear warmup steps before cosine decay")
-    o.add_argument("--weight-decay", type=float, default=0.0, help="AdamW weight decay on matrices")
-    o.add_argument("--grad-clip", type=float, default=1.0, help="max global gradient norm (0 = off)")
-    o.add_argument("--eval-interval", type=int, default=100, help="steps between train/val loss evaluations")
-    o.add_argument("--seed", type=int, default=0, help="seed for initialization, batches and dropout")
-    o.add_argument("--device", default="auto", help="cpu, cuda, mps or auto")
-
-    s = sub.add_parser("sample", help="sample text from a trained run",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    s.add_argument("run", type=Path, help="run folder written by 'train' (or a model.pt file)")
-    s.add_argument("--prompt", default="\n", help="text to continue")
-    s.add_argument("--n", type=int, default=1, help="number of samples")
-    s.add_argument("--max-new-tokens", type=int, default=200, help="characters to generate per sample")
-    s.add_argument("--temperature", type=float, default=1.0, help="0 = greedy; higher = more diverse")
-    s.add_argument("--top-k", type=int, default=None, help="sample only among the k most likely characters")
-    s.add_argument("--top-p", type=float, default=None, help="nucleus sampling mass in (0, 1]")
-    s.add_argument("--mc-dropout", action="store_true", help="keep dropout on while sampling")
-    s.add_argument("--seed", type=int, default=0, help="sampling seed")
-    return p
+    add_config_arguments(t, ModelConfig, skip={"vocab_size"},  # the vocabulary is the text's characters
+                         aliases={"emb_noise_alpha": ["--emb-noise"]})
+    add_config_arguments(t, TrainConfig, notes={"seed": "; also seeds the model's initialization"})
 
 
 def train(args) -> int:
@@ -67,15 +102,11 @@ def train(args) -> int:
     data = torch.tensor(tok.encode(text), dtype=torch.long)
     if not 0.0 <= args.val_fraction < 1.0:
         raise ValueError(f"--val-fraction={args.val_fraction} is out of range: allowed [0, 1)")
+    mcfg = config_from_args(ModelConfig, args, vocab_size=tok.vocab_size)
+    tcfg = config_from_args(TrainConfig, args)
     n_val = int(len(data) * args.val_fraction)
-    train_data, val_data = (data[:-n_val], data[-n_val:]) if n_val > args.block_size else (data, None)
-    mcfg = ModelConfig(vocab_size=tok.vocab_size, block_size=args.block_size, n_layer=args.n_layer,
-                       n_head=args.n_head, n_embd=args.n_embd, dropout=args.dropout, drop_path=args.drop_path,
-                       emb_noise_alpha=args.emb_noise)
-    tcfg = TrainConfig(steps=args.steps, batch_size=args.batch_size, lr=args.lr, warmup_steps=args.warmup_steps,
-                       weight_decay=args.weight_decay, grad_clip=args.grad_clip, eval_interval=args.eval_interval,
-                       seed=args.seed, device=args.device)
-    model = GPT(mcfg, seed=args.seed)
+    train_data, val_data = (data[:-n_val], data[-n_val:]) if n_val > mcfg.block_size else (data, None)
+    model = GPT(mcfg, seed=tcfg.seed)
     trainer = Trainer(model, tcfg, train_data, val_data)
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -104,6 +135,18 @@ def train(args) -> int:
     return 0 if history.stop_reason == "completed" else 130
 
 
+# --- sample -----------------------------------------------------------------------------------------------------
+
+
+def sample_arguments(s: argparse.ArgumentParser) -> None:
+    s.add_argument("run", type=Path, help="run folder written by 'train' (or a model.pt file)")
+    s.add_argument("--prompt", default="\n", help="text to continue")
+    s.add_argument("--n", type=int, default=1, help="number of samples")
+    s.add_argument("--mc-dropout", action="store_true", help="keep dropout on while sampling")
+    s.add_argument("--seed", type=int, default=0, help="sampling seed")
+    add_config_arguments(s, SampleConfig)
+
+
 def sample(args) -> int:
     path = args.run / "model.pt" if args.run.is_dir() else args.run
     ck = load_checkpoint(path)
@@ -111,20 +154,41 @@ def sample(args) -> int:
         raise ValueError(f"{path} has no tokenizer: it was not written by 'python -m minigpt train'")
     if args.n < 1:
         raise ValueError(f"--n={args.n} is out of range: allowed an integer >= 1")
+    scfg = config_from_args(SampleConfig, args)
     prompt = torch.tensor([ck.tokenizer.encode(args.prompt)] * args.n, dtype=torch.long)
     gen = torch.Generator().manual_seed(args.seed)
-    out = generate(ck.model, prompt, args.max_new_tokens, temperature=args.temperature, top_k=args.top_k,
-                   top_p=args.top_p, generator=gen, mc_dropout=args.mc_dropout)
+    out = generate(ck.model, prompt, scfg.max_new_tokens, temperature=scfg.temperature, top_k=scfg.top_k,
+                   top_p=scfg.top_p, generator=gen, mc_dropout=args.mc_dropout)
     for i, row in enumerate(out):
         print(f"--- sample {i + 1}")
         print(ck.tokenizer.decode(row))
     return 0
 
 
+# --- the subcommands --------------------------------------------------------------------------------------------
+
+# name -> (one-line help, adds its arguments, runs it and returns the exit status)
+COMMANDS = {
+    "train": ("train a character-level GPT on a text file", train_arguments, train),
+    "sample": ("sample text from a trained run", sample_arguments, sample),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m minigpt", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    for name, (help_text, add_arguments, run) in COMMANDS.items():
+        s = sub.add_parser(name, help=help_text, description=help_text,
+                           formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        add_arguments(s)
+        s.set_defaults(handler=run)
+    return p
+
+
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return {"train": train, "sample": sample}[args.command](args)
+        return args.handler(args)
     except (ValueError, FileNotFoundError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

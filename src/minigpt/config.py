@@ -1,29 +1,66 @@
 """Frozen, validated configuration dataclasses.
 
 Every field is checked in ``__post_init__``; a bad value raises ``ValueError`` naming the field, the value and
-the allowed range, so a typo in a notebook fails at the line that made it rather than 500 steps later.
+the allowed range, so a typo in a notebook fails at the line that made it rather than 500 steps later. The checks
+below are the one validation helper of the package: the worlds' configs use them too.
+
+Every field is declared with :func:`doc`, which keeps its one-line documentation next to its default and readable
+by code (``dataclasses.fields(cls)[i].metadata["help"]``): the command line builds its flags and their help from it.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields
+
+
+def doc(default=MISSING, text: str = ""):
+    """A dataclass field with a default (none if left out) and its documentation ``text``, e.g.
+    ``n_layer: int = doc(2, "transformer blocks")``."""
+    if not text:
+        raise ValueError("text: every config field needs its documentation, got ''")
+    return field(default=default, metadata={"help": text})
 
 
 def _check(name: str, value, ok: bool, allowed: str) -> None:
+    """The one validation helper: raise ``ValueError`` naming the field, its value and what is allowed."""
     if not ok:
         raise ValueError(f"{name}={value!r} is out of range: allowed {allowed}")
 
 
-def _int_at_least(name: str, value, low: int) -> None:
-    ok = isinstance(value, int) and not isinstance(value, bool) and value >= low
-    _check(name, value, ok, f"an integer >= {low}")
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)  # True is an int to Python, never to a config
+
+
+def _int(name: str, value, low: int | None = None, high: int | None = None) -> None:
+    """An integer, at least ``low`` and at most ``high`` where they are given."""
+    ok = _is_int(value) and (low is None or value >= low) and (high is None or value <= high)
+    if low is None and high is None:
+        allowed = "an integer"
+    elif high is None:
+        allowed = f"an integer >= {low}"
+    elif low is None:
+        allowed = f"an integer <= {high}"
+    else:
+        allowed = f"an integer in [{low}, {high}]"
+    _check(name, value, ok, allowed)
 
 
 def _real(name: str, value, low: float, high: float, *, low_open=False, high_open=False) -> None:
     ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
     ok = ok and (value > low if low_open else value >= low) and (value < high if high_open else value <= high)
     _check(name, value, ok, f"a number in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}")
+
+
+def _bool(name: str, value) -> None:
+    _check(name, value, isinstance(value, bool), "True or False")
+
+
+def _one_of(name: str, value, options: tuple) -> None:
+    """``value`` is one of ``options``; the message lists them, e.g. "allowed 'sdpa' or 'manual'"."""
+    names = [repr(o) for o in options]
+    allowed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    _check(name, value, value in options, allowed)
 
 
 class _Config:
@@ -45,32 +82,29 @@ class _Config:
 class ModelConfig(_Config):
     """Shape of the GPT and every regularization knob it has. All knobs are off by default."""
 
-    vocab_size: int  # number of token ids, from the tokenizer
-    block_size: int = 64  # longest context the model sees; positions are learned, so this is a hard limit
-    n_layer: int = 2  # transformer blocks
-    n_head: int = 4  # attention heads per block; n_embd must divide evenly among them
-    n_embd: int = 64  # width of the residual stream
-    dropout: float = 0.0  # default rate for the three dropout sites below when they are left as None
-    attn_dropout: float | None = None  # on attention probabilities
-    resid_dropout: float | None = None  # on the output of each residual branch (attention and MLP)
-    emb_dropout: float | None = None  # on token + position embeddings
-    dropout_schedule: tuple[float, ...] | None = None  # per-layer multiplier of attn/resid dropout, e.g. (1, 0)
-    drop_path: float = 0.0  # stochastic depth: drop rate of the last block's branches, linear in depth
-    emb_noise_alpha: float = 0.0  # NEFTune-style uniform noise alpha / sqrt(T * C) on embeddings, training only
-    bias: bool = True  # biases in Linear layers and LayerNorms
-    tie_weights: bool = True  # lm_head shares the token embedding matrix (fewer parameters, as in GPT-2)
-    attention: str = "sdpa"  # "sdpa" (fused F.scaled_dot_product_attention) or "manual" (the one chapter 1 writes)
+    vocab_size: int = doc(text="number of token ids, from the tokenizer")
+    block_size: int = doc(64, "longest context the model sees; positions are learned, so this is a hard limit")
+    n_layer: int = doc(2, "transformer blocks")
+    n_head: int = doc(4, "attention heads per block; n_embd must divide evenly among them")
+    n_embd: int = doc(64, "width of the residual stream")
+    dropout: float = doc(0.0, "default rate of the three dropout sites (attn, resid, emb) left unset")
+    attn_dropout: float | None = doc(None, "dropout on attention probabilities")
+    resid_dropout: float | None = doc(None, "dropout on the output of each residual branch (attention and MLP)")
+    emb_dropout: float | None = doc(None, "dropout on token + position embeddings")
+    dropout_schedule: tuple[float, ...] | None = doc(None, "per-layer multiplier of attn/resid dropout, e.g. (1, 0)")
+    drop_path: float = doc(0.0, "stochastic depth: drop rate of the last block's branches, linear in depth")
+    emb_noise_alpha: float = doc(0.0, "NEFTune-style uniform noise alpha / sqrt(T * C) on embeddings, training only")
+    bias: bool = doc(True, "biases in Linear layers and LayerNorms")
+    tie_weights: bool = doc(True, "lm_head shares the token embedding matrix (fewer parameters, as in GPT-2)")
+    attention: str = doc("sdpa", "'sdpa' (fused F.scaled_dot_product_attention) or 'manual' (the one chapter 1 writes)")
 
     def __post_init__(self):
-        _int_at_least("vocab_size", self.vocab_size, 1)
-        _int_at_least("block_size", self.block_size, 1)
-        _int_at_least("n_layer", self.n_layer, 1)
-        _int_at_least("n_head", self.n_head, 1)
-        _int_at_least("n_embd", self.n_embd, 1)
-        if self.n_embd % self.n_head:
-            raise ValueError(
-                f"n_embd={self.n_embd} is out of range: allowed a multiple of n_head={self.n_head}"
-            )
+        _int("vocab_size", self.vocab_size, 1)
+        _int("block_size", self.block_size, 1)
+        _int("n_layer", self.n_layer, 1)
+        _int("n_head", self.n_head, 1)
+        _int("n_embd", self.n_embd, 1)
+        _check("n_embd", self.n_embd, self.n_embd % self.n_head == 0, f"a multiple of n_head={self.n_head}")
         _real("dropout", self.dropout, 0.0, 1.0, high_open=True)
         for name in ("attn_dropout", "resid_dropout", "emb_dropout"):
             value = getattr(self, name)
@@ -84,9 +118,9 @@ class ModelConfig(_Config):
                 _real(f"dropout_schedule[{i}]", m, 0.0, 1.0)
         _real("drop_path", self.drop_path, 0.0, 1.0, high_open=True)
         _real("emb_noise_alpha", self.emb_noise_alpha, 0.0, 1e6)
-        _check("bias", self.bias, isinstance(self.bias, bool), "True or False")
-        _check("tie_weights", self.tie_weights, isinstance(self.tie_weights, bool), "True or False")
-        _check("attention", self.attention, self.attention in ("sdpa", "manual"), "'sdpa' or 'manual'")
+        _bool("bias", self.bias)
+        _bool("tie_weights", self.tie_weights)
+        _one_of("attention", self.attention, ("sdpa", "manual"))
 
     def rate(self, site: str, layer: int | None = None) -> float:
         """Dropout rate at ``site`` ('attn', 'resid' or 'emb'), after the default and the per-layer schedule."""
@@ -101,58 +135,57 @@ class ModelConfig(_Config):
 class TrainConfig(_Config):
     """How to train: optimizer, schedule, evaluation and device."""
 
-    steps: int = 500  # optimizer steps
-    batch_size: int | None = 32  # sequences per step; None = the whole (X, Y) data set every step (full batch)
-    lr: float = 1e-3  # peak learning rate, reached after warmup
-    min_lr_ratio: float = 0.1  # cosine decays to lr * min_lr_ratio at the last step
-    warmup_steps: int = 0  # linear warmup from 0 to lr
-    weight_decay: float = 0.0  # AdamW decoupled decay, applied to matrices only
-    decay_embeddings: bool = False  # decay token/position embeddings too (nanoGPT does, minGPT does not)
-    decay_final_layers: bool = True  # decay the last block and lm_head; False spares them (for recall experiments)
-    betas: tuple[float, float] = (0.9, 0.95)
-    grad_clip: float = 1.0  # clip the global gradient norm; 0 disables
-    eval_interval: int = 100  # evaluate train/val loss every this many steps (and at the last step)
-    eval_batches: int = 4  # batches averaged per evaluation
-    seed: int = 0  # batch sampling and dropout masks
-    device: str = "cpu"  # "cpu", "cuda", "mps" or "auto"
+    steps: int = doc(500, "optimizer steps")
+    batch_size: int | None = doc(32, "sequences per step; None = the whole (X, Y) data set every step (full batch)")
+    lr: float = doc(1e-3, "peak learning rate, reached after warmup")
+    min_lr_ratio: float = doc(0.1, "cosine decays to lr * min_lr_ratio at the last step")
+    warmup_steps: int = doc(0, "linear warmup from 0 to lr")
+    weight_decay: float = doc(0.0, "AdamW decoupled decay, applied to matrices only")
+    decay_embeddings: bool = doc(False, "decay token/position embeddings too (nanoGPT does, minGPT does not)")
+    decay_final_layers: bool = doc(True, "decay the last block and lm_head; False spares them (for recall experiments)")
+    betas: tuple[float, float] = doc((0.9, 0.95), "AdamW's moment decay rates (beta1, beta2)")
+    grad_clip: float = doc(1.0, "clip the global gradient norm; 0 disables")
+    eval_interval: int = doc(100, "evaluate train/val loss every this many steps (and at the last step)")
+    eval_batches: int = doc(4, "batches averaged per evaluation")
+    seed: int = doc(0, "batch sampling and dropout masks")
+    device: str = doc("cpu", "'cpu', 'cuda', 'mps' or 'auto' (the best one available)")
 
     def __post_init__(self):
-        _int_at_least("steps", self.steps, 1)
+        _int("steps", self.steps, 1)
         if self.batch_size is not None:
-            _int_at_least("batch_size", self.batch_size, 1)
+            _int("batch_size", self.batch_size, 1)
         _real("lr", self.lr, 0.0, 10.0, low_open=True)
         _real("min_lr_ratio", self.min_lr_ratio, 0.0, 1.0)
-        _int_at_least("warmup_steps", self.warmup_steps, 0)
+        _int("warmup_steps", self.warmup_steps, 0)
         _check("warmup_steps", self.warmup_steps, self.warmup_steps < self.steps,
                f"0 to steps - 1 = {self.steps - 1}, so the schedule reaches lr")
         _real("weight_decay", self.weight_decay, 0.0, 100.0)
-        for name in ("decay_embeddings", "decay_final_layers"):
-            _check(name, getattr(self, name), isinstance(getattr(self, name), bool), "True or False")
+        _bool("decay_embeddings", self.decay_embeddings)
+        _bool("decay_final_layers", self.decay_final_layers)
         b = self.betas
         _check("betas", b, isinstance(b, tuple) and len(b) == 2, "a tuple of two numbers in [0, 1)")
         _real("betas[0]", b[0], 0.0, 1.0, high_open=True)
         _real("betas[1]", b[1], 0.0, 1.0, high_open=True)
         _real("grad_clip", self.grad_clip, 0.0, 1e6)
-        _int_at_least("eval_interval", self.eval_interval, 1)
-        _int_at_least("eval_batches", self.eval_batches, 1)
-        _int_at_least("seed", self.seed, 0)
-        _check("device", self.device, self.device in ("cpu", "cuda", "mps", "auto"),
-               "'cpu', 'cuda', 'mps' or 'auto'")
+        _int("eval_interval", self.eval_interval, 1)
+        _int("eval_batches", self.eval_batches, 1)
+        _int("seed", self.seed, 0)
+        _one_of("device", self.device, ("cpu", "cuda", "mps", "auto"))
 
 
 @dataclass(frozen=True)
 class SampleConfig(_Config):
     """How to sample. temperature 0 means greedy decoding (argmax), not a division by zero."""
 
-    max_new_tokens: int = 100
-    temperature: float = 1.0  # 0 = greedy; < 1 sharpens, > 1 flattens the distribution
-    top_k: int | None = None  # keep only the k most likely tokens
-    top_p: float | None = None  # keep the smallest set of tokens whose probability reaches p (nucleus)
+    max_new_tokens: int = doc(100, "tokens to generate per sample")
+    temperature: float = doc(1.0, "0 = greedy; < 1 sharpens, > 1 flattens the distribution")
+    top_k: int | None = doc(None, "keep only the k most likely tokens")
+    top_p: float | None = doc(None, "nucleus: keep the fewest most likely tokens whose probability reaches p")
 
     def __post_init__(self):
-        _int_at_least("max_new_tokens", self.max_new_tokens, 0)
+        _int("max_new_tokens", self.max_new_tokens, 0)
         _real("temperature", self.temperature, 0.0, 100.0)
         if self.top_k is not None:
-            _int_at_least("top_k", self.top_k, 1)
+            _int("top_k", self.top_k, 1)
         if self.top_p is not None:
             _real("top_p", self.top_p, 0.0, 1.0, low_open=True)

@@ -1,7 +1,21 @@
 """A GPT in one file: embeddings, causal self-attention, MLP, blocks, and a KV cache for sampling.
 
-Names follow nanoGPT (n_layer, n_head, n_embd, block_size, c_attn, c_proj, ...) so the two can be read side by
-side. Shapes in comments: B batch, T tokens in this call, S tokens attended to (T plus the cache), C = n_embd,
+Config and module names follow nanoGPT (n_layer, n_head, n_embd, block_size; wte, wpe, h, ln_1, attn.c_attn,
+attn.c_proj, ln_2, mlp.c_fc, mlp.c_proj, ln_f, lm_head) so the two can be read side by side. The state-dict keys
+differ by one level: nanoGPT (like Hugging Face's GPT-2) keeps the trunk in a ``transformer`` ModuleDict, GPT here
+holds it directly. Every key but ``lm_head``'s gains the prefix ``transformer.`` in nanoGPT:
+
+  here                    nanoGPT and Hugging Face GPT2LMHeadModel
+  wte.weight              transformer.wte.weight
+  wpe.weight              transformer.wpe.weight
+  h.N.ln_1.weight, .bias  transformer.h.N.ln_1.weight, .bias      (and ln_2 alike)
+  h.N.attn.c_attn.weight  transformer.h.N.attn.c_attn.weight      (and attn.c_proj, mlp.c_fc, mlp.c_proj alike)
+  ln_f.weight, .bias      transformer.ln_f.weight, .bias
+  lm_head.weight          lm_head.weight                          (the same tensor as wte.weight when tied)
+Hugging Face stores the c_attn, c_proj and c_fc matrices transposed (its Conv1D, not nn.Linear), as nanoGPT's
+``from_pretrained`` notes. The keys stay as they are: renaming them would break every saved checkpoint.
+
+Shapes in comments: B batch, T tokens in this call, S tokens attended to (T plus the cache), C = n_embd,
 nh heads, hs = C // nh head size, V vocabulary.
 
 Every place where the model can be regularized is named here:

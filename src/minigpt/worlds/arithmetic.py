@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from minigpt.config import _check, _int, _is_int, _one_of, _real, doc
 from minigpt.worlds import _qa
 
 ADDITION_FORMATS = ("plain", "reversed", "scratchpad")
@@ -52,51 +53,39 @@ class Problem:
 class ModularConfig:
     """Modular addition ``a + b mod p`` over all pairs."""
 
-    p: int = 31  # modulus; operands and results are in [0, p)
-    train_fraction: float = 0.5  # share of the p*p pairs used for training
-    # "symbols" (one character per residue, p <= 52) or "digits" (zero-padded decimals): see MODULAR_FORMATS
-    format: str = "symbols"
-    seed: int = 0
+    p: int = doc(31, "modulus; operands and results are in [0, p)")
+    train_fraction: float = doc(0.5, "share of the p*p pairs used for training")
+    format: str = doc("symbols", "'symbols' (one character per residue, p <= 52) or 'digits' (zero-padded decimals)")
+    seed: int = doc(0, "seed of the train/test split")
 
     def __post_init__(self) -> None:
-        if self.format not in MODULAR_FORMATS:
-            raise ValueError(f"format: must be one of {MODULAR_FORMATS}, got {self.format!r}")
-        top = len(MODULAR_SYMBOLS) if self.format == "symbols" else 1000
-        if not isinstance(self.p, int) or not 2 <= self.p <= top:
-            raise ValueError(f"p: must be an int in [2, {top}] for format {self.format!r}, got {self.p!r}")
-        if not 0.0 < self.train_fraction < 1.0:
-            raise ValueError(f"train_fraction: must be in (0, 1), got {self.train_fraction!r}")
-        if not isinstance(self.seed, int):
-            raise ValueError(f"seed: must be an int, got {self.seed!r}")
+        _one_of("format", self.format, MODULAR_FORMATS)
+        top = len(MODULAR_SYMBOLS) if self.format == "symbols" else 1000  # one symbol per residue, or up to 3 digits
+        ok = _is_int(self.p) and 2 <= self.p <= top
+        _check("p", self.p, ok, f"an integer in [2, {top}] for format {self.format!r}")
+        _real("train_fraction", self.train_fraction, 0.0, 1.0, low_open=True, high_open=True)
+        _int("seed", self.seed)
 
 
 @dataclass(frozen=True)
 class AdditionConfig:
     """n-digit addition with operands uniform in [0, 10**n_digits); train and test pairs are disjoint."""
 
-    n_digits: int = 2  # digits per operand (at most)
-    n_train: int = 3000  # distinct training problems
-    n_test: int = 500  # distinct test problems, none of them in training
-    format: str = "plain"  # one of ADDITION_FORMATS
-    seed: int = 0
+    n_digits: int = doc(2, "digits per operand (at most)")
+    n_train: int = doc(3000, "distinct training problems")
+    n_test: int = doc(500, "distinct test problems, none of them in training")
+    format: str = doc("plain", "answer format, one of ADDITION_FORMATS: 'plain', 'reversed' or 'scratchpad'")
+    seed: int = doc(0, "seed of the problems drawn for train and test")
 
     def __post_init__(self) -> None:
-        if not isinstance(self.n_digits, int) or not 1 <= self.n_digits <= 12:
-            raise ValueError(f"n_digits: must be an int in [1, 12], got {self.n_digits!r}")
+        _int("n_digits", self.n_digits, 1, 12)
+        _int("n_train", self.n_train, 1)
+        _int("n_test", self.n_test, 0)
         total = 10 ** (2 * self.n_digits)
-        if not isinstance(self.n_train, int) or self.n_train < 1:
-            raise ValueError(f"n_train: must be an int >= 1, got {self.n_train!r}")
-        if not isinstance(self.n_test, int) or self.n_test < 0:
-            raise ValueError(f"n_test: must be an int >= 0, got {self.n_test!r}")
-        if self.n_train + self.n_test > total:
-            raise ValueError(
-                f"n_train + n_test: must be at most the {total} distinct problems of {self.n_digits} digits, "
-                f"got {self.n_train + self.n_test}"
-            )
-        if self.format not in ADDITION_FORMATS:
-            raise ValueError(f"format: must be one of {ADDITION_FORMATS}, got {self.format!r}")
-        if not isinstance(self.seed, int):
-            raise ValueError(f"seed: must be an int, got {self.seed!r}")
+        n = self.n_train + self.n_test
+        _check("n_train + n_test", n, n <= total, f"at most the {total} distinct problems of {self.n_digits} digits")
+        _one_of("format", self.format, ADDITION_FORMATS)
+        _int("seed", self.seed)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from minigpt.config import _check, _int, _is_int, _real, doc
 from minigpt.worlds import _qa
 
 # Syllables for made-up names: a first name is an onset and an ending, and so is a surname. The combination is
@@ -130,43 +131,31 @@ class FactsConfig:
     stated about ``mentions / K`` times.
     """
 
-    n_entities: int = 100  # made-up people
-    # the K attributes of every entity, names from ATTRIBUTES
-    attributes: tuple[str, ...] = ("birth_city", "birth_year", "trade", "colour")
-    max_mentions: int = 200  # lines about the most frequent entity
-    min_mentions: int = 4  # lines about the rarest entities; at least one line per fact
-    zipf_exponent: float = 1.0  # 0 = all entities equally frequent; larger = a longer tail
-    heldout_entity_fraction: float = 0.2  # entities seen only as sentences, never in Q/A form
-    qa_fraction: float = 0.5  # for train entities, the share of a fact's lines written as Q/A
-    seed: int = 0
+    n_entities: int = doc(100, "made-up people")
+    attributes: tuple[str, ...] = doc(("birth_city", "birth_year", "trade", "colour"),
+                                      "the K attributes of every entity, distinct names from ATTRIBUTES")
+    max_mentions: int = doc(200, "lines about the most frequent entity")
+    min_mentions: int = doc(4, "lines about the rarest entities; at least one line per fact")
+    zipf_exponent: float = doc(1.0, "0 = all entities equally frequent; larger = a longer tail")
+    heldout_entity_fraction: float = doc(0.2, "entities seen only as sentences, never in Q/A form")
+    qa_fraction: float = doc(0.5, "for train entities, the share of a fact's lines written as Q/A")
+    seed: int = doc(0, "seed of the entities, their values and frequencies")
 
     def __post_init__(self) -> None:
-        if not isinstance(self.n_entities, int) or not 2 <= self.n_entities <= 5000:
-            raise ValueError(f"n_entities: must be an int in [2, 5000], got {self.n_entities!r}")
+        _int("n_entities", self.n_entities, 2, 5000)
         attrs = tuple(self.attributes)
-        object.__setattr__(self, "attributes", attrs)
-        if not attrs or len(set(attrs)) != len(attrs) or any(a not in ATTRIBUTES for a in attrs):
-            raise ValueError(f"attributes: must be distinct names from {ATTRIBUTES}, got {attrs!r}")
-        if not isinstance(self.min_mentions, int) or self.min_mentions < len(attrs):
-            raise ValueError(
-                f"min_mentions: must be an int >= len(attributes) = {len(attrs)} so every fact is stated, "
-                f"got {self.min_mentions!r}"
-            )
-        if not isinstance(self.max_mentions, int) or not self.min_mentions <= self.max_mentions <= 100_000:
-            raise ValueError(
-                f"max_mentions: must be an int in [min_mentions={self.min_mentions}, 100000], "
-                f"got {self.max_mentions!r}"
-            )
-        if not 0.0 <= self.zipf_exponent <= 5.0:
-            raise ValueError(f"zipf_exponent: must be in [0, 5], got {self.zipf_exponent!r}")
-        if not 0.0 <= self.heldout_entity_fraction < 1.0:
-            raise ValueError(
-                f"heldout_entity_fraction: must be in [0, 1), got {self.heldout_entity_fraction!r}"
-            )
-        if not 0.0 < self.qa_fraction <= 1.0:
-            raise ValueError(f"qa_fraction: must be in (0, 1], got {self.qa_fraction!r}")
-        if not isinstance(self.seed, int):
-            raise ValueError(f"seed: must be an int, got {self.seed!r}")
+        object.__setattr__(self, "attributes", attrs)  # a list (from JSON) becomes a tuple: the config stays hashable
+        _check("attributes", attrs, bool(attrs) and len(set(attrs)) == len(attrs) and set(attrs) <= set(ATTRIBUTES),
+               f"distinct names from {ATTRIBUTES}")
+        _check("min_mentions", self.min_mentions, _is_int(self.min_mentions) and self.min_mentions >= len(attrs),
+               f"an integer >= len(attributes) = {len(attrs)}, so every fact is stated")
+        _check("max_mentions", self.max_mentions,
+               _is_int(self.max_mentions) and self.min_mentions <= self.max_mentions <= 100_000,
+               f"an integer in [min_mentions={self.min_mentions}, 100000]")
+        _real("zipf_exponent", self.zipf_exponent, 0.0, 5.0)
+        _real("heldout_entity_fraction", self.heldout_entity_fraction, 0.0, 1.0, high_open=True)
+        _real("qa_fraction", self.qa_fraction, 0.0, 1.0, low_open=True)
+        _int("seed", self.seed)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from minigpt.config import _check, _int, _is_int, _real, doc
+
 NAMES = tuple("Mira Tomas Pip Anya Bram Lila Oskar Nell Ravi Suki Finn Edda".split())
 CREATURES = tuple("fox king queen girl boy dragon owl wolf witch giant miller cat".split())
 ADJECTIVES = tuple("red blue green small big shiny heavy tiny golden old ancient empty orange".split())
@@ -89,29 +91,21 @@ GRAMMAR: Mapping[str, tuple[tuple[tuple[str, ...], float], ...]] = MappingProxyT
 class StoriesConfig:
     """Size and seed of a stories world."""
 
-    n_stories: int = 300  # training stories
-    n_val_stories: int = 50  # validation stories (fresh samples; a sentence may also occur in training)
-    min_sentences: int = 3  # sentences per story, inclusive range
-    max_sentences: int = 5
-    protagonist_prob: float = 0.6  # chance a sentence's subject is the story's protagonist (coherence)
-    seed: int = 0
+    n_stories: int = doc(300, "training stories")
+    n_val_stories: int = doc(50, "validation stories (fresh samples; a sentence may also occur in training)")
+    min_sentences: int = doc(3, "fewest sentences per story")
+    max_sentences: int = doc(5, "most sentences per story")
+    protagonist_prob: float = doc(0.6, "chance a sentence's subject is the story's protagonist (coherence)")
+    seed: int = doc(0, "seed of the generator: the same config gives the same world")
 
     def __post_init__(self) -> None:
-        if not isinstance(self.n_stories, int) or not 1 <= self.n_stories <= 1_000_000:
-            raise ValueError(f"n_stories: must be an int in [1, 1000000], got {self.n_stories!r}")
-        if not isinstance(self.n_val_stories, int) or not 0 <= self.n_val_stories <= 1_000_000:
-            raise ValueError(f"n_val_stories: must be an int in [0, 1000000], got {self.n_val_stories!r}")
-        if not isinstance(self.min_sentences, int) or not 1 <= self.min_sentences <= 50:
-            raise ValueError(f"min_sentences: must be an int in [1, 50], got {self.min_sentences!r}")
-        if not isinstance(self.max_sentences, int) or not self.min_sentences <= self.max_sentences <= 50:
-            raise ValueError(
-                f"max_sentences: must be an int in [min_sentences={self.min_sentences}, 50], "
-                f"got {self.max_sentences!r}"
-            )
-        if not 0.0 <= self.protagonist_prob <= 1.0:
-            raise ValueError(f"protagonist_prob: must be in [0, 1], got {self.protagonist_prob!r}")
-        if not isinstance(self.seed, int):
-            raise ValueError(f"seed: must be an int, got {self.seed!r}")
+        _int("n_stories", self.n_stories, 1, 1_000_000)
+        _int("n_val_stories", self.n_val_stories, 0, 1_000_000)
+        _int("min_sentences", self.min_sentences, 1, 50)
+        ok = _is_int(self.max_sentences) and self.min_sentences <= self.max_sentences <= 50
+        _check("max_sentences", self.max_sentences, ok, f"an integer in [min_sentences={self.min_sentences}, 50]")
+        _real("protagonist_prob", self.protagonist_prob, 0.0, 1.0)
+        _int("seed", self.seed)
 
 
 @dataclass(frozen=True)
