@@ -91,3 +91,69 @@ def test_new_flags_reach_the_configs():
     t = config_from_args(TrainConfig, args)
     assert m == ModelConfig(vocab_size=5, bias=False, dropout_schedule=(1.0, 0.5), attn_dropout=0.2)
     assert t == TrainConfig(batch_size=None, betas=(0.8, 0.9), decay_embeddings=True, device="auto")
+
+
+# --- sweep --------------------------------------------------------------------------------------------------------
+
+TINY_SWEEP = ["--set", "steps=4", "--set", "n_stories=8", "--set", "n_samples=2", "--fast", "--workers", "1"]
+
+
+def _csv(path):
+    import csv
+
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_sweep_end_to_end_writes_results_and_summary(tmp_path, capsys):
+    args = ["sweep", "overfit_stories", "--grid", "dropout=0,0.1", "--seeds", "0,1", *TINY_SWEEP,
+            "--cache", str(tmp_path / "cache"), "--out", str(tmp_path / "out")]
+    assert main(args) == 0
+    rows = _csv(tmp_path / "out" / "results.csv")
+    assert [(r["dropout"], r["seed"]) for r in rows] == [("0.0", "0"), ("0.0", "1"), ("0.1", "0"), ("0.1", "1")]
+    assert {"steps", "temperature", "device", "novel", "final_val_loss", "seconds", "cached"} <= set(rows[0])
+    assert all(r["cached"] == "False" for r in rows)
+    summary = _csv(tmp_path / "out" / "summary.csv")
+    assert [(r["dropout"], r["n_seeds"]) for r in summary] == [("0.0", "2"), ("0.1", "2")]
+    assert float(summary[0]["novel_low"]) <= float(summary[0]["novel"]) <= float(summary[0]["novel_high"])
+    assert main(args) == 0  # again: every point from the cache
+    assert all(r["cached"] == "True" for r in _csv(tmp_path / "out" / "results.csv"))
+    assert "4 runs (4 from the cache)" in capsys.readouterr().out
+
+
+def test_sweep_list_names_experiments_and_stages(capsys):
+    assert main(["sweep", "--list"]) == 0
+    out = capsys.readouterr().out
+    assert "overfit_stories:" in out and "temperature = 0.8  (sampling)" in out and "dropout = 0.0  (training)" in out
+
+
+def test_sweep_bad_input_fails_before_anything_runs(tmp_path, capsys):
+    cache = tmp_path / "cache"
+    for bad, message in ([["nope"], "experiment 'nope' is unknown"],
+                         [["overfit_stories", "--grid", "zzz=1"], "no parameter 'zzz'"],
+                         [["overfit_stories", "--grid", "dropout=0,1.5"], "dropout"],
+                         [["overfit_stories", "--grid", "dropout=a"], "allowed a float"],
+                         [["overfit_stories", "--grid", "dropout"], "NAME=VALUE"],
+                         [["overfit_stories", "--seeds", "x"], "--seeds"],
+                         [["overfit_stories", "--workers", "0"], "--workers"]):
+        assert main(["sweep", *TINY_SWEEP, *bad, "--cache", str(cache), "--out", str(tmp_path / "o")]) == 2
+        assert message in capsys.readouterr().err
+    assert not cache.exists() and not (tmp_path / "o").exists()
+
+
+def test_sweep_ctrl_c_keeps_finished_rows(tmp_path, monkeypatch, capsys):
+    from minigpt.experiments.overfitting import overfit_stories
+
+    evaluate, calls = overfit_stories.evaluate_fn, []
+
+    def interrupted_second_time(spec, trained):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return evaluate(spec, trained)
+
+    monkeypatch.setattr(overfit_stories, "evaluate_fn", interrupted_second_time)
+    rc = main(["sweep", "overfit_stories", "--grid", "dropout=0,0.1,0.2", *TINY_SWEEP,
+               "--cache", str(tmp_path / "cache"), "--out", str(tmp_path / "out")])
+    assert rc == 130 and "1 of 3 finished runs kept" in capsys.readouterr().out
+    assert [r["dropout"] for r in _csv(tmp_path / "out" / "results.csv")] == ["0.0"]

@@ -1,4 +1,4 @@
-"""Command line: ``python -m minigpt train|sample ...``. Run with ``--help`` for every flag.
+"""Command line: ``python -m minigpt train|sample|sweep ...``. Run with ``--help`` for every flag.
 
 The flags that set a config field are made from the dataclass itself (``ModelConfig``, ``TrainConfig``,
 ``SampleConfig``): the flag is the field name with dashes, its default is the field's default, its help is the
@@ -11,8 +11,10 @@ its arguments and a function that runs it, registered in ``COMMANDS``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
+import os
 import sys
 import types
 import typing
@@ -168,9 +170,136 @@ def sample(args) -> int:
 # --- the subcommands --------------------------------------------------------------------------------------------
 
 # name -> (one-line help, adds its arguments, runs it and returns the exit status)
+# --- sweep ------------------------------------------------------------------------------------------------------
+
+
+def sweep_arguments(s: argparse.ArgumentParser) -> None:
+    s.add_argument("experiment", nargs="?", help="the experiment to run (see --list)")
+    s.add_argument("--list", action="store_true", help="name every experiment and its parameters, then exit")
+    s.add_argument("--grid", action="append", default=[], metavar="NAME=V1,V2,...",
+                   help="a swept parameter and its values; repeat for a grid (every combination)")
+    s.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", dest="fixed",
+                   help="a parameter held at one value for every point")
+    s.add_argument("--seeds", default=None, metavar="S1,S2,...", help="run every point with each seed")
+    s.add_argument("--fast", action="store_true", help="MINIGPT_FAST sizes: every run in seconds")
+    s.add_argument("--workers", type=int, default=None,
+                   help="local worker processes, one torch thread each (default: one per CPU core)")
+    s.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run on a Dask cluster instead, e.g. tcp://HOST:8786 (pip install -e '.[cluster]')")
+    s.add_argument("--cache", type=Path, default=None, help="result cache folder (default: .minigpt_cache)")
+    s.add_argument("--out", type=Path, default=None, help="folder for results.csv and summary.csv")
+
+
+def parse_value(fn, name: str, text: str):
+    """``text`` as a value of ``fn``'s parameter ``name``, typed by its default (``none`` is None)."""
+    if name not in fn.param_names:
+        raise ValueError(f"{fn.name} has no parameter {name!r}: allowed {list(fn.param_names)}")
+    default = fn.defaults[name]
+    word = text.strip()
+    if word.lower() == "none":
+        return None
+    try:
+        if isinstance(default, bool):
+            if word.lower() not in ("true", "false", "on", "off", "1", "0"):
+                raise ValueError
+            return word.lower() in ("true", "on", "1")
+        if isinstance(default, int):
+            return int(word)
+        if isinstance(default, float):
+            return float(word)
+        if default is None:  # no type to go by: an int, else a float, else the text
+            for kind in (int, float):
+                with contextlib.suppress(ValueError):
+                    return kind(word)
+        return word
+    except ValueError:
+        kind = "on/off" if isinstance(default, bool) else type(default).__name__
+        raise ValueError(f"{name}={word!r} is out of range: allowed a {kind}") from None
+
+
+def _assignment(text: str, flag: str) -> tuple[str, str]:
+    name, sep, values = text.partition("=")
+    if not sep or not name or not values:
+        raise ValueError(f"{flag} {text!r} is out of range: allowed NAME=VALUE[,VALUE...]")
+    return name.strip(), values
+
+
+def sweep_command(args) -> int:
+    from tqdm.auto import tqdm
+
+    from .experiments import ResultCache, core, fast, get, registry, result_rows, summary_rows, sweep
+
+    if args.list:
+        for name, fn in registry().items():
+            print(f"{name}: {(fn.__doc__ or '').strip().splitlines()[0] if fn.__doc__ else ''}")
+            for p, default in fn.defaults.items():
+                stage = "sampling" if p in fn.sample_params else "training"
+                print(f"    {p} = {default!r}  ({stage})")
+        return 0
+    if args.experiment is None:
+        raise ValueError("sweep needs an EXPERIMENT (see python -m minigpt sweep --list)")
+    if args.out is None:
+        raise ValueError("sweep needs --out DIR (results.csv and summary.csv are written there)")
+    fn = get(args.experiment)
+    grid = {}
+    for text in args.grid:
+        name, values = _assignment(text, "--grid")
+        grid[name] = [parse_value(fn, name, v) for v in values.split(",")]
+    fixed = {}
+    for text in args.fixed:
+        name, value = _assignment(text, "--set")
+        fixed[name] = parse_value(fn, name, value)
+    seeds = None
+    if args.seeds is not None:
+        try:
+            seeds = [int(s) for s in args.seeds.split(",")]
+        except ValueError:
+            raise ValueError(f"--seeds {args.seeds!r} is out of range: allowed whole numbers, e.g. 0,1,2") from None
+    if args.workers is not None and args.workers < 1:
+        raise ValueError(f"--workers={args.workers} is out of range: allowed an int >= 1")
+    executor = None
+    if args.scheduler:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise ValueError("--scheduler needs Dask's distributed: pip install -e '.[cluster]'") from None
+        executor = Client(args.scheduler).get_executor()
+    cache = ResultCache(args.cache)
+    done: list[dict] = []
+
+    def write(results) -> None:
+        core.write_csv(args.out / "results.csv", result_rows(results))
+        core.write_csv(args.out / "summary.csv", summary_rows(results))
+
+    with fast(True if args.fast else None):
+        n_points = len(core.grid_points(grid)) * (len(seeds) if seeds else 1)
+        bar = tqdm(total=n_points, desc=fn.name, unit="run")
+
+        def finished(result) -> None:
+            done.append(result)
+            write(done)  # after every point: Ctrl-C keeps every finished row
+            bar.update(1)
+            bar.set_postfix(cached=sum(r["cached"] for r in done))
+
+        try:
+            results = sweep(fn, grid, cache, seeds=seeds, executor=executor,
+                            workers=args.workers or os.cpu_count() or 1, on_result=finished, **fixed)
+        except KeyboardInterrupt:
+            bar.close()
+            print(f"interrupted: {len(done)} of {n_points} finished runs kept in {args.out / 'results.csv'}")
+            return 130
+        bar.close()
+    write(results)  # grid order
+    print(f"{len(results)} runs ({sum(r['cached'] for r in results)} from the cache): "
+          f"{args.out / 'results.csv'}, {args.out / 'summary.csv'}")
+    return 0
+
+
 COMMANDS = {
     "train": ("train a character-level GPT on a text file", train_arguments, train),
     "sample": ("sample text from a trained run", sample_arguments, sample),
+    "sweep": ("run an experiment over a grid of parameters and seeds; write results.csv and summary.csv",
+              sweep_arguments, sweep_command),
 }
 
 
