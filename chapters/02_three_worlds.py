@@ -1,49 +1,38 @@
-"""Write book/02_three_worlds.ipynb (stored without outputs).
+# %% [markdown]
+# # Three worlds with ground truth
+#
+# "The model knows this fact", "the model can add", "the model writes new stories": on real text such claims are hard
+# to test, because nobody has the full list of facts, or a program that says whether a story is new and well formed.
+# This book trains on three small worlds that we generate ourselves, so the truth is known exactly and every claim
+# becomes a number:
+#
+# | world | the training text | what is checked |
+# |---|---|---|
+# | **facts** | made-up people and their attributes, in several phrasings | is the answer to a question exactly right? |
+# | **arithmetic** | modular addition and multi-digit sums | is the sum right? |
+# | **stories** | short stories from a small grammar | is a sentence grammatical? is it copied from training? |
+#
+# Every world is a seeded generator (the same configuration gives the same world on every machine), a training
+# text, and a *checker*: a function that decides right or wrong for anything a model might write.
+#
+# **The question.** *What do the worlds and their checkers look like, and how unevenly does the facts world spread
+# its facts? How often is a fact stated in the training text, and does that decide whether a model learns it?*
+#
+# ```{admonition} Predict first
+# :class: tip
+# 1. The facts world has 100 people with 4 facts each. How often each person is mentioned follows a long-tailed,
+#    Zipf-like law: the most frequent person gets 200 lines. Guess the share of facts stated only **once** in the
+#    whole training text.
+# 2. A small model trains on that text for about half a minute. What share of the facts stated once will it recall
+#    exactly? Of the facts stated 16 times or more?
+# 3. The story grammar has a vocabulary of about 110 words. How many different sentences can it write: thousands,
+#    millions, billions? If you shuffle the words of a grammatical sentence, how often is it still grammatical?
+# ```
 
-Run from the repository root:  python scripts/make_notebooks/ch02.py  (or `make notebooks` for every chapter).
-Edit this script, not the notebook JSON.
-"""
+# %% tags=["remove-cell"]
+# colab-install: scripts/notebooks.py writes the Colab install cell here
 
-from notebook import Notebook
-
-nb = Notebook("02_three_worlds.ipynb")
-md, code = nb.md, nb.code
-
-md(r"""
-# Three worlds with ground truth
-
-"The model knows this fact", "the model can add", "the model writes new stories": on real text such claims are hard
-to test, because nobody has the full list of facts, or a program that says whether a story is new and well formed.
-This book trains on three small worlds that we generate ourselves, so the truth is known exactly and every claim
-becomes a number:
-
-| world | the training text | what is checked |
-|---|---|---|
-| **facts** | made-up people and their attributes, in several phrasings | is the answer to a question exactly right? |
-| **arithmetic** | modular addition and multi-digit sums | is the sum right? |
-| **stories** | short stories from a small grammar | is a sentence grammatical? is it copied from training? |
-
-Every world is a seeded generator (the same configuration gives the same world on every machine), a training
-text, and a *checker*: a function that decides right or wrong for anything a model might write.
-
-**The question.** *What do the worlds and their checkers look like, and how unevenly does the facts world spread
-its facts? How often is a fact stated in the training text, and does that decide whether a model learns it?*
-
-```{admonition} Predict first
-:class: tip
-1. The facts world has 100 people with 4 facts each. How often each person is mentioned follows a long-tailed,
-   Zipf-like law: the most frequent person gets 200 lines. Guess the share of facts stated only **once** in the
-   whole training text.
-2. A small model trains on that text for about half a minute. What share of the facts stated once will it recall
-   exactly? Of the facts stated 16 times or more?
-3. The story grammar has a vocabulary of about 110 words. How many different sentences can it write: thousands,
-   millions, billions? If you shuffle the words of a grammatical sentence, how often is it still grammatical?
-```
-""")
-
-nb.install_cell()
-
-code(r"""
+# %%
 import base64
 import os
 import random
@@ -89,51 +78,46 @@ def table(rows, header):
 
 def mark(ok):
     return "✅ accepted" if ok else "❌ rejected"
-""")
 
-md(r"""
-## Facts: a made-up encyclopedia
 
-The facts world invents people (names built from syllables, so none is real), gives each a value for a few
-attributes (birth city, birth year, trade, favourite colour), and writes the training text: one statement per line,
-in one of four sentence templates or as a question and answer.
-""")
+# %% [markdown]
+# ## Facts: a made-up encyclopedia
+#
+# The facts world invents people (names built from syllables, so none is real), gives each a value for a few
+# attributes (birth city, birth year, trade, favourite colour), and writes the training text: one statement per line,
+# in one of four sentence templates or as a question and answer.
 
-code(r"""
+# %%
 facts = make_facts(FactsConfig(seed=0))
 print(facts.config)
 for e in facts.entities[:3]:
     print(f"{e.name:18} {dict(e.values)}  mentioned {e.mentions} times  ({e.split})")
 print()
 print("\n".join(facts.train_text.splitlines()[:8]))
-""")
 
-md(r"""
-A model is tested with **probes**: a prompt and the exact answer expected. There are three splits, each asking
-something different:
+# %% [markdown]
+# A model is tested with **probes**: a prompt and the exact answer expected. There are three splits, each asking
+# something different:
+#
+# - `train`: the question form that appears in the training text (can the model recite what it read?);
+# - `heldout_phrasing`: the same facts asked with a question template, or completed with a sentence template, that
+#   never appears in training (does the knowledge carry over to new wording?);
+# - `heldout_entity`: people who appear in training only in sentences, never in question-and-answer form (can the
+#   model answer a question about something it only read about? {cite:p}`allenzhu2024physics`).
 
-- `train`: the question form that appears in the training text (can the model recite what it read?);
-- `heldout_phrasing`: the same facts asked with a question template, or completed with a sentence template, that
-  never appears in training (does the knowledge carry over to new wording?);
-- `heldout_entity`: people who appear in training only in sentences, never in question-and-answer form (can the
-  model answer a question about something it only read about? {cite:p}`allenzhu2024physics`).
-""")
-
-code(r"""
+# %%
 rows = []
 for name, probes in facts.splits.items():
     p = probes[1]
     rows.append([name, len(probes), f"<code>{p.question}</code>", f"<code>{p.answer}</code>"])
 table(rows, ["split", "probes", "example prompt", "expected answer"])
-""")
 
-md(r"""
-The **checker** compares the model's output with the expected answer, exactly. The output is cut at the first
-newline (a newline ends an answer, so the model has to say where its answer stops). Anything else, even a trailing
-space or a lowercase letter, is wrong:
-""")
+# %% [markdown]
+# The **checker** compares the model's output with the expected answer, exactly. The output is cut at the first
+# newline (a newline ends an answer, so the model has to say where its answer stops). Anything else, even a trailing
+# space or a lowercase letter, is wrong:
 
-code(r"""
+# %%
 probe = facts.train[0]
 other = next(v for v in VALUE_SETS[probe.attribute] if v != probe.answer)
 tries = [
@@ -147,18 +131,16 @@ tries = [
 print("prompt:", repr(probe.question))
 table([[f"<code>{out!r}</code>", what, mark(facts.check(probe.question, out))] for out, what in tries],
       ["model output", "what it is", "checker"])
-""")
 
-md(r"""
-### A long tail of exposure
+# %% [markdown]
+# ### A long tail of exposure
+#
+# Real text mentions a few things very often and most things rarely: word and name frequencies roughly follow
+# Zipf's law {cite:p}`piantadosi2014zipf`, frequency proportional to $1/\text{rank}^s$ with $s$ near 1. The facts world
+# copies that shape on purpose: the person of rank $r$ is mentioned $\max(4, \mathrm{round}(200 / r^{s}))$ times, with
+# $s = 1$ by default, and those mentions are spread over the person's 4 attributes. Here is what that does:
 
-Real text mentions a few things very often and most things rarely: word and name frequencies roughly follow
-Zipf's law {cite:p}`piantadosi2014zipf`, frequency proportional to $1/\text{rank}^s$ with $s$ near 1. The facts world
-copies that shape on purpose: the person of rank $r$ is mentioned $\max(4, \mathrm{round}(200 / r^{s}))$ times, with
-$s = 1$ by default, and those mentions are spread over the person's 4 attributes. Here is what that does:
-""")
-
-code(r"""
+# %%
 mentions = sorted((e.mentions for e in facts.entities), reverse=True)
 every_fact = [f for split in ("train", "heldout_entity") for f in facts.split(split)]  # one probe per fact
 stated = Counter(f.frequency for f in every_fact)
@@ -182,15 +164,13 @@ share_top = sum(e.mentions for e in top) / n_lines
 print(f"{len(every_fact)} facts in {n_lines} lines")
 print(f"stated once: {share_once:.0%} of the facts")
 print(f"the top 10% of people get {share_top:.0%} of all lines")
-""")
 
-md(r"""
-Most facts are stated once; a handful are stated dozens of times. The explorer below changes the exponent of the
-law: 0 gives every person the same number of lines, larger exponents a longer tail. (Each setting is a new world:
-the total number of lines changes too.)
-""")
+# %% [markdown]
+# Most facts are stated once; a handful are stated dozens of times. The explorer below changes the exponent of the
+# law: 0 gives every person the same number of lines, larger exponents a longer tail. (Each setting is a new world:
+# the total number of lines changes too.)
 
-code(r"""
+# %% tags=["hide-input"]
 import ipywidgets as widgets
 
 from minigpt.explore import SliderView
@@ -199,9 +179,9 @@ from minigpt.plots import fig_to_png_bytes, new_figure
 
 def png(fig):  # a figure as an <img> that carries its own pixels
     return f'<img src="data:image/png;base64,{base64.b64encode(fig_to_png_bytes(fig)).decode()}">'
-""", tags=("hide-input",))
 
-code(r"""
+
+# %% tags=["hide-input"]
 def render_tail(exponent):
     w = make_facts(FactsConfig(zipf_exponent=exponent, seed=0))
     freq = sorted((f.frequency for s in ("train", "heldout_entity") for f in w.split(s)), reverse=True)
@@ -218,20 +198,18 @@ def render_tail(exponent):
 
 SliderView("Zipf exponent", [0.0, 0.5, 1.0, 1.5, 2.0], render_tail, start=2,
            live_slider=widgets.FloatSlider(value=1.0, min=0.0, max=3.0, step=0.1))
-""", tags=("hide-input",))
 
-md(r"""
-### Does exposure decide what a model learns?
+# %% [markdown]
+# ### Does exposure decide what a model learns?
+#
+# A first look (chapter 4 studies this properly). We train a small GPT, the same size as in chapter 1, on the facts
+# text and probe every fact of the `train` split with greedy decoding. `recall()` returns one `True`/`False` per
+# probe, so we can group the facts by how often they were stated.
+#
+# What does *knowing nothing* score? A model that ignores the name and always answers the most common value of each
+# attribute is sometimes right by luck. The checker lets us compute that **baseline** exactly, from the ground truth.
 
-A first look (chapter 4 studies this properly). We train a small GPT, the same size as in chapter 1, on the facts
-text and probe every fact of the `train` split with greedy decoding. `recall()` returns one `True`/`False` per
-probe, so we can group the facts by how often they were stated.
-
-What does *knowing nothing* score? A model that ignores the name and always answers the most common value of each
-attribute is sometimes right by luck. The checker lets us compute that **baseline** exactly, from the ground truth.
-""")
-
-code(r"""
+# %%
 tok = CharTokenizer.from_text(facts.alphabet)
 ids = torch.tensor(tok.encode(facts.train_text), dtype=torch.long)
 model = GPT(ModelConfig(vocab_size=tok.vocab_size, block_size=64, n_layer=2, n_head=4, n_embd=64), seed=0)
@@ -269,30 +247,28 @@ print(f"in {RECALL_STEPS} steps the model read about {epochs:.0f} times as many 
 print(f"recall on train probes: {exact_match_recall(correct):.0%} (baseline {exact_match_recall(guess):.0%})")
 for s, r in other_splits.items():
     print(f"recall on {s}: {r:.0%} (baseline {other_guess[s]:.0%})")
-""")
 
-md(r"""
-"Stated once" does not mean "seen once": training reads the whole text many times over (the number of passes is
-printed above), so a fact stated once is seen about once per pass (windows are drawn at random), and a fact stated
-16 times is seen 16 times as often.
-A fact's **exposure** is how often it is stated times how long we train. Compare each bar with its baseline, and
-mind the `n` above it: the buckets of often-stated facts hold few facts, so their shares move a lot from run to
-run. The held-out splits are printed with their own baselines: recall on new phrasings of trained facts, and on
-people the model only read about in sentences, is what tells reciting a line from knowing a fact in any wording.
-Chapter 4 comes back to this.
+# %% [markdown]
+# "Stated once" does not mean "seen once": training reads the whole text many times over (the number of passes is
+# printed above), so a fact stated once is seen about once per pass (windows are drawn at random), and a fact stated
+# 16 times is seen 16 times as often.
+# A fact's **exposure** is how often it is stated times how long we train. Compare each bar with its baseline, and
+# mind the `n` above it: the buckets of often-stated facts hold few facts, so their shares move a lot from run to
+# run. The held-out splits are printed with their own baselines: recall on new phrasings of trained facts, and on
+# people the model only read about in sentences, is what tells reciting a line from knowing a fact in any wording.
+# Chapter 4 comes back to this.
+#
+# ## Arithmetic: sums with one right answer
+#
+# ### Modular addition
+#
+# $a + b \bmod p$ is the task on which *grokking* was first seen {cite:p}`power2022grokking`: a network that has
+# memorised its training pairs suddenly generalizes to the rest, long after. Every residue is written as one opaque
+# symbol (0 is `a`, 1 is `b`, ..., 26 is `A`), so the model cannot read structure off the digits; it has to find the
+# group structure itself. Here is the whole world for $p = 7$. Each cell is the answer to *row + column*; half of the
+# 49 pairs are for training (green) and the other half are the test:
 
-## Arithmetic: sums with one right answer
-
-### Modular addition
-
-$a + b \bmod p$ is the task on which *grokking* was first seen {cite:p}`power2022grokking`: a network that has
-memorised its training pairs suddenly generalizes to the rest, long after. Every residue is written as one opaque
-symbol (0 is `a`, 1 is `b`, ..., 26 is `A`), so the model cannot read structure off the digits; it has to find the
-group structure itself. Here is the whole world for $p = 7$. Each cell is the answer to *row + column*; half of the
-49 pairs are for training (green) and the other half are the test:
-""")
-
-code(r"""
+# %%
 mod7 = make_modular(ModularConfig(p=7, seed=0))
 answer = {(q.a, q.b): (q.answer, q.split) for q in mod7.train + mod7.test}
 sym = "abcdefg"
@@ -306,41 +282,36 @@ for a in range(7):
     rows.append(row)
 display(table(rows, ["+"] + [f"{sym[b]} ({b})" for b in range(7)]))
 print("training lines:", mod7.train_text.splitlines()[:6])
-""")
 
-code(r"""
+# %%
 mod31 = make_modular(ModularConfig(p=31, seed=0))
 train_q = {q.question for q in mod31.train}
 assert not train_q & {q.question for q in mod31.test}   # no test problem is in training
 print(f"p = 31: {len(mod31.train) + len(mod31.test)} problems, {len(mod31.train)} for training, "
       f"{len(mod31.test)} held out; every line has {len(mod31.train[0].question + mod31.train[0].answer)} characters")
-""")
 
-md(r"""
-### Multi-digit addition, in three formats
+# %% [markdown]
+# ### Multi-digit addition, in three formats
+#
+# A sum can be written in different ways, and the format changes how hard the task is for a model that writes left
+# to right {cite:p}`lee2024teaching`. `plain` writes the sum as usual, but its first digit depends on the carries
+# from every column to its right, which a left-to-right writer has not computed yet.
+# `reversed` writes the digits least significant first, in the order the carries are computed. `scratchpad` writes
+# each column's work before the result; only the result after the last `;` is scored.
 
-A sum can be written in different ways, and the format changes how hard the task is for a model that writes left
-to right {cite:p}`lee2024teaching`. `plain` writes the sum as usual, but its first digit depends on the carries
-from every column to its right, which a left-to-right writer has not computed yet.
-`reversed` writes the digits least significant first, in the order the carries are computed. `scratchpad` writes
-each column's work before the result; only the result after the last `;` is scored.
-""")
-
-code(r"""
+# %%
 rows = []
 for fmt in ADDITION_FORMATS:
     w = make_addition(AdditionConfig(n_digits=3, n_train=2000, n_test=500, format=fmt, seed=0))
     p = w.train[1]
     rows.append([fmt, f"<code>{p.question}</code>", f"<code>{p.answer}</code>"])
 table(rows, ["format", "prompt", "expected answer"])
-""")
 
-md(r"""
-The checker *parses* the output instead of comparing strings, so it can say why an answer fails. It accepts only
-the canonical form of the right number: no leading zeros, no spaces, no words.
-""")
+# %% [markdown]
+# The checker *parses* the output instead of comparing strings, so it can say why an answer fails. It accepts only
+# the canonical form of the right number: no leading zeros, no spaces, no words.
 
-code(r"""
+# %%
 plain = make_addition(AdditionConfig(n_digits=2, format="plain", seed=0))
 pad = make_addition(AdditionConfig(n_digits=2, format="scratchpad", seed=0))
 p = plain.train[0]
@@ -357,20 +328,18 @@ tries = [
 ]
 table([[f"<code>{q}</code>", f"<code>{out!r}</code>", what, mark(w.check(q, out)), repr(w.parse(out))]
        for w, q, out, what in tries], ["prompt", "model output", "what it is", "checker", "parsed as"])
-""")
 
-md(r"""
-The last row is a limit worth knowing: the scratchpad checker scores only the result, so a model could be right
-for the wrong reasons. A checker measures exactly what it checks, and nothing more.
+# %% [markdown]
+# The last row is a limit worth knowing: the scratchpad checker scores only the result, so a model could be right
+# for the wrong reasons. A checker measures exactly what it checks, and nothing more.
+#
+# ## Stories: a grammar with a recognizer
+#
+# The stories world samples sentences from a small probabilistic grammar: a subject, a verb, what the verb needs
+# (an object, a direction, another character), optional places and adverbs. "a" and "an" must agree with the next
+# word. Stories are 3 to 5 sentences; most sentences of a story share its main character.
 
-## Stories: a grammar with a recognizer
-
-The stories world samples sentences from a small probabilistic grammar: a subject, a verb, what the verb needs
-(an object, a direction, another character), optional places and adverbs. "a" and "an" must agree with the next
-word. Stories are 3 to 5 sentences; most sentences of a story share its main character.
-""")
-
-code(r"""
+# %%
 stories = make_stories(StoriesConfig(seed=0))   # the default world: 300 training stories
 rng = random.Random(1)
 for _ in range(5):
@@ -378,15 +347,13 @@ for _ in range(5):
 print()
 print(f"the grammar can write {language_size():,} different sentences")
 print(f"the {stories.config.n_stories} training stories use {len(stories.train_sentences):,} of them")
-""")
 
-md(r"""
-The checker for a sentence is a **recognizer**: it parses the sentence against the same grammar rules that the
-generator samples from; it does not look sentences up in a list. So it can judge sentences nobody has ever written.
-Here it is on a valid sentence and on small corruptions of it:
-""")
+# %% [markdown]
+# The checker for a sentence is a **recognizer**: it parses the sentence against the same grammar rules that the
+# generator samples from; it does not look sentences up in a list. So it can judge sentences nobody has ever written.
+# Here it is on a valid sentence and on small corruptions of it:
 
-code(r"""
+# %%
 base = "Mira found a red key in the forest."
 tries = [
     (base, "a sentence of the grammar"),
@@ -402,16 +369,14 @@ tries = [
 ]
 table([[f"<code>{s}</code>", what, mark(stories.is_valid(s))] for s, what in tries],
       ["sentence", "what it is", "recognizer"])
-""")
 
-md(r"""
-How strict is that? Take random sentences of the grammar, shuffle their words, and count how many the recognizer
-still accepts. And the other side of the coin, which matters in chapter 3: if a *perfect* model wrote fresh stories
-from exactly the training distribution, how many of its sentences would already be in the training set? Short,
-common sentences like "Pip slept." come up again and again, so some "copying" happens even without memorisation.
-""")
+# %% [markdown]
+# How strict is that? Take random sentences of the grammar, shuffle their words, and count how many the recognizer
+# still accepts. And the other side of the coin, which matters in chapter 3: if a *perfect* model wrote fresh stories
+# from exactly the training distribution, how many of its sentences would already be in the training set? Short,
+# common sentences like "Pip slept." come up again and again, so some "copying" happens even without memorisation.
 
-code(r"""
+# %%
 rng = random.Random(2)
 shuffled_valid = 0
 for _ in range(N_TRIALS):
@@ -426,17 +391,15 @@ print(f"shuffled sentences still valid: {shuffled_valid / N_TRIALS:.1%} of {N_TR
 print(f"fresh sentences from the same distribution: {len(fresh_sentences)}, of which "
       f"{kinds['copied'] / len(fresh_sentences):.0%} are in the training set, "
       f"{kinds['novel'] / len(fresh_sentences):.0%} novel, {kinds['invalid']} invalid")
-""")
 
-md(r"""
-Every sentence a model writes can now be given one of three labels: **copied** (in the training set),
-**novel** (valid and not in the training set) or **invalid**. Those three numbers are how chapters 3 and 6 measure
-memorisation and creativity.
+# %% [markdown]
+# Every sentence a model writes can now be given one of three labels: **copied** (in the training set),
+# **novel** (valid and not in the training set) or **invalid**. Those three numbers are how chapters 3 and 6 measure
+# memorisation and creativity.
+#
+# ## The measured answer
 
-## The measured answer
-""")
-
-code(r"""
+# %% tags=["hide-input"]
 low, high = buckets[0], buckets[-1]
 display(Markdown(f'''
 - **Facts.** Of {len(every_fact)} facts, **{share_once:.0%} are stated only once** in the training text, while the
@@ -453,69 +416,64 @@ display(Markdown(f'''
   {shuffled_valid / N_TRIALS:.1%} of the time, and a perfect sampler of the story distribution would still write
   {kinds['copied'] / len(fresh_sentences):.0%} of its sentences that are in the training set.
 '''))
-""", tags=("hide-input",))
 
-md(r"""
-Because each world knows its own truth, "how much does a model know" has an exact answer, and so does "how much
-of that is exposure". The exposure is very uneven: in a Zipf-like world most facts are rare, and how often a fact
-is stated is the first thing to look at when a model does or does not recall it.
-
-## Exercises
-
-**1. Flatten the tail.** Build `make_facts(FactsConfig(zipf_exponent=0.0))`. How many times is each fact stated
-now, and how many lines does the training text have? What `max_mentions` gives a flat world with about as many
-lines as the default one?
-
-````{admonition} Solution
-:class: dropdown
-With exponent 0 every person gets `max_mentions` = 200 lines, so each of the 4 facts is stated 50 times, and the
-text has 100 × 200 = 20,000 lines instead of about 1,100. A flat world of the same size needs about 1,100 / 100 = 11
-lines per person: `FactsConfig(zipf_exponent=0.0, max_mentions=11)` (each fact then stated 2 or 3 times).
-
-```python
-flat = make_facts(FactsConfig(zipf_exponent=0.0, max_mentions=11))
-print(len(flat.train_text.splitlines()), Counter(f.frequency for f in flat.train))
-```
-````
-
-**2. Chance per attribute.** The baseline above pools four attributes. Compute it for each attribute separately.
-Why is it so different between `birth_year` and `colour`?
-
-````{admonition} Solution
-:class: dropdown
-```python
-for a in facts.config.attributes:
-    g = [p.answer == modal[a] for p in probes if p.attribute == a]
-    print(a, len(VALUE_SETS[a]), f"{sum(g) / len(g):.0%}")
-```
-A birth year is one of 100 values, a colour one of 12. In a sample of 80 people the most common value always comes
-up a little more often than 1 in |S| (some value is bound to repeat more than average), but the gap stays large:
-a few percent for years, about one in ten for colours, cities and trades. A recall number means little until you
-know what guessing scores.
-````
-
-**3. Leading zeros.** The number in `"074"` is right. Why does the checker reject it? Think about what a model that
-sometimes writes `074` and sometimes `74` has learned, and about the `reversed` format.
-
-```{admonition} Solution
-:class: dropdown
-The format is part of the task. A checker that accepts several spellings of a number lets format errors hide inside
-"correct" answers, and then two runs with the same score may have learned different things. In the reversed format
-the zeros would be ambiguous too: `470` read backwards is `074`, so accepting leading zeros there means accepting
-trailing zeros, and a stray `0` at the end of an answer would go unnoticed.
-```
-
-**4. Fool the recognizer.** Write three sentences the recognizer accepts that a person would find wrong or silly.
-What does that say about what "valid" measures?
-
-```{admonition} Solution
-:class: dropdown
-For example `"Pip gave Pip a coin."`, `"The fox met the fox in the attic."`, `"The king painted the ancient egg
-under the river."`. Validity is grammar, not meaning: it does not check that two characters are different, that
-events make sense, or that a story hangs together. A model that scores 100% valid can still write nonsense stories;
-the number measures exactly the rules the grammar encodes.
-```
-""")
-
-if __name__ == "__main__":
-    nb.write()
+# %% [markdown]
+# Because each world knows its own truth, "how much does a model know" has an exact answer, and so does "how much
+# of that is exposure". The exposure is very uneven: in a Zipf-like world most facts are rare, and how often a fact
+# is stated is the first thing to look at when a model does or does not recall it.
+#
+# ## Exercises
+#
+# **1. Flatten the tail.** Build `make_facts(FactsConfig(zipf_exponent=0.0))`. How many times is each fact stated
+# now, and how many lines does the training text have? What `max_mentions` gives a flat world with about as many
+# lines as the default one?
+#
+# ````{admonition} Solution
+# :class: dropdown
+# With exponent 0 every person gets `max_mentions` = 200 lines, so each of the 4 facts is stated 50 times, and the
+# text has 100 × 200 = 20,000 lines instead of about 1,100. A flat world of the same size needs about 1,100 / 100 = 11
+# lines per person: `FactsConfig(zipf_exponent=0.0, max_mentions=11)` (each fact then stated 2 or 3 times).
+#
+# ```python
+# flat = make_facts(FactsConfig(zipf_exponent=0.0, max_mentions=11))
+# print(len(flat.train_text.splitlines()), Counter(f.frequency for f in flat.train))
+# ```
+# ````
+#
+# **2. Chance per attribute.** The baseline above pools four attributes. Compute it for each attribute separately.
+# Why is it so different between `birth_year` and `colour`?
+#
+# ````{admonition} Solution
+# :class: dropdown
+# ```python
+# for a in facts.config.attributes:
+#     g = [p.answer == modal[a] for p in probes if p.attribute == a]
+#     print(a, len(VALUE_SETS[a]), f"{sum(g) / len(g):.0%}")
+# ```
+# A birth year is one of 100 values, a colour one of 12. In a sample of 80 people the most common value always comes
+# up a little more often than 1 in |S| (some value is bound to repeat more than average), but the gap stays large:
+# a few percent for years, about one in ten for colours, cities and trades. A recall number means little until you
+# know what guessing scores.
+# ````
+#
+# **3. Leading zeros.** The number in `"074"` is right. Why does the checker reject it? Think about what a model that
+# sometimes writes `074` and sometimes `74` has learned, and about the `reversed` format.
+#
+# ```{admonition} Solution
+# :class: dropdown
+# The format is part of the task. A checker that accepts several spellings of a number lets format errors hide inside
+# "correct" answers, and then two runs with the same score may have learned different things. In the reversed format
+# the zeros would be ambiguous too: `470` read backwards is `074`, so accepting leading zeros there means accepting
+# trailing zeros, and a stray `0` at the end of an answer would go unnoticed.
+# ```
+#
+# **4. Fool the recognizer.** Write three sentences the recognizer accepts that a person would find wrong or silly.
+# What does that say about what "valid" measures?
+#
+# ```{admonition} Solution
+# :class: dropdown
+# For example `"Pip gave Pip a coin."`, `"The fox met the fox in the attic."`, `"The king painted the ancient egg
+# under the river."`. Validity is grammar, not meaning: it does not check that two characters are different, that
+# events make sense, or that a story hangs together. A model that scores 100% valid can still write nonsense stories;
+# the number measures exactly the rules the grammar encodes.
+# ```
