@@ -36,19 +36,30 @@ import torch
 import torch.nn.functional as F
 from IPython.display import HTML, Markdown, display
 
-from minigpt import GPT, CharTokenizer, ModelConfig, TrainConfig, Trainer, generate
+from minigpt import (
+    GPT,
+    CharTokenizer,
+    ModelConfig,
+    TrainConfig,
+    Trainer,
+    generate,
+)
 from minigpt.worlds import StoriesConfig, make_stories, split_sentences
 
-# A model this small gains little from a second CPU thread, and one thread keeps its speed when other
-# programs share the CPU (several threads then wait for each other).
+# A model this small gains little from a second CPU thread, and one thread
+# keeps its speed when other programs share the CPU (several threads then
+# wait for each other).
 torch.set_num_threads(1)
 
-# MINIGPT_FAST=1 shrinks every experiment so the chapter runs in seconds (the notebook tests use it).
+# MINIGPT_FAST=1 shrinks every experiment so the chapter runs in seconds
+# (the notebook tests use it).
 FAST = os.environ.get("MINIGPT_FAST") == "1"
-STEPS = 50 if FAST else 2000          # training steps: about a minute on 2 CPU cores at full scale
-EVAL_INTERVAL = 10 if FAST else 100   # how often to measure train and validation loss
-SAMPLE_CHARS = 80 if FAST else 300    # characters written per sample
-N_STORIES = 2000                      # training stories (about 250,000 characters)
+# training steps: about a minute on 2 CPU cores at full scale
+STEPS = 50 if FAST else 2000
+# how often to measure train and validation loss
+EVAL_INTERVAL = 10 if FAST else 100
+SAMPLE_CHARS = 80 if FAST else 300  # characters written per sample
+N_STORIES = 2000  # training stories (about 250,000 characters)
 print(f"FAST={FAST}: {STEPS} training steps")
 
 # %% [markdown]
@@ -58,10 +69,14 @@ print(f"FAST={FAST}: {STEPS} training steps")
 # places. Here are the first three training stories, one story per line:
 
 # %%
-world = make_stories(StoriesConfig(n_stories=N_STORIES, n_val_stories=200, seed=0))
+world = make_stories(
+    StoriesConfig(n_stories=N_STORIES, n_val_stories=200, seed=0)
+)
 print(world.train_text[:430])
-print(f"training text: {len(world.train_text):,} characters, {len(world.train_sentences):,} distinct sentences")
-print(f"validation text: {len(world.val_text):,} characters (fresh stories from the same grammar)")
+print(f"training text: {len(world.train_text):,} characters, "
+      f"{len(world.train_sentences):,} distinct sentences")
+print(f"validation text: {len(world.val_text):,} characters "
+      "(fresh stories from the same grammar)")
 
 # %% [markdown]
 # ## Tokens: text as numbers
@@ -89,7 +104,8 @@ val_ids = torch.tensor(tok.encode(world.val_text), dtype=torch.long)
 
 x, y = train_ids[:8], train_ids[1:9]
 for t in range(8):
-    print(f"context {tok.decode(x[:t + 1])!r:12} -> next {tok.decode(y[t:t + 1])!r}")
+    print(f"context {tok.decode(x[:t + 1])!r:12} "
+          f"-> next {tok.decode(y[t:t + 1])!r}")
 
 
 # %% [markdown]
@@ -118,17 +134,20 @@ for t in range(8):
 
 # %%
 def causal_self_attention(x, c_attn, c_proj, n_head):
-    # x: (B, T, C) -> output (B, T, C) and attention weights (B, n_head, T, T)
+    # x: (B, T, C) -> output (B, T, C)
+    #                 and attention weights (B, n_head, T, T)
     B, T, C = x.shape
-    d = C // n_head                                                  # head size
-    q, k, v = c_attn(x).split(C, dim=2)                              # each (B, T, C)
-    q, k, v = (z.view(B, T, n_head, d).transpose(1, 2) for z in (q, k, v))  # (B, n_head, T, d)
-    scores = q @ k.transpose(-2, -1) / math.sqrt(d)                  # (B, n_head, T, T)
-    allowed = torch.tril(torch.ones(T, T, dtype=torch.bool))         # position t sees positions s <= t
+    d = C // n_head                                    # head size
+    q, k, v = c_attn(x).split(C, dim=2)                # each (B, T, C)
+    q, k, v = (z.view(B, T, n_head, d).transpose(1, 2)
+               for z in (q, k, v))                     # (B, n_head, T, d)
+    scores = q @ k.transpose(-2, -1) / math.sqrt(d)    # (B, n_head, T, T)
+    # position t sees positions s <= t
+    allowed = torch.tril(torch.ones(T, T, dtype=torch.bool))
     scores = scores.masked_fill(~allowed, float("-inf"))
-    weights = torch.softmax(scores, dim=-1)                          # each row sums to 1
-    out = weights @ v                                                # (B, n_head, T, d)
-    out = out.transpose(1, 2).reshape(B, T, C)                       # heads side by side again
+    weights = torch.softmax(scores, dim=-1)            # each row sums to 1
+    out = weights @ v                                  # (B, n_head, T, d)
+    out = out.transpose(1, 2).reshape(B, T, C)  # heads side by side again
     return c_proj(out), weights
 
 
@@ -137,10 +156,13 @@ def causal_self_attention(x, c_attn, c_proj, n_head):
 # diagonal everything is 0 (no peeking ahead), and every row sums to 1. The first position can only attend to itself.
 
 # %%
-torch.manual_seed(0)                        # the two layers below draw their initial weights at random
+# the two layers below draw their initial weights at random
+torch.manual_seed(0)
 gen = torch.Generator().manual_seed(0)
 c_attn, c_proj = torch.nn.Linear(8, 24), torch.nn.Linear(8, 8)
-_, w = causal_self_attention(torch.randn(1, 5, 8, generator=gen), c_attn, c_proj, n_head=1)
+_, w = causal_self_attention(
+    torch.randn(1, 5, 8, generator=gen), c_attn, c_proj, n_head=1
+)
 print(w[0, 0].detach().numpy().round(2))
 print("row sums:", w[0, 0].sum(dim=-1).detach().numpy().round(4))
 
@@ -152,16 +174,22 @@ print("row sums:", w[0, 0].sum(dim=-1).detach().numpy().round(4))
 # rounding.
 
 # %%
-config = ModelConfig(vocab_size=tok.vocab_size, block_size=64, n_layer=2, n_head=4, n_embd=64)
-model_manual = GPT(dataclasses.replace(config, attention="manual"), seed=0).eval()
+config = ModelConfig(vocab_size=tok.vocab_size, block_size=64,
+                     n_layer=2, n_head=4, n_embd=64)
+model_manual = GPT(
+    dataclasses.replace(config, attention="manual"), seed=0
+).eval()
 model = GPT(config, seed=0).eval()  # sdpa: the one we will train
 
 x = torch.randn(2, 64, config.n_embd, generator=gen)
 with torch.no_grad():
-    ours, _ = causal_self_attention(x, model.h[0].attn.c_attn, model.h[0].attn.c_proj, config.n_head)
+    ours, _ = causal_self_attention(
+        x, model.h[0].attn.c_attn, model.h[0].attn.c_proj, config.n_head
+    )
     torch.testing.assert_close(ours, model_manual.h[0].attn(x))
     torch.testing.assert_close(ours, model.h[0].attn(x))
-    print("largest difference from the library's sdpa path:", (ours - model.h[0].attn(x)).abs().max().item())
+    print("largest difference from the library's sdpa path:",
+          (ours - model.h[0].attn(x)).abs().max().item())
 
 
 # %% [markdown]
@@ -185,7 +213,9 @@ with torch.no_grad():
 
 # %%
 def block_by_hand(block, x):
-    a, _ = causal_self_attention(block.ln_1(x), block.attn.c_attn, block.attn.c_proj, config.n_head)
+    a, _ = causal_self_attention(
+        block.ln_1(x), block.attn.c_attn, block.attn.c_proj, config.n_head
+    )
     x = x + a
     h = block.ln_2(x)
     return x + block.mlp.c_proj(F.gelu(block.mlp.c_fc(h)))
@@ -194,13 +224,14 @@ def block_by_hand(block, x):
 def gpt_by_hand(model, idx):
     # idx: (B, T) token ids -> logits (B, T, vocab_size)
     T = idx.shape[1]
-    x = model.wte.weight[idx] + model.wpe.weight[:T]    # token + position embeddings, (B, T, C)
+    # token + position embeddings, (B, T, C)
+    x = model.wte.weight[idx] + model.wpe.weight[:T]
     for block in model.h:
         x = block_by_hand(block, x)
     return model.ln_f(x) @ model.wte.weight.T          # tied output layer
 
 
-idx = train_ids[:64].unsqueeze(0)                        # one window of real text, (1, 64)
+idx = train_ids[:64].unsqueeze(0)  # one window of real text, (1, 64)
 with torch.no_grad():
     torch.testing.assert_close(block_by_hand(model.h[0], x), model.h[0](x))
     torch.testing.assert_close(gpt_by_hand(model, idx), model(idx))
@@ -212,7 +243,8 @@ print("block and whole model match the library")
 # $PC$ for the $P$ = `block_size` positions) and the final LayerNorm ($2C$):
 
 # %%
-V, C, L, P = config.vocab_size, config.n_embd, config.n_layer, config.block_size
+V, C = config.vocab_size, config.n_embd
+L, P = config.n_layer, config.block_size
 by_formula = V * C + P * C + L * (12 * C**2 + 13 * C) + 2 * C
 print(f"by formula: {by_formula:,}   library: {model.num_params():,}")
 assert by_formula == model.num_params()
@@ -225,8 +257,10 @@ assert by_formula == model.num_params()
 
 # %%
 with torch.no_grad():
-    _, loss0 = model(train_ids[:-1][:64 * 16].view(16, 64), train_ids[1:][:64 * 16].view(16, 64))
-print(f"loss at step 0: {loss0.item():.3f} nats;  ln V = ln {V} = {math.log(V):.3f}")
+    _, loss0 = model(train_ids[:-1][:64 * 16].view(16, 64),
+                     train_ids[1:][:64 * 16].view(16, 64))
+print(f"loss at step 0: {loss0.item():.3f} nats;  "
+      f"ln V = ln {V} = {math.log(V):.3f}")
 
 # %% [markdown]
 # The `Trainer` draws random windows of 64 characters, 32 at a time, and takes AdamW steps
@@ -235,7 +269,8 @@ print(f"loss at step 0: {loss0.item():.3f} nats;  ln V = ln {V} = {math.log(V):.
 # never prints; it calls our function at each evaluation.
 
 # %%
-trainer = Trainer(model, TrainConfig(steps=STEPS, batch_size=32, lr=3e-3, warmup_steps=min(100, STEPS // 5),
+trainer = Trainer(model, TrainConfig(steps=STEPS, batch_size=32, lr=3e-3,
+                                     warmup_steps=min(100, STEPS // 5),
                                      eval_interval=EVAL_INTERVAL, seed=0),
                   train_ids, val_ids)
 
@@ -243,7 +278,8 @@ trainer = Trainer(model, TrainConfig(steps=STEPS, batch_size=32, lr=3e-3, warmup
 def report(tr):
     h = tr.history
     if len(h.eval_step) % 5 == 0 or tr.step == STEPS:
-        print(f"step {tr.step:5d}   train {h.eval_train_loss[-1]:.3f}   val {h.val_loss[-1]:.3f}"
+        print(f"step {tr.step:5d}   train {h.eval_train_loss[-1]:.3f}"
+              f"   val {h.val_loss[-1]:.3f}"
               f"   {time.perf_counter() - start:5.1f} s")
 
 
@@ -254,13 +290,18 @@ train_seconds = time.perf_counter() - start
 
 # %%
 fig, ax = plt.subplots(figsize=(7, 3.6))
-ax.plot(history.step, history.train_loss, color="0.8", lw=0.8, label="training batch")
-ax.plot(history.eval_step, history.eval_train_loss, "o-", ms=3, label="train (eval mode)")
-ax.plot(history.eval_step, history.val_loss, "s-", ms=3, label="validation")
+ax.plot(history.step, history.train_loss, color="0.8", lw=0.8,
+        label="training batch")
+ax.plot(history.eval_step, history.eval_train_loss, "o-", ms=3,
+        label="train (eval mode)")
+ax.plot(history.eval_step, history.val_loss, "s-", ms=3,
+        label="validation")
 ax.axhline(math.log(V), color="k", ls=":", lw=1)
-ax.text(STEPS, math.log(V), "ln V (uniform guess)", va="bottom", ha="right", fontsize=9)
+ax.text(STEPS, math.log(V), "ln V (uniform guess)", va="bottom",
+        ha="right", fontsize=9)
 ax.set(xlabel="step", ylabel="loss (nats per character)", ylim=(0, 4.5),
-       title=f"Training on {N_STORIES} stories: {train_seconds:.0f} s on this machine")
+       title=f"Training on {N_STORIES} stories: "
+             f"{train_seconds:.0f} s on this machine")
 ax.legend()
 plt.show()
 
@@ -304,7 +345,8 @@ plt.show()
 # - **invalid**: the grammar rejects it.
 
 # %%
-NAMES = ["Mira", "Anya", "Bram", "Lila", "Nell", "Ravi", "Suki", "Finn"]   # same length, so one batch
+# same length, so one batch
+NAMES = ["Mira", "Anya", "Bram", "Lila", "Nell", "Ravi", "Suki", "Finn"]
 prompts = torch.tensor([tok.encode("\n" + name) for name in NAMES])
 
 
@@ -312,7 +354,8 @@ def write(temperature, samples_per_name=1, n_names=None, seed=0):
     # returns one text per sample, without the leading newline
     g = torch.Generator().manual_seed(seed)
     idx = prompts[:n_names].repeat_interleave(samples_per_name, dim=0)
-    out = generate(model, idx, SAMPLE_CHARS, temperature=temperature, generator=g)
+    out = generate(model, idx, SAMPLE_CHARS, temperature=temperature,
+                   generator=g)
     return [tok.decode(row[1:]) for row in out]
 
 
@@ -328,7 +371,8 @@ def distinct(texts):
     return len({s for text in texts for s in split_sentences(text)})
 
 
-samples = {tau: write(tau, samples_per_name=1 if tau == 0 else 2) for tau in (0.0, 1.0)}
+samples = {tau: write(tau, samples_per_name=1 if tau == 0 else 2)
+           for tau in (0.0, 1.0)}
 for tau, texts in samples.items():
     print(f"--- temperature {tau} ---")
     for text in texts[:3]:
@@ -344,10 +388,13 @@ def shares(counts):
 rows = ""
 for tau, texts in samples.items():
     s, n = shares(score(texts))
-    rows += (f"<tr><td>{tau}</td><td>{len(texts)}</td><td>{n}</td><td>{distinct(texts)}</td>"
-             f"<td>{s['copied']:.0%}</td><td>{s['novel']:.0%}</td><td>{s['invalid']:.0%}</td></tr>")
-display(HTML("<table><tr><th>temperature</th><th>samples</th><th>sentences</th><th>distinct</th><th>copied</th>"
-             f"<th>novel and valid</th><th>invalid</th></tr>{rows}</table>"))
+    rows += (f"<tr><td>{tau}</td><td>{len(texts)}</td><td>{n}</td>"
+             f"<td>{distinct(texts)}</td><td>{s['copied']:.0%}</td>"
+             f"<td>{s['novel']:.0%}</td><td>{s['invalid']:.0%}</td></tr>")
+display(HTML("<table><tr><th>temperature</th><th>samples</th>"
+             "<th>sentences</th><th>distinct</th><th>copied</th>"
+             "<th>novel and valid</th><th>invalid</th></tr>"
+             f"{rows}</table>"))
 
 # %% [markdown]
 # ## Explorer: temperature
@@ -371,54 +418,77 @@ COLOURS = {"copied": "#1f77b4", "novel": "#2ca02c", "invalid": "#d62728"}
 def render_samples(temperature):
     texts = write(temperature, n_names=4)
     s, n = shares(score(texts))
-    parts = [f"<p><i>{n} sentences: {s['copied']:.0%} copied, {s['novel']:.0%} novel, "
-             f"{s['invalid']:.0%} invalid</i></p>"]
+    parts = [f"<p><i>{n} sentences: {s['copied']:.0%} copied, "
+             f"{s['novel']:.0%} novel, {s['invalid']:.0%} invalid</i></p>"]
     for text in texts:
         out, end = [], 0
-        for m in re.finditer(r"[^.\n]*\.", text):          # the sentences split_sentences finds
+        # the sentences split_sentences finds
+        for m in re.finditer(r"[^.\n]*\.", text):
             out.append(html.escape(text[end:m.start()]))
             colour = COLOURS[world.classify(m.group(0).lstrip(" "))]
-            out.append(f'<span style="color:{colour}">{html.escape(m.group(0))}</span>')
+            out.append(f'<span style="color:{colour}">'
+                       f'{html.escape(m.group(0))}</span>')
             end = m.end()
-        out.append(f'<span style="color:#999">{html.escape(text[end:])}</span>')  # unfinished tail
-        parts.append("<p style='font-family:monospace;font-size:90%'>" + "".join(out).replace("\n", "<br>") + "</p>")
+        # unfinished tail
+        out.append('<span style="color:#999">'
+                   f'{html.escape(text[end:])}</span>')
+        parts.append("<p style='font-family:monospace;font-size:90%'>"
+                     + "".join(out).replace("\n", "<br>") + "</p>")
     return "".join(parts)
 
 
-explorer = SliderView("temperature", [0.0, 0.5, 1.0, 1.5, 2.0], render_samples, start=2,
-                      live_slider=widgets.FloatSlider(value=1.0, min=0.0, max=2.0, step=0.1))
+explorer = SliderView(
+    "temperature", [0.0, 0.5, 1.0, 1.5, 2.0], render_samples, start=2,
+    live_slider=widgets.FloatSlider(value=1.0, min=0.0, max=2.0, step=0.1),
+)
 explorer
 
 # %% [markdown]
 # ## The measured answer
 
 # %% tags=["hide-input"]
-(s0, n0), (s1, n1) = shares(score(samples[0.0])), shares(score(samples[1.0]))
+(s0, n0) = shares(score(samples[0.0]))
+(s1, n1) = shares(score(samples[1.0]))
 display(Markdown(f'''
-In this run a GPT of **{model.num_params():,} parameters** trained for **{STEPS} steps** in
-**{train_seconds:.0f} seconds** on this machine. Its loss fell from **{loss0.item():.2f}** nats at step 0
-(ln V = {math.log(V):.2f}) to **{history.eval_train_loss[-1]:.3f}** on training text and
-**{history.val_loss[-1]:.3f}** on validation stories it never saw.
+In this run a GPT of **{model.num_params():,} parameters** trained for
+**{STEPS} steps** in **{train_seconds:.0f} seconds** on this machine. Its
+loss fell from **{loss0.item():.2f}** nats at step 0
+(ln V = {math.log(V):.2f}) to **{history.eval_train_loss[-1]:.3f}** on
+training text and **{history.val_loss[-1]:.3f}** on validation stories it
+never saw.
 
-- At temperature 1 it wrote {n1} complete sentences ({distinct(samples[1.0])} distinct):
-  **{s1['novel'] + s1['copied']:.0%} grammatical** ({s1['copied']:.0%} copied from training, {s1['novel']:.0%}
+- At temperature 1 it wrote {n1} complete sentences
+  ({distinct(samples[1.0])} distinct):
+  **{s1['novel'] + s1['copied']:.0%} grammatical**
+  ({s1['copied']:.0%} copied from training, {s1['novel']:.0%}
   novel), {s1['invalid']:.0%} invalid.
-- At temperature 0 (greedy) it wrote {n0} sentences: {s0['novel'] + s0['copied']:.0%} grammatical
-  ({s0['copied']:.0%} copied, {s0['novel']:.0%} novel), {s0['invalid']:.0%} invalid, but only
-  **{distinct(samples[0.0])} distinct** sentences in its {len(samples[0.0])} samples.
+- At temperature 0 (greedy) it wrote {n0} sentences:
+  {s0['novel'] + s0['copied']:.0%} grammatical
+  ({s0['copied']:.0%} copied, {s0['novel']:.0%} novel),
+  {s0['invalid']:.0%} invalid, but only
+  **{distinct(samples[0.0])} distinct** sentences in its
+  {len(samples[0.0])} samples.
 '''))
 
-# What the numbers say, in words; a tiny MINIGPT_FAST run may say otherwise.
-valid1, novel1 = s1["novel"] + s1["copied"], s1["novel"] / max(s1["novel"] + s1["copied"], 1e-9)
-said = [f"So a model this small, trained this briefly, writes {'mostly' if valid1 > 0.5 else 'few'} grammatical "
+# What the numbers say, in words; a tiny MINIGPT_FAST run may say
+# otherwise.
+valid1 = s1["novel"] + s1["copied"]
+novel1 = s1["novel"] / max(s1["novel"] + s1["copied"], 1e-9)
+said = ["So a model this small, trained this briefly, writes "
+        f"{'mostly' if valid1 > 0.5 else 'few'} grammatical "
         f"sentences of a language it was never told the rules of"]
-said.append(f", and {'most' if novel1 > 0.5 else 'few'} of the grammatical ones are its own: sentences that appear "
+said.append(f", and {'most' if novel1 > 0.5 else 'few'} of the grammatical"
+            " ones are its own: sentences that appear "
             "nowhere in its training stories.")
 if s0["invalid"] < s1["invalid"]:
-    said.append(" Greedy decoding made fewer mistakes than sampling at temperature 1")
-    said.append(", but repeated itself." if distinct(samples[0.0]) < distinct(samples[1.0]) else ".")
+    said.append(" Greedy decoding made fewer mistakes than sampling at "
+                "temperature 1")
+    said.append(", but repeated itself."
+                if distinct(samples[0.0]) < distinct(samples[1.0])
+                else ".")
 else:
-    said.append(" In this run greedy decoding did not make fewer mistakes than sampling at temperature 1.")
+    said.append(" In this run greedy decoding did not make fewer mistakes "
+                "than sampling at temperature 1.")
 display(Markdown("".join(said)))
 
 # %% [markdown]

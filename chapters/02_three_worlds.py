@@ -59,21 +59,30 @@ from minigpt.worlds import (
 from minigpt.worlds.facts import VALUE_SETS
 from minigpt.worlds.stories import language_size, realize, sample_words
 
-# A model this small gains little from a second CPU thread, and one thread keeps its speed when other
-# programs share the CPU (several threads then wait for each other).
+# A model this small gains little from a second CPU thread, and one thread
+# keeps its speed when other programs share the CPU (several threads then
+# wait for each other).
 torch.set_num_threads(1)
 
-# MINIGPT_FAST=1 shrinks every experiment so the chapter runs in seconds (the notebook tests use it).
+# MINIGPT_FAST=1 shrinks every experiment so the chapter runs in seconds
+# (the notebook tests use it).
 FAST = os.environ.get("MINIGPT_FAST") == "1"
-RECALL_STEPS = 30 if FAST else 1500   # the one small training run of this chapter (about 30 s at full scale)
-N_TRIALS = 300 if FAST else 5000      # random sentences for the shuffling and copying counts
-print(f"FAST={FAST}: {RECALL_STEPS} training steps, {N_TRIALS} trial sentences")
+# the one small training run of this chapter (about 30 s at full scale)
+RECALL_STEPS = 30 if FAST else 1500
+# random sentences for the shuffling and copying counts
+N_TRIALS = 300 if FAST else 5000
+print(f"FAST={FAST}: {RECALL_STEPS} training steps, "
+      f"{N_TRIALS} trial sentences")
 
 
 def table(rows, header):
     # a small HTML table; rows are lists of cells
-    cells = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return HTML("<table><tr>" + "".join(f"<th>{h}</th>" for h in header) + f"</tr>{cells}</table>")
+    cells = "".join(
+        "<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>"
+        for row in rows
+    )
+    return HTML("<table><tr>" + "".join(f"<th>{h}</th>" for h in header)
+                + f"</tr>{cells}</table>")
 
 
 def mark(ok):
@@ -91,7 +100,8 @@ def mark(ok):
 facts = make_facts(FactsConfig(seed=0))
 print(facts.config)
 for e in facts.entities[:3]:
-    print(f"{e.name:18} {dict(e.values)}  mentioned {e.mentions} times  ({e.split})")
+    print(f"{e.name:18} {dict(e.values)}  "
+          f"mentioned {e.mentions} times  ({e.split})")
 print()
 print("\n".join(facts.train_text.splitlines()[:8]))
 
@@ -109,7 +119,8 @@ print("\n".join(facts.train_text.splitlines()[:8]))
 rows = []
 for name, probes in facts.splits.items():
     p = probes[1]
-    rows.append([name, len(probes), f"<code>{p.question}</code>", f"<code>{p.answer}</code>"])
+    rows.append([name, len(probes), f"<code>{p.question}</code>",
+                 f"<code>{p.answer}</code>"])
 table(rows, ["split", "probes", "example prompt", "expected answer"])
 
 # %% [markdown]
@@ -122,14 +133,16 @@ probe = facts.train[0]
 other = next(v for v in VALUE_SETS[probe.attribute] if v != probe.answer)
 tries = [
     (probe.answer, "the right value"),
-    (probe.answer + "\nQ: When was", "right value, then a newline and more text"),
+    (probe.answer + "\nQ: When was",
+     "right value, then a newline and more text"),
     (other, "another value of the same attribute"),
     (probe.answer.lower(), "lower case"),
     (probe.answer + " ", "a trailing space"),
     ("", "nothing"),
 ]
 print("prompt:", repr(probe.question))
-table([[f"<code>{out!r}</code>", what, mark(facts.check(probe.question, out))] for out, what in tries],
+table([[f"<code>{out!r}</code>", what,
+        mark(facts.check(probe.question, out))] for out, what in tries],
       ["model output", "what it is", "checker"])
 
 # %% [markdown]
@@ -142,23 +155,28 @@ table([[f"<code>{out!r}</code>", what, mark(facts.check(probe.question, out))] f
 
 # %%
 mentions = sorted((e.mentions for e in facts.entities), reverse=True)
-every_fact = [f for split in ("train", "heldout_entity") for f in facts.split(split)]  # one probe per fact
+# one probe per fact
+every_fact = [f for split in ("train", "heldout_entity")
+              for f in facts.split(split)]
 stated = Counter(f.frequency for f in every_fact)
 
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.4))
 ranks = range(1, len(mentions) + 1)
 ax1.loglog(ranks, mentions, "o", ms=3, label="this world")
 ax1.loglog(ranks, [200 / r for r in ranks], "k:", lw=1, label="200 / rank")
-ax1.set(xlabel="person, by rank", ylabel="lines mentioning them", title="Mentions per person")
+ax1.set(xlabel="person, by rank", ylabel="lines mentioning them",
+        title="Mentions per person")
 ax1.legend()
 xs = sorted(stated)
 ax2.bar([str(x) for x in xs], [stated[x] for x in xs])
-ax2.set(xlabel="times the fact is stated in the training text", ylabel="facts", title="Exposure per fact")
+ax2.set(xlabel="times the fact is stated in the training text",
+        ylabel="facts", title="Exposure per fact")
 plt.tight_layout()
 plt.show()
 
 n_lines = len(facts.train_text.splitlines())
-top = sorted(facts.entities, key=lambda e: -e.mentions)[: len(facts.entities) // 10]
+top = sorted(facts.entities,
+             key=lambda e: -e.mentions)[: len(facts.entities) // 10]
 share_once = stated[1] / len(every_fact)
 share_top = sum(e.mentions for e in top) / n_lines
 print(f"{len(every_fact)} facts in {n_lines} lines")
@@ -178,26 +196,34 @@ from minigpt.plots import fig_to_png_bytes, new_figure
 
 
 def png(fig):  # a figure as an <img> that carries its own pixels
-    return f'<img src="data:image/png;base64,{base64.b64encode(fig_to_png_bytes(fig)).decode()}">'
+    return ('<img src="data:image/png;base64,'
+            f'{base64.b64encode(fig_to_png_bytes(fig)).decode()}">')
 
 
 # %% tags=["hide-input"]
 def render_tail(exponent):
     w = make_facts(FactsConfig(zipf_exponent=exponent, seed=0))
-    freq = sorted((f.frequency for s in ("train", "heldout_entity") for f in w.split(s)), reverse=True)
-    fig = new_figure(6, 2.6, layout="constrained")  # not kept by pyplot: nothing to close
+    freq = sorted((f.frequency for s in ("train", "heldout_entity")
+                   for f in w.split(s)), reverse=True)
+    # not kept by pyplot: nothing to close
+    fig = new_figure(6, 2.6, layout="constrained")
     ax = fig.subplots()
     ax.bar(range(len(freq)), freq, width=1.0)
-    ax.set(yscale="log", ylim=(0.8, 120), xlabel="fact, most stated first", ylabel="times stated")
+    ax.set(yscale="log", ylim=(0.8, 120), xlabel="fact, most stated first",
+           ylabel="times stated")
     once = sum(f == 1 for f in freq) / len(freq)
     lines = len(w.train_text.splitlines())
-    top = sum(sorted((e.mentions for e in w.entities), reverse=True)[: len(w.entities) // 10]) / lines
-    return png(fig) + (f"<p>{lines} lines; {once:.0%} of facts stated once; "
-                       f"the top 10% of people get {top:.0%} of the lines.</p>")
+    top = sum(sorted((e.mentions for e in w.entities),
+                     reverse=True)[: len(w.entities) // 10]) / lines
+    return png(fig) + (f"<p>{lines} lines; {once:.0%} of facts stated "
+                       f"once; the top 10% of people get {top:.0%} of "
+                       "the lines.</p>")
 
 
-SliderView("Zipf exponent", [0.0, 0.5, 1.0, 1.5, 2.0], render_tail, start=2,
-           live_slider=widgets.FloatSlider(value=1.0, min=0.0, max=3.0, step=0.1))
+SliderView(
+    "Zipf exponent", [0.0, 0.5, 1.0, 1.5, 2.0], render_tail, start=2,
+    live_slider=widgets.FloatSlider(value=1.0, min=0.0, max=3.0, step=0.1),
+)
 
 # %% [markdown]
 # ### Does exposure decide what a model learns?
@@ -212,39 +238,56 @@ SliderView("Zipf exponent", [0.0, 0.5, 1.0, 1.5, 2.0], render_tail, start=2,
 # %%
 tok = CharTokenizer.from_text(facts.alphabet)
 ids = torch.tensor(tok.encode(facts.train_text), dtype=torch.long)
-model = GPT(ModelConfig(vocab_size=tok.vocab_size, block_size=64, n_layer=2, n_head=4, n_embd=64), seed=0)
-history = Trainer(model, TrainConfig(steps=RECALL_STEPS, lr=3e-3, warmup_steps=min(50, RECALL_STEPS // 5),
-                                     eval_interval=RECALL_STEPS, seed=0), ids).fit()
+model = GPT(ModelConfig(vocab_size=tok.vocab_size, block_size=64,
+                        n_layer=2, n_head=4, n_embd=64), seed=0)
+history = Trainer(model, TrainConfig(
+    steps=RECALL_STEPS, lr=3e-3, warmup_steps=min(50, RECALL_STEPS // 5),
+    eval_interval=RECALL_STEPS, seed=0,
+), ids).fit()
 
 probes = facts.train
 correct = recall(model, tok, probes)
 freqs = [p.frequency for p in probes]
 buckets = recall_by_frequency(correct, freqs, edges=[1, 2, 4, 8, 16, 256])
 
-modal = {a: Counter(p.answer for p in probes if p.attribute == a).most_common(1)[0][0] for a in facts.config.attributes}
+modal = {a: Counter(p.answer for p in probes
+                    if p.attribute == a).most_common(1)[0][0]
+         for a in facts.config.attributes}
 guess = [p.answer == modal[p.attribute] for p in probes]
-guess_buckets = recall_by_frequency(guess, freqs, edges=[1, 2, 4, 8, 16, 256])
+guess_buckets = recall_by_frequency(guess, freqs,
+                                    edges=[1, 2, 4, 8, 16, 256])
 
-labels = [f"{b.lo}" if b.hi - b.lo == 1 else f"{b.lo}-{b.hi - 1}" for b in buckets]
+labels = [f"{b.lo}" if b.hi - b.lo == 1 else f"{b.lo}-{b.hi - 1}"
+          for b in buckets]
 labels[-1] = f"{buckets[-1].lo}+"
 fig, ax = plt.subplots(figsize=(7, 3.2))
 ax.bar(labels, [b.recall for b in buckets], label="trained model")
-ax.plot(labels, [b.recall for b in guess_buckets], "k_", ms=30, mew=2, label="baseline: most common value")
+ax.plot(labels, [b.recall for b in guess_buckets], "k_", ms=30, mew=2,
+        label="baseline: most common value")
 for i, b in enumerate(buckets):
     ax.text(i, b.recall + 0.02, f"n={b.n}", ha="center", fontsize=8)
-ax.set(xlabel="times the fact is stated in the training text", ylabel="exact recall", ylim=(0, 1.1),
-       title=f"Recall after {RECALL_STEPS} steps (last training loss {history.train_loss[-1]:.2f})")
+ax.set(xlabel="times the fact is stated in the training text",
+       ylabel="exact recall", ylim=(0, 1.1),
+       title=f"Recall after {RECALL_STEPS} steps "
+             f"(last training loss {history.train_loss[-1]:.2f})")
 ax.legend(loc="upper left")
 plt.show()
 
 other_splits = {s: exact_match_recall(recall(model, tok, facts.split(s)))
                 for s in ("heldout_phrasing", "heldout_entity")}
-# the same guesser on the other splits (a cloze answer ends with "." where a Q/A answer does not)
-other_guess = {s: exact_match_recall([p.answer.rstrip(".") == modal[p.attribute] for p in facts.split(s)])
-               for s in other_splits}
-epochs = RECALL_STEPS * 32 * 64 / len(ids)    # steps x batch x window, over the length of the text
-print(f"in {RECALL_STEPS} steps the model read about {epochs:.0f} times as many characters as the text holds")
-print(f"recall on train probes: {exact_match_recall(correct):.0%} (baseline {exact_match_recall(guess):.0%})")
+# the same guesser on the other splits (a cloze answer ends with "."
+# where a Q/A answer does not)
+other_guess = {
+    s: exact_match_recall([p.answer.rstrip(".") == modal[p.attribute]
+                           for p in facts.split(s)])
+    for s in other_splits
+}
+# steps x batch x window, over the length of the text
+epochs = RECALL_STEPS * 32 * 64 / len(ids)
+print(f"in {RECALL_STEPS} steps the model read about {epochs:.0f} times "
+      "as many characters as the text holds")
+print(f"recall on train probes: {exact_match_recall(correct):.0%} "
+      f"(baseline {exact_match_recall(guess):.0%})")
 for s, r in other_splits.items():
     print(f"recall on {s}: {r:.0%} (baseline {other_guess[s]:.0%})")
 
@@ -278,7 +321,8 @@ for a in range(7):
     for b in range(7):
         ans, split = answer[(a, b)]
         colour = "#c7e9c0" if split == "train" else "#eeeeee"
-        row.append(f'<span style="background:{colour};padding:2px 6px">{ans}</span>')
+        row.append(f'<span style="background:{colour};padding:2px 6px">'
+                   f'{ans}</span>')
     rows.append(row)
 display(table(rows, ["+"] + [f"{sym[b]} ({b})" for b in range(7)]))
 print("training lines:", mod7.train_text.splitlines()[:6])
@@ -286,9 +330,12 @@ print("training lines:", mod7.train_text.splitlines()[:6])
 # %%
 mod31 = make_modular(ModularConfig(p=31, seed=0))
 train_q = {q.question for q in mod31.train}
-assert not train_q & {q.question for q in mod31.test}   # no test problem is in training
-print(f"p = 31: {len(mod31.train) + len(mod31.test)} problems, {len(mod31.train)} for training, "
-      f"{len(mod31.test)} held out; every line has {len(mod31.train[0].question + mod31.train[0].answer)} characters")
+# no test problem is in training
+assert not train_q & {q.question for q in mod31.test}
+print(f"p = 31: {len(mod31.train) + len(mod31.test)} problems, "
+      f"{len(mod31.train)} for training, {len(mod31.test)} held out; "
+      "every line has "
+      f"{len(mod31.train[0].question + mod31.train[0].answer)} characters")
 
 # %% [markdown]
 # ### Multi-digit addition, in three formats
@@ -302,9 +349,11 @@ print(f"p = 31: {len(mod31.train) + len(mod31.test)} problems, {len(mod31.train)
 # %%
 rows = []
 for fmt in ADDITION_FORMATS:
-    w = make_addition(AdditionConfig(n_digits=3, n_train=2000, n_test=500, format=fmt, seed=0))
+    w = make_addition(AdditionConfig(n_digits=3, n_train=2000, n_test=500,
+                                     format=fmt, seed=0))
     p = w.train[1]
-    rows.append([fmt, f"<code>{p.question}</code>", f"<code>{p.answer}</code>"])
+    rows.append([fmt, f"<code>{p.question}</code>",
+                 f"<code>{p.answer}</code>"])
 table(rows, ["format", "prompt", "expected answer"])
 
 # %% [markdown]
@@ -313,7 +362,8 @@ table(rows, ["format", "prompt", "expected answer"])
 
 # %%
 plain = make_addition(AdditionConfig(n_digits=2, format="plain", seed=0))
-pad = make_addition(AdditionConfig(n_digits=2, format="scratchpad", seed=0))
+pad = make_addition(AdditionConfig(n_digits=2, format="scratchpad",
+                                   seed=0))
 p = plain.train[0]
 right = str(p.result)
 tries = [
@@ -324,10 +374,13 @@ tries = [
     (plain, p.question, " " + right, "a leading space"),
     (plain, p.question, "seventy", "words"),
     (pad, p.question, pad.train[0].answer, "scratchpad, all right"),
-    (pad, p.question, "9+9+0=00,0+0+0=00;" + right, "scratchpad, wrong steps, right result"),
+    (pad, p.question, "9+9+0=00,0+0+0=00;" + right,
+     "scratchpad, wrong steps, right result"),
 ]
-table([[f"<code>{q}</code>", f"<code>{out!r}</code>", what, mark(w.check(q, out)), repr(w.parse(out))]
-       for w, q, out, what in tries], ["prompt", "model output", "what it is", "checker", "parsed as"])
+table([[f"<code>{q}</code>", f"<code>{out!r}</code>", what,
+        mark(w.check(q, out)), repr(w.parse(out))]
+       for w, q, out, what in tries],
+      ["prompt", "model output", "what it is", "checker", "parsed as"])
 
 # %% [markdown]
 # The last row is a limit worth knowing: the scratchpad checker scores only the result, so a model could be right
@@ -340,13 +393,15 @@ table([[f"<code>{q}</code>", f"<code>{out!r}</code>", what, mark(w.check(q, out)
 # word. Stories are 3 to 5 sentences; most sentences of a story share its main character.
 
 # %%
-stories = make_stories(StoriesConfig(seed=0))   # the default world: 300 training stories
+# the default world: 300 training stories
+stories = make_stories(StoriesConfig(seed=0))
 rng = random.Random(1)
 for _ in range(5):
     print(realize(sample_words(rng)))
 print()
 print(f"the grammar can write {language_size():,} different sentences")
-print(f"the {stories.config.n_stories} training stories use {len(stories.train_sentences):,} of them")
+print(f"the {stories.config.n_stories} training stories use "
+      f"{len(stories.train_sentences):,} of them")
 
 # %% [markdown]
 # The checker for a sentence is a **recognizer**: it parses the sentence against the same grammar rules that the
@@ -360,14 +415,16 @@ tries = [
     ("Mira found an red key in the forest.", "'an' before a consonant"),
     ("Mira found an old key in the forest.", "'an' before a vowel"),
     ("Mira found a key red in the forest.", "two words swapped"),
-    ("Mira found a purple key in the forest.", "a word outside the lexicon"),
+    ("Mira found a purple key in the forest.",
+     "a word outside the lexicon"),
     ("Mira slept a red key.", "a verb that takes no object"),
     ("mira found a red key in the forest.", "lower-case first letter"),
     ("Mira found a red  key in the forest.", "two spaces"),
     ("Mira found a red key in the forest", "no full stop"),
     ("The fox met the fox.", "grammatical, if odd"),
 ]
-table([[f"<code>{s}</code>", what, mark(stories.is_valid(s))] for s, what in tries],
+table([[f"<code>{s}</code>", what, mark(stories.is_valid(s))]
+       for s, what in tries],
       ["sentence", "what it is", "recognizer"])
 
 # %% [markdown]
@@ -380,17 +437,21 @@ table([[f"<code>{s}</code>", what, mark(stories.is_valid(s))] for s, what in tri
 rng = random.Random(2)
 shuffled_valid = 0
 for _ in range(N_TRIALS):
-    words = sample_words(rng)[:-1]          # the words without the final "."
+    words = sample_words(rng)[:-1]  # the words without the final "."
     rng.shuffle(words)
     shuffled_valid += stories.is_valid(realize(words + ["."]))
 
-fresh = make_stories(StoriesConfig(n_stories=N_TRIALS // 4, n_val_stories=0, seed=123))
+fresh = make_stories(StoriesConfig(n_stories=N_TRIALS // 4,
+                                   n_val_stories=0, seed=123))
 fresh_sentences = [s for story in fresh.train_stories for s in story]
 kinds = Counter(stories.classify(s) for s in fresh_sentences)
-print(f"shuffled sentences still valid: {shuffled_valid / N_TRIALS:.1%} of {N_TRIALS}")
-print(f"fresh sentences from the same distribution: {len(fresh_sentences)}, of which "
-      f"{kinds['copied'] / len(fresh_sentences):.0%} are in the training set, "
-      f"{kinds['novel'] / len(fresh_sentences):.0%} novel, {kinds['invalid']} invalid")
+print("shuffled sentences still valid: "
+      f"{shuffled_valid / N_TRIALS:.1%} of {N_TRIALS}")
+print("fresh sentences from the same distribution: "
+      f"{len(fresh_sentences)}, of which "
+      f"{kinds['copied'] / len(fresh_sentences):.0%} are in the training "
+      f"set, {kinds['novel'] / len(fresh_sentences):.0%} novel, "
+      f"{kinds['invalid']} invalid")
 
 # %% [markdown]
 # Every sentence a model writes can now be given one of three labels: **copied** (in the training set),
@@ -402,19 +463,28 @@ print(f"fresh sentences from the same distribution: {len(fresh_sentences)}, of w
 # %% tags=["hide-input"]
 low, high = buckets[0], buckets[-1]
 display(Markdown(f'''
-- **Facts.** Of {len(every_fact)} facts, **{share_once:.0%} are stated only once** in the training text, while the
-  top 10% of people get {share_top:.0%} of all lines. After {RECALL_STEPS} training steps (about {epochs:.0f} passes
-  over the text) a small GPT recalled
-  **{low.recall:.0%}** of the train facts stated once (guessing the most common value: {guess_buckets[0].recall:.0%})
-  and **{high.recall:.0%}** of those stated {high.lo} times or more. On new phrasings of the same facts it recalled
-  {other_splits["heldout_phrasing"]:.0%} (baseline {other_guess["heldout_phrasing"]:.0%}); on people it had only read
-  about, {other_splits["heldout_entity"]:.0%} (baseline {other_guess["heldout_entity"]:.0%}).
-- **Arithmetic.** Modular addition with p = 31 has {len(mod31.train) + len(mod31.test)} problems, split
-  {len(mod31.train)} / {len(mod31.test)} with no overlap; the checker accepts only the canonical right answer.
-- **Stories.** The grammar writes {language_size():,} sentences; the {stories.config.n_stories} training stories hold
-  {len(stories.train_sentences):,}. Shuffling the words of a sentence leaves it valid
-  {shuffled_valid / N_TRIALS:.1%} of the time, and a perfect sampler of the story distribution would still write
-  {kinds['copied'] / len(fresh_sentences):.0%} of its sentences that are in the training set.
+- **Facts.** Of {len(every_fact)} facts, **{share_once:.0%} are stated only
+  once** in the training text, while the top 10% of people get
+  {share_top:.0%} of all lines. After {RECALL_STEPS} training steps (about
+  {epochs:.0f} passes over the text) a small GPT recalled
+  **{low.recall:.0%}** of the train facts stated once (guessing the most
+  common value: {guess_buckets[0].recall:.0%}) and **{high.recall:.0%}** of
+  those stated {high.lo} times or more. On new phrasings of the same facts
+  it recalled {other_splits["heldout_phrasing"]:.0%}
+  (baseline {other_guess["heldout_phrasing"]:.0%}); on people it had only
+  read about, {other_splits["heldout_entity"]:.0%}
+  (baseline {other_guess["heldout_entity"]:.0%}).
+- **Arithmetic.** Modular addition with p = 31 has
+  {len(mod31.train) + len(mod31.test)} problems, split
+  {len(mod31.train)} / {len(mod31.test)} with no overlap; the checker
+  accepts only the canonical right answer.
+- **Stories.** The grammar writes {language_size():,} sentences; the
+  {stories.config.n_stories} training stories hold
+  {len(stories.train_sentences):,}. Shuffling the words of a sentence
+  leaves it valid {shuffled_valid / N_TRIALS:.1%} of the time, and a
+  perfect sampler of the story distribution would still write
+  {kinds['copied'] / len(fresh_sentences):.0%} of its sentences that are
+  in the training set.
 '''))
 
 # %% [markdown]

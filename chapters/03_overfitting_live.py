@@ -39,9 +39,11 @@ from minigpt.worlds.stories import (
 )
 
 FAST = fast_mode()  # MINIGPT_FAST=1: tiny runs, for the notebook tests
-cache = ResultCache()  # finished runs are stored on disk; a second build reads them back
+# finished runs are stored on disk; a second build reads them back
+cache = ResultCache()
 spec = overfit_stories.spec()  # every setting of the default run, as data
-print("fast mode" if FAST else "book scale", "| results cached in", cache.root)
+print("fast mode" if FAST else "book scale", "| results cached in",
+      cache.root)
 
 # %% [markdown]
 # ## The data: a small story set, many passes
@@ -55,10 +57,12 @@ world = make_stories(StoriesConfig(**spec["world"]))
 n_chars = len(world.train_text)
 t, mdl = spec["train"], spec["model"]
 passes = t["steps"] * t["batch_size"] * mdl["block_size"] / n_chars
-print(f"{len(world.train_stories)} training stories: {len(world.train_sentences)} distinct sentences, "
+print(f"{len(world.train_stories)} training stories: "
+      f"{len(world.train_sentences)} distinct sentences, "
       f"{n_chars} characters")
 print(f"the grammar can write {language_size():,} distinct sentences")
-print(f"training: {t['steps']} steps x {t['batch_size']} windows x {mdl['block_size']} characters")
+print(f"training: {t['steps']} steps x {t['batch_size']} windows "
+      f"x {mdl['block_size']} characters")
 print(f"        = about {passes:.0f} passes over the training text")
 print("\na training story:\n ", "\n  ".join(world.train_stories[0]))
 
@@ -82,16 +86,22 @@ print("\na training story:\n ", "\n  ".join(world.train_stories[0]))
 
 # %%
 explorer = overfitting_explorer(cache=cache)
-print(f"each run: evaluate every {t['eval_interval']} steps, then sample {spec['sample']['n']} stories of up to "
-      f"{spec['sample']['max_new_tokens']} characters at temperature {spec['sample']['temperature']:g}")
-print(f"grid: dropout {explorer.static_grid['dropout']} x weight decay {explorer.static_grid['weight_decay']}")
+print(f"each run: evaluate every {t['eval_interval']} steps, then sample "
+      f"{spec['sample']['n']} stories of up to "
+      f"{spec['sample']['max_new_tokens']} characters at temperature "
+      f"{spec['sample']['temperature']:g}")
+print(f"grid: dropout {explorer.static_grid['dropout']} "
+      f"x weight decay {explorer.static_grid['weight_decay']}")
 grid = explorer.precompute(workers=2)
-runs = {(r["params"]["dropout"], r["params"]["weight_decay"]): r for r in grid}
+runs = {(r["params"]["dropout"], r["params"]["weight_decay"]): r
+        for r in grid}
 computed = [r for r in grid if not r["cached"]]
-print(f"{len(grid)} runs: {len(computed)} trained now, {len(grid) - len(computed)} from the cache")
+print(f"{len(grid)} runs: {len(computed)} trained now, "
+      f"{len(grid) - len(computed)} from the cache")
 if computed:
     seconds = [r["seconds"] for r in computed]
-    print(f"training + scoring took {min(seconds):.0f}-{max(seconds):.0f} s per run")
+    print("training + scoring took "
+          f"{min(seconds):.0f}-{max(seconds):.0f} s per run")
 
 # %% [markdown]
 # ### No regularization
@@ -104,13 +114,17 @@ m = base["metrics"]
 with plots.style():
     fig, ax = plt.subplots(figsize=(6.4, 3.0))
     plots.loss_curves(ax, base["history"])
-    ax.axvline(m["best_val_step"], color="grey", linestyle=":", linewidth=1)
+    ax.axvline(m["best_val_step"], color="grey", linestyle=":",
+               linewidth=1)
     ax.set_title("no regularization: train and validation loss")
     plt.show()
-print(f"final train loss {m['final_train_loss']:.2f}, validation loss {m['final_val_loss']:.2f} nats/character: "
+print(f"final train loss {m['final_train_loss']:.2f}, "
+      f"validation loss {m['final_val_loss']:.2f} nats/character: "
       f"gap {m['gap']:.2f}")
-trend = "then rose" if m["best_val_step"] < t["steps"] else "and was still falling at the end"
-print(f"validation loss was lowest ({m['best_val_loss']:.2f}) at step {m['best_val_step']} {trend}")
+trend = ("then rose" if m["best_val_step"] < t["steps"]
+         else "and was still falling at the end")
+print(f"validation loss was lowest ({m['best_val_loss']:.2f}) "
+      f"at step {m['best_val_step']} {trend}")
 
 # %% [markdown]
 # The dotted line marks the step of the lowest validation loss. What happened after it? Read the samples, each sentence
@@ -119,16 +133,21 @@ print(f"validation loss was lowest ({m['best_val_loss']:.2f}) at step {m['best_v
 # %%
 for story in base["samples"][:3]:
     for sentence in split_sentences(story):
-        print(f"  {plots.KIND_LABELS[world.classify(sentence)]:>11}  {sentence}")
+        print(f"  {plots.KIND_LABELS[world.classify(sentence)]:>11}  "
+              f"{sentence}")
     print()
-print(f"all {m['n_sentences']} sampled sentences: copied {m['copied']:.0%}, novel-valid {m['novel']:.0%}, "
+print(f"all {m['n_sentences']} sampled sentences: "
+      f"copied {m['copied']:.0%}, novel-valid {m['novel']:.0%}, "
       f"invalid {m['invalid']:.0%}")
 
-# The baseline: a perfect model of the grammar, sampling fresh sentences, also writes some training sentences.
+# The baseline: a perfect model of the grammar, sampling fresh sentences,
+# also writes some training sentences.
 rng = random.Random(1)
 fresh = [sample_sentence(rng) for _ in range(2000)]
-perfect_copied = sum(world.classify(x) == "copied" for x in fresh) / len(fresh)
-print(f"a perfect sampler of the grammar would copy {perfect_copied:.1%} of its sentences; "
+perfect_copied = (sum(world.classify(x) == "copied" for x in fresh)
+                  / len(fresh))
+print("a perfect sampler of the grammar would copy "
+      f"{perfect_copied:.1%} of its sentences; "
       f"this model copies {m['copied']:.0%}")
 
 # %% [markdown]
@@ -161,7 +180,8 @@ print(f"a perfect sampler of the grammar would copy {perfect_copied:.1%} of its 
 # %%
 print(f"learning rate {t['lr']:g}, {t['steps']} steps")
 for wd in explorer.controls["weight_decay"][1:]:
-    print(f"weight decay {wd:g}: timescale 1/(lr*wd) = {1 / (t['lr'] * wd):.0f} steps at the peak learning rate, "
+    print(f"weight decay {wd:g}: timescale 1/(lr*wd) = "
+          f"{1 / (t['lr'] * wd):.0f} steps at the peak learning rate, "
           f"{10 / (t['lr'] * wd):.0f} at the end")
 
 # %% [markdown]
@@ -187,28 +207,37 @@ dropouts = explorer.static_grid["dropout"]
 decays = explorer.static_grid["weight_decay"]
 line = {decays[0]: "-", decays[-1]: "--"}  # solid: no weight decay
 with plots.style():
-    fig, (ax_gap, ax_kind) = plt.subplots(1, 2, figsize=(9.0, 3.2), layout="constrained")
+    fig, (ax_gap, ax_kind) = plt.subplots(1, 2, figsize=(9.0, 3.2),
+                                          layout="constrained")
     for wd in decays:
         metrics = [runs[d, wd]["metrics"] for d in dropouts]
-        ax_gap.plot(dropouts, [x["gap"] for x in metrics], marker="o", linestyle=line[wd],
-                    color=plots.COLORS["gap"], label=f"weight decay {wd:g}")
+        ax_gap.plot(dropouts, [x["gap"] for x in metrics], marker="o",
+                    linestyle=line[wd], color=plots.COLORS["gap"],
+                    label=f"weight decay {wd:g}")
         for kind in plots.SENTENCE_KINDS:
-            ax_kind.plot(dropouts, [x[kind] for x in metrics], marker="o", linestyle=line[wd],
-                         color=plots.COLORS[kind], label=plots.KIND_LABELS[kind] if wd == decays[0] else None)
+            ax_kind.plot(dropouts, [x[kind] for x in metrics], marker="o",
+                         linestyle=line[wd], color=plots.COLORS[kind],
+                         label=(plots.KIND_LABELS[kind]
+                                if wd == decays[0] else None))
     ax_gap.axhline(0, color="black", linewidth=0.6)
-    ax_gap.set(xlabel="dropout", ylabel="val - train loss (nats)", title="generalization gap")
-    ax_kind.set(xlabel="dropout", ylabel="share of sampled sentences", ylim=(0, 1),
+    ax_gap.set(xlabel="dropout", ylabel="val - train loss (nats)",
+               title="generalization gap")
+    ax_kind.set(xlabel="dropout", ylabel="share of sampled sentences",
+                ylim=(0, 1),
                 title="what the model writes (dashed: weight decay)")
     ax_gap.legend()
     ax_kind.legend()
     plt.show()
 
-print(f"{'dropout':>8} {'wd':>4} {'train':>6} {'val':>6} {'gap':>6} {'copied':>7} {'novel':>6} {'invalid':>8}")
+print(f"{'dropout':>8} {'wd':>4} {'train':>6} {'val':>6} {'gap':>6} "
+      f"{'copied':>7} {'novel':>6} {'invalid':>8}")
 for wd in decays:
     for d in dropouts:
         x = runs[d, wd]["metrics"]
-        losses = f"{x['final_train_loss']:>6.2f} {x['final_val_loss']:>6.2f} {x['gap']:>6.2f}"
-        print(f"{d:>8g} {wd:>4g} {losses} {x['copied']:>7.0%} {x['novel']:>6.0%} {x['invalid']:>8.0%}")
+        losses = (f"{x['final_train_loss']:>6.2f} "
+                  f"{x['final_val_loss']:>6.2f} {x['gap']:>6.2f}")
+        print(f"{d:>8g} {wd:>4g} {losses} {x['copied']:>7.0%} "
+              f"{x['novel']:>6.0%} {x['invalid']:>8.0%}")
 
 # %% tags=["hide-input"]
 from IPython.display import Markdown
@@ -217,47 +246,66 @@ no_reg = runs[0.0, 0.0]["metrics"]
 
 
 def shares(x):
-    return f"copied {x['copied']:.0%}, novel-valid {x['novel']:.0%}, invalid {x['invalid']:.0%}"
+    return (f"copied {x['copied']:.0%}, novel-valid {x['novel']:.0%}, "
+            f"invalid {x['invalid']:.0%}")
 
 
-def se(x, kind):  # standard error of a share over the run's scored sentences
+def se(x, kind):
+    # standard error of a share over the run's scored sentences
     return (x[kind] * (1 - x[kind]) / max(1, x["n_sentences"])) ** 0.5
 
 
-def moved(x, ref):  # where the copies that a regularizer removed went, in percentage points
-    return (f"copies {ref['copied']:.0%} -> {x['copied']:.0%}; novel-valid {100 * (x['novel'] - ref['novel']):+.0f} "
-            f"points, invalid {100 * (x['invalid'] - ref['invalid']):+.0f} points")
+def moved(x, ref):
+    # where the copies that a regularizer removed went, in percentage
+    # points
+    return (f"copies {ref['copied']:.0%} -> {x['copied']:.0%}; "
+            f"novel-valid {100 * (x['novel'] - ref['novel']):+.0f} "
+            "points, "
+            f"invalid {100 * (x['invalid'] - ref['invalid']):+.0f} points")
 
 
-lines = [f"- **Without regularization** the gap ends at {no_reg['gap']:.2f} nats per character; its "
+lines = ["- **Without regularization** the gap ends at "
+         f"{no_reg['gap']:.2f} nats per character; its "
          f"{no_reg['n_sentences']} sentences: {shares(no_reg)}."]
 for d in dropouts[1:]:
     x = runs[d, 0.0]["metrics"]
-    lines.append(f"- **Dropout {d:g}**: {moved(x, no_reg)}; gap {x['gap']:.2f}.")
+    lines.append(f"- **Dropout {d:g}**: {moved(x, no_reg)}; "
+                 f"gap {x['gap']:.2f}.")
 wd = decays[-1]
-lines.append(f"- **Weight decay {wd:g}** alone: {moved(runs[0.0, wd]['metrics'], no_reg)}; "
+lines.append(f"- **Weight decay {wd:g}** alone: "
+             f"{moved(runs[0.0, wd]['metrics'], no_reg)}; "
              f"gap {runs[0.0, wd]['metrics']['gap']:.2f}.")
 best_key = max(runs, key=lambda k: runs[k]["metrics"]["novel"])
 best = runs[best_key]["metrics"]
 margin = 2 * (se(best, "novel") ** 2 + se(no_reg, "novel") ** 2) ** 0.5
-verdict = ("more than twice the combined standard error" if best["novel"] - no_reg["novel"] > margin
-           else "within twice the combined standard error: not a difference this sample can show")
-lines.append(f"- **Most novel-valid sentences**: {best['novel']:.0%} ± {se(best, 'novel'):.0%} at dropout "
+verdict = ("more than twice the combined standard error"
+           if best["novel"] - no_reg["novel"] > margin
+           else "within twice the combined standard error: "
+                "not a difference this sample can show")
+lines.append("- **Most novel-valid sentences**: "
+             f"{best['novel']:.0%} ± {se(best, 'novel'):.0%} at dropout "
              f"{best_key[0]:g}, weight decay {best_key[1]:g}, against "
-             f"{no_reg['novel']:.0%} ± {se(no_reg, 'novel'):.0%} without regularization: {verdict}.")
+             f"{no_reg['novel']:.0%} ± {se(no_reg, 'novel'):.0%} "
+             f"without regularization: {verdict}.")
 low_key = min(runs, key=lambda k: runs[k]["metrics"]["final_val_loss"])
 low = runs[low_key]["metrics"]
-lines.append(f"- **Lowest validation loss**: {low['final_val_loss']:.2f} at dropout {low_key[0]:g}, weight decay "
-             f"{low_key[1]:g} (without regularization: {no_reg['final_val_loss']:.2f}); its sentences are "
+lines.append("- **Lowest validation loss**: "
+             f"{low['final_val_loss']:.2f} at dropout {low_key[0]:g}, "
+             f"weight decay {low_key[1]:g} (without regularization: "
+             f"{no_reg['final_val_loss']:.2f}); its sentences are "
              f"{low['invalid']:.0%} invalid.")
 high = runs[max(dropouts), 0.0]["metrics"]
 to_invalid = high["invalid"] - no_reg["invalid"]
 to_novel = high["novel"] - no_reg["novel"]
 if no_reg["copied"] - high["copied"] > 0.1:
-    where = "mostly into invalid sentences" if to_invalid > to_novel else "mostly into novel valid sentences"
-    lines.append(f"- So dropout does stop the copying, and in this build it turns the copies {where}.")
+    where = ("mostly into invalid sentences" if to_invalid > to_novel
+             else "mostly into novel valid sentences")
+    lines.append("- So dropout does stop the copying, and in this build "
+                 f"it turns the copies {where}.")
 if FAST:
-    lines.append("- *(fast mode: tiny runs, the numbers above say little.)*")
+    lines.append(
+        "- *(fast mode: tiny runs, the numbers above say little.)*"
+    )
 Markdown("\n".join(lines))
 
 # %% [markdown]

@@ -29,7 +29,8 @@ BOOK = ROOT / "book"
 
 INSTALL_MARKER = "# colab-install"
 INSTALL_CELL = """\
-# On Colab: install this book's library (elsewhere it is already installed and this does nothing).
+# On Colab: install this book's library (elsewhere it is already installed and
+# this does nothing).
 import importlib.util
 
 if importlib.util.find_spec("minigpt") is None:

@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 
+import jupytext
 import pytest
 import yaml
 
@@ -59,6 +60,27 @@ def test_notebook_equals_what_its_source_writes(nb):
     assert notebooks.render(source) == nb.read_text(encoding="utf-8"), (
         f"{nb.name} differs from {source.relative_to(ROOT)}: edit the source and run `make notebooks`"
     )
+
+
+# The widest code line a code cell shows without a horizontal scroll bar, in characters. Measured in the built book
+# (sphinx-book-theme 1.3.0, MINIGPT_FAST=1 build) with headless Chromium at a 1280x800 window, the monospace font
+# at 14 px being DejaVu Sans Mono (8.43 px a character, as wide as Menlo; Consolas and Cascadia are narrower):
+# a code cell is 684 px wide with 16 px padding each side, 77 characters; a hide-input cell, opened, is 666 px,
+# 75 characters, which is also what a plain cell shows when a 15 px scroll bar takes its share of the window.
+CODE_WIDTH = 75
+
+
+@pytest.mark.parametrize("source", sorted(SOURCES.glob("[0-9][0-9]_*.py")), ids=lambda p: p.stem)
+def test_chapter_code_fits_the_page(source):
+    nb = jupytext.read(source, fmt="py:percent")
+    long = [
+        f"cell {i}: {len(line)} characters: {line}"
+        for i, cell in enumerate(nb.cells)
+        if cell.cell_type == "code"
+        for line in cell.source.splitlines()
+        if len(line) > CODE_WIDTH
+    ]
+    assert not long, f"{source.name}: over {CODE_WIDTH} characters, the book clips them:\n" + "\n".join(long)
 
 
 @pytest.mark.parametrize("nb", CHAPTERS, ids=lambda p: p.stem)
