@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: setup browser book notebooks test test-unit test-notebooks test-browser bench clean
+.PHONY: setup browser book notebooks lint test test-unit test-notebooks test-browser bench clean
 
 setup: $(VENV)/.installed
 
@@ -25,12 +25,17 @@ book: setup
 	bash scripts/clear_stale_cache.sh
 	$(VENV)/bin/jupyter-book build . -W -n --keep-going
 
-# Rewrite book/*.ipynb from scripts/make_notebooks/ (edit the scripts, not the JSON; tests check they agree).
+# Rewrite book/*.ipynb from the chapter sources chapters/*.py (jupytext py:percent; edit those, not the JSON;
+# tests check they agree). Running it twice changes nothing.
 notebooks: setup
-	for f in scripts/make_notebooks/ch*.py; do $(PY) $$f || exit 1; done
+	$(PY) scripts/notebooks.py
 
-# The whole test suite: unit and effect tests, every notebook under nbval in fast mode, the browser tests.
-test: setup browser
+# ruff over the library, tests, benchmarks, scripts and the chapters in both forms (sources and notebooks).
+lint: setup
+	$(VENV)/bin/ruff check src tests benchmarks scripts chapters book
+
+# The whole test suite: lint, unit and effect tests, every notebook under nbval in fast mode, the browser tests.
+test: setup browser lint
 	MINIGPT_FAST=1 $(PY) -m pytest tests book --nbval-lax -p no:cacheprovider
 
 test-unit: setup

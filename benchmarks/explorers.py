@@ -1,4 +1,4 @@
-"""Explorer latencies against the live targets of DESIGN.md section 6, on chapter 3's explorer.
+"""Explorer latencies against the live targets of docs/DESIGN.md section 6, on chapter 3's explorer.
 
 - cached result: a slider move back to a setting already in the cache, until the plot and numbers are updated
   (target < 0.2 s); "new kernel": the result and its drawn frame are on disk but not in memory (what a reader

@@ -1,0 +1,105 @@
+"""Write book/NN_slug.ipynb from chapters/NN_slug.py (jupytext py:percent), stored without outputs.
+
+    python scripts/notebooks.py            write every chapter's notebook (what `make notebooks` runs)
+    python scripts/notebooks.py --check    write nothing; exit 1 if a committed notebook differs from its source
+
+Edit the chapter sources, never the notebook JSON: tests/test_book.py checks that the two agree. Besides the
+conversion, this script does three things the sources leave out:
+- it gives every cell a fixed id, "ch01-00", "ch01-01", ..., so regenerating gives a stable diff;
+- it writes the same notebook metadata (a Python 3 kernelspec) into every chapter;
+- it expands the marker cell `# colab-install` into the cell that installs minigpt on Colab from
+  `repository.url` in _config.yml (the one setting that points the book at a fork). The marker stands in for
+  the cell because its `%pip` sits inside an `if`, which a .py file cannot hold as valid Python.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import jupytext
+import nbformat
+import yaml
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = ROOT / "chapters"
+BOOK = ROOT / "book"
+
+INSTALL_MARKER = "# colab-install"
+INSTALL_CELL = """\
+# On Colab: install this book's library (elsewhere it is already installed and
+# this does nothing).
+import importlib.util
+
+if importlib.util.find_spec("minigpt") is None:
+    %pip install --quiet --no-deps "minigpt @ git+{url}\""""
+
+METADATA = {
+    "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+    "language_info": {"name": "python"},
+}
+
+
+def repository_url() -> str:
+    """`repository.url` of _config.yml: the one setting that points the book at a fork."""
+    return yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
+
+
+def chapter_sources() -> list[Path]:
+    return sorted(SOURCES.glob("[0-9][0-9]_*.py"))
+
+
+def notebook_path(source: Path) -> Path:
+    return BOOK / f"{source.stem}.ipynb"
+
+
+def render(source: Path) -> str:
+    """The notebook that `source` describes, as the JSON text stored in book/."""
+    text = jupytext.reads(source.read_text(encoding="utf-8"), fmt="py:percent")
+    prefix = "ch" + source.name[:2]
+    cells = []
+    for i, cell in enumerate(text.cells):
+        tags = list(cell.metadata.get("tags", []))
+        if cell.cell_type == "markdown":
+            new = new_markdown_cell(cell.source)
+        elif cell.cell_type == "code":
+            body = cell.source
+            if body.startswith(INSTALL_MARKER):
+                body = INSTALL_CELL.format(url=repository_url())
+                if "remove-cell" not in tags:
+                    raise ValueError(f"{source.name} cell {i}: tag the colab-install cell remove-cell")
+            new = new_code_cell(body)
+        else:
+            raise ValueError(f"{source.name} cell {i}: unexpected cell type {cell.cell_type!r}")
+        if tags:
+            new.metadata["tags"] = tags
+        new.id = f"{prefix}-{i:02d}"
+        cells.append(new)
+    nb = new_notebook(cells=cells, metadata=METADATA)
+    nbformat.validate(nb)
+    return nbformat.writes(nb) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="compare only; exit 1 on any difference")
+    args = parser.parse_args(argv)
+    stale = []
+    for source in chapter_sources():
+        target, text = notebook_path(source), render(source)
+        if target.exists() and target.read_text(encoding="utf-8") == text:
+            continue
+        if args.check:
+            stale.append(target)
+        else:
+            target.write_text(text, encoding="utf-8")
+            print(f"wrote {target.relative_to(ROOT)} from {source.relative_to(ROOT)}")
+    for target in stale:
+        print(f"{target.relative_to(ROOT)} differs from its source: run `make notebooks`", file=sys.stderr)
+    return 1 if stale else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
