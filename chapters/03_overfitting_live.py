@@ -28,8 +28,12 @@ import random
 import matplotlib.pyplot as plt
 
 from minigpt import plots
-from minigpt.experiments import ResultCache, fast_mode, overfit_stories
-from minigpt.explore import overfitting_explorer
+from minigpt.experiments import ResultCache, fast_mode
+from minigpt.experiments.overfitting import (
+    overfit_stories,
+    overfitting_explorer,
+)
+from minigpt.metrics import compare, proportion_interval
 from minigpt.worlds.stories import (
     StoriesConfig,
     language_size,
@@ -250,9 +254,10 @@ def shares(x):
             f"invalid {x['invalid']:.0%}")
 
 
-def se(x, kind):
-    # standard error of a share over the run's scored sentences
-    return (x[kind] * (1 - x[kind]) / max(1, x["n_sentences"])) ** 0.5
+def share(x, kind):
+    # a 95% interval of a share over the run's scored sentences
+    n = max(1, x["n_sentences"])
+    return proportion_interval(round(x[kind] * n), n)
 
 
 def moved(x, ref):
@@ -277,15 +282,15 @@ lines.append(f"- **Weight decay {wd:g}** alone: "
              f"gap {runs[0.0, wd]['metrics']['gap']:.2f}.")
 best_key = max(runs, key=lambda k: runs[k]["metrics"]["novel"])
 best = runs[best_key]["metrics"]
-margin = 2 * (se(best, "novel") ** 2 + se(no_reg, "novel") ** 2) ** 0.5
-verdict = ("more than twice the combined standard error"
-           if best["novel"] - no_reg["novel"] > margin
-           else "within twice the combined standard error: "
+versus = compare(share(best, "novel"), share(no_reg, "novel"))
+verdict = ("the 95% intervals do not overlap" if versus.differs
+           else "the 95% intervals overlap: "
                 "not a difference this sample can show")
-lines.append("- **Most novel-valid sentences**: "
-             f"{best['novel']:.0%} ± {se(best, 'novel'):.0%} at dropout "
+lines.append("- **Most novel-valid sentences** (the best of the grid, "
+             "picked after looking): "
+             f"{share(best, 'novel'):.0%} at dropout "
              f"{best_key[0]:g}, weight decay {best_key[1]:g}, against "
-             f"{no_reg['novel']:.0%} ± {se(no_reg, 'novel'):.0%} "
+             f"{share(no_reg, 'novel'):.0%} "
              f"without regularization: {verdict}.")
 low_key = min(runs, key=lambda k: runs[k]["metrics"]["final_val_loss"])
 low = runs[low_key]["metrics"]
@@ -345,16 +350,17 @@ Markdown("\n".join(lines))
 # :class: dropdown
 #
 # ```python
-# from minigpt.experiments import sweep
-# reps = sweep(overfit_stories, {"dropout": [0.0, 0.05], "seed": [0, 1, 2]}, cache, workers=2)
-# for r in reps:
-#     p, x = r["params"], r["metrics"]
-#     print(f"dropout {p['dropout']:g} seed {p['seed']}: novel {x['novel']:.0%}, gap {x['gap']:.2f}")
+# from minigpt.experiments import summarize, sweep
+# from minigpt.metrics import compare
+# reps = sweep(overfit_stories, {"dropout": [0.0, 0.05]}, cache, seeds=[0, 1, 2], workers=2)
+# plain, dropped = summarize(reps[:3])["novel"], summarize(reps[3:])["novel"]
+# print(compare(dropped, plain, labels=("dropout 0.05", "dropout 0")))
 # ```
 #
-# A share $p$ measured on $n$ scored sentences (`n_sentences` in the metrics) has a binomial standard error of
-# $\sqrt{p(1-p)/n}$ from sampling alone; the seed adds the training noise on top. A difference is worth believing when
-# it holds for every seed.
+# `summarize` gives each metric's mean over the seeds with a 95% Student t interval, and `compare` says whether two
+# intervals overlap. Each seed's share also carries the sampling error of its `n_sentences` scored sentences; the
+# spread over seeds includes it, plus the training noise. A difference is worth believing when the intervals over
+# seeds do not overlap.
 # :::
 #
 # **3. Temperature.** Sample the unregularized model at temperature 0.5 and 1.0 instead of 0.8. Which share moves most?
@@ -363,8 +369,8 @@ Markdown("\n".join(lines))
 # :::{admonition} Solution
 # :class: dropdown
 #
-# `temperature` only changes the sampling, but the run is retrained from the same seed (the cache key includes every
-# parameter), so this takes two new runs (0.8 is the cached one):
+# `temperature` only changes the sampling: the trained model is stored once (keyed by its training settings), so
+# each new temperature re-samples it in a fraction of a second instead of training again:
 #
 # ```python
 # for temp in (0.5, 0.8, 1.0):
