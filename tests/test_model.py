@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from minigpt import GPT, KVCache
-from minigpt.model import dropout
+from minigpt.model import NoiseSource, dropout
 
 from .conftest import tiny_config
 
@@ -134,3 +134,40 @@ def test_state_dict_keys_map_to_nanogpt_by_a_transformer_prefix():
     nanogpt = [k if k.startswith("lm_head.") else f"transformer.{k}" for k in ours]
     assert nanogpt[:3] == ["transformer.wte.weight", "transformer.wpe.weight", "transformer.h.0.ln_1.weight"]
     assert nanogpt[-1] == "lm_head.weight"
+
+
+class FakeGenerator:
+    """Stands in for a generator on a GPU this machine does not have: it has a device and a seed, and nothing else,
+    so any attempt by torch to draw from it fails."""
+
+    device = torch.device("cuda", 0)
+
+    def initial_seed(self) -> int:
+        return 123
+
+
+def test_noise_source_uses_its_own_generator_on_its_own_device():
+    g = torch.Generator().manual_seed(5)
+    noise = NoiseSource(g)
+    assert noise.generator_for(torch.device("cpu")) is g and noise.twins == {}  # CPU draws are what they were
+
+
+KNOBS = dict(dropout=0.3, drop_path=0.5, emb_noise_alpha=5.0)
+
+
+def test_noise_generator_follows_the_model_to_another_device():
+    """A model whose noise generator is on another device than its tensors (trained on one device, then moved)
+    draws from one twin generator on the tensors' device, seeded from the original: no device mismatch, and the
+    same draws as a generator seeded like that."""
+    model = GPT(tiny_config(**KNOBS), seed=0).train()
+    model.use_generator(FakeGenerator())
+    idx = torch.randint(0, 32, (4, 16))
+    out = model(idx)  # dropout, stochastic depth and embedding noise all draw
+    sources = {id(m.noise) for m in model.modules() if hasattr(m, "noise")}
+    assert len(sources) == 1  # one stream shared by every site
+    twins = model.noise.twins
+    assert list(twins) == [torch.device("cpu")] and twins[torch.device("cpu")].initial_seed() == 123
+    same = GPT(tiny_config(**KNOBS), seed=0).train()
+    same.use_generator(torch.Generator().manual_seed(123))
+    assert torch.equal(out, same(idx))
+    assert torch.equal(model(idx), same(idx))  # the twin is kept and advances, like a generator of its own

@@ -1,10 +1,11 @@
 import pytest
 import torch
 
-from minigpt import GPT, generate
+from minigpt import GPT, ModelConfig, TrainConfig, Trainer, generate
 from minigpt.sample import filter_logits
 
 from .conftest import tiny_config
+from .test_model import FakeGenerator
 
 
 def test_temperature_zero_is_argmax_and_deterministic(tiny_model):
@@ -100,3 +101,31 @@ def test_bad_sampling_arguments_name_the_field(tiny_model, kw, field):
     args = dict(max_new_tokens=3) | kw
     with pytest.raises(ValueError, match=field):
         generate(tiny_model, torch.zeros(1, 1, dtype=torch.long), **args)
+
+
+def test_mc_dropout_after_moving_the_model_needs_no_use_generator_none():
+    """MC dropout on a model whose noise generator is on another device (simulated): masks come from a generator on
+    the model's device seeded from the original, so sampling runs and is reproducible."""
+    def sample(generator):
+        model = GPT(tiny_config(dropout=0.5), seed=0)
+        model.use_generator(generator)
+        return generate(model, torch.zeros(8, 1, dtype=torch.long), 8, temperature=0, mc_dropout=True)
+
+    out = sample(FakeGenerator())
+    assert torch.equal(out, sample(torch.Generator().manual_seed(FakeGenerator().initial_seed())))
+    assert not (out == out[0]).all()  # dropout really was on
+
+
+def test_sampling_generator_on_another_device_is_a_clear_error(tiny_model):
+    with pytest.raises(ValueError, match="generator on cuda:0 is out of range for idx on cpu"):
+        generate(tiny_model, torch.zeros(1, 1, dtype=torch.long), 3, generator=FakeGenerator())
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_model_trained_on_cpu_samples_with_mc_dropout_on_cuda(stream, tok):
+    model = GPT(ModelConfig(vocab_size=tok.vocab_size, block_size=16, n_layer=2, n_head=2, n_embd=16, dropout=0.3),
+                seed=0)
+    Trainer(model, TrainConfig(steps=3, batch_size=4, eval_interval=3), stream).fit()
+    model.to("cuda")
+    out = generate(model, torch.zeros(4, 1, dtype=torch.long, device="cuda"), 10, temperature=0, mc_dropout=True)
+    assert out.device.type == "cuda" and ((0 <= out) & (out < tok.vocab_size)).all()

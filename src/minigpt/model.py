@@ -78,16 +78,52 @@ def dropout(x: torch.Tensor, p: float, training: bool = True, generator: torch.G
     return x * keep.to(x.dtype).mul_(256 / (256 - threshold))  # one float mask: backward is a single multiply
 
 
+class NoiseSource:
+    """The random stream that every dropout mask and noise sample of one model is drawn from, on any device.
+
+    A torch.Generator lives on one device, and torch will not draw CUDA numbers from a CPU generator. Yet a model
+    is trained on one device (the Trainer's ``noise_gen`` is made there) and may then be moved, e.g. trained on the
+    CPU and sampled with ``mc_dropout=True`` after ``.to("cuda")``. So a noise site asks for the generator of the
+    device of the tensor it is about to perturb, at the moment it draws:
+      - on ``home``'s own device it gets ``home`` itself: the same draws as before there was a NoiseSource, bit for
+        bit (a CPU-only run never sees anything else);
+      - on another device it gets a twin generator there, made on first use and kept, seeded with
+        ``home.initial_seed()``: deterministic, ``home`` is left untouched, and one twin per device is shared by
+        every site, so their masks are not copies of each other.
+    Looking the device up at the draw, rather than re-homing the generator when the model moves (overriding
+    ``nn.Module._apply``), needs no hook into torch's private API, also covers a model moved piece by piece, and
+    leaves the Trainer's ``noise_gen`` the model's stream on the training device.
+    """
+
+    def __init__(self, home: torch.Generator):
+        self.home = home
+        self.twins: dict[torch.device, torch.Generator] = {}
+
+    def generator_for(self, device: torch.device) -> torch.Generator:
+        """The generator to draw with for a tensor on ``device``."""
+        if self.home.device == device:
+            return self.home
+        if device not in self.twins:
+            self.twins[device] = torch.Generator(device=device).manual_seed(self.home.initial_seed())
+        return self.twins[device]
+
+
+def _generator(noise: NoiseSource | None, device: torch.device) -> torch.Generator | None:
+    return None if noise is None else noise.generator_for(device)
+
+
 class Dropout(nn.Module):
     """``dropout`` as a module, so ``model.eval()`` switches it off like nn.Dropout."""
 
     def __init__(self, p: float):
         super().__init__()
         self.p = p
-        self.generator = None  # see GPT.use_generator
+        self.noise: NoiseSource | None = None  # see GPT.use_generator
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return dropout(x, self.p, self.training, self.generator)
+        if not self.training or self.p == 0.0:  # nothing to draw: do not make a generator for it
+            return x
+        return dropout(x, self.p, generator=_generator(self.noise, x.device))
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
@@ -153,13 +189,13 @@ class DropPath(nn.Module):
     def __init__(self, p: float):
         super().__init__()
         self.p = p
-        self.generator = None  # see GPT.use_generator
+        self.noise: NoiseSource | None = None  # see GPT.use_generator
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not self.training or self.p == 0.0:
             return x
         keep = torch.empty(x.size(0), 1, 1, device=x.device, dtype=x.dtype)
-        keep.bernoulli_(1 - self.p, generator=self.generator)
+        keep.bernoulli_(1 - self.p, generator=_generator(self.noise, x.device))
         return x * keep / (1 - self.p)
 
 
@@ -199,7 +235,7 @@ class GPT(nn.Module):
         self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
         if config.tie_weights:
             self.lm_head.weight = self.wte.weight
-        self.generator = None  # for the embedding noise; see use_generator
+        self.noise: NoiseSource | None = None  # for the embedding noise; see use_generator
         self._init_weights(None if seed is None else torch.Generator().manual_seed(seed))
 
     def _init_weights(self, g: torch.Generator | None) -> None:
@@ -220,10 +256,16 @@ class GPT(nn.Module):
         return n - self.wpe.weight.numel() if non_embedding else n
 
     def use_generator(self, generator: torch.Generator | None) -> None:
-        """Draw every dropout mask and noise sample from ``generator`` (on the model's device); None: the global one."""
+        """Draw every dropout mask and noise sample from ``generator``; None: from torch's global one.
+
+        The generator follows the model: on another device than ``generator``'s, the draws come from a generator
+        there seeded from it (see NoiseSource), so a model trained on the CPU can be moved and sampled with
+        Monte Carlo dropout anywhere.
+        """
+        noise = None if generator is None else NoiseSource(generator)
         for module in self.modules():
-            if hasattr(module, "generator"):
-                module.generator = generator
+            if isinstance(module, (Dropout, DropPath, GPT)):
+                module.noise = noise
 
     def final_layers(self) -> list[nn.Module]:
         """The last block and the output head: what ``TrainConfig(decay_final_layers=False)`` spares from decay."""
@@ -239,7 +281,7 @@ class GPT(nn.Module):
         tok = self.wte(idx)  # (B, T, C)
         if self.training and self.config.emb_noise_alpha > 0:  # NEFTune (Jain et al., 2023)
             scale = self.config.emb_noise_alpha / math.sqrt(T * self.config.n_embd)
-            tok = tok + torch.empty_like(tok).uniform_(-scale, scale, generator=self.generator)
+            tok = tok + torch.empty_like(tok).uniform_(-scale, scale, generator=_generator(self.noise, tok.device))
         pos = self.wpe(torch.arange(start, start + T, device=idx.device))  # (T, C)
         x = self.emb_dropout(tok + pos)
         for block in self.h:

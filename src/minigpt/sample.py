@@ -51,7 +51,9 @@ def generate(
 
     Sampling runs in eval mode (no dropout, no noise). ``mc_dropout=True`` switches the dropout sites back on, and
     only them (no embedding noise, no stochastic depth): each new token then comes from a different thinned network
-    (Monte Carlo dropout, Gal and Ghahramani, 2016). Every module's mode is restored afterwards.
+    (Monte Carlo dropout, Gal and Ghahramani, 2016). Every module's mode is restored afterwards. The masks come
+    from the model's own noise generator (``GPT.use_generator``), which follows the model to any device;
+    ``generator`` draws the tokens and must be on ``idx``'s device.
 
     The KV cache stores each layer's keys and values, so a new token attends to the past without recomputing it;
     the logits equal the uncached ones. Positions are learned and absolute, so the cache helps only while the whole
@@ -61,6 +63,9 @@ def generate(
     cfg = SampleConfig(max_new_tokens=max_new_tokens, temperature=temperature, top_k=top_k, top_p=top_p)
     if idx.dim() != 2 or idx.size(1) == 0:
         raise ValueError(f"idx of shape {tuple(idx.shape)} is out of range: allowed (B, T) with T >= 1")
+    if generator is not None and generator.device != idx.device:  # torch's own error names neither argument
+        raise ValueError(f"generator on {generator.device} is out of range for idx on {idx.device}: allowed a "
+                         f"generator on {idx.device}, e.g. torch.Generator(device=idx.device).manual_seed(0)")
     block = model.config.block_size
     modes = {m: m.training for m in model.modules()}
     model.eval()
