@@ -16,6 +16,7 @@ import copy
 import json
 import platform
 import sys
+import tempfile
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -255,12 +256,40 @@ def top_k_top_p(check: Check) -> dict:
 
 
 def experiment_end_to_end(check: Check) -> dict:
-    """experiment end to end (TODO)"""
-    # TODO(experiment engine): once experiments accept device=, run one named experiment end to end on
-    # check.device through the result cache (a fresh cache dir: first run computes, second run is a cache hit with
-    # equal results), then time the fast-mode chapter experiments (MINIGPT_FAST=1) on the device. Return a row with
-    # ok=True/False and timings, like the steps above.
-    return dict(ok=None, status="todo", summary="waits for the experiment engine's device= argument")
+    """book experiment through the cache"""
+    # One named experiment of the book on the device through a fresh result cache: the first call trains and
+    # samples, the second is a cache hit with the same result, a new temperature re-samples the stored model (moved
+    # back to the device) without training. Then, not --quick, every registered experiment at its MINIGPT_FAST size
+    # (what the chapters run under nbval), timed on the device.
+    from minigpt.experiments import ResultCache, fast, registry
+    from minigpt.experiments.overfitting import overfit_stories
+
+    device = str(check.device)
+    small = dict(steps=6, n_stories=8, n_samples=4) if check.quick else {}
+    with tempfile.TemporaryDirectory() as tmp, fast(True):
+        cache = ResultCache(tmp)
+        t = time.perf_counter()
+        first = cache.run(overfit_stories, device=device, **small)
+        train_s = time.perf_counter() - t
+        again = cache.run(overfit_stories, device=device, **small)
+        t = time.perf_counter()
+        hotter = cache.run(overfit_stories, device=device, temperature=1.3, **small)
+        resample_s = time.perf_counter() - t
+        ok = (first["done"] and again["cached"] and again["metrics"] == first["metrics"]
+              and hotter["model_cached"] and not hotter["cached"] and hotter["history"] == first["history"])
+        timings = {}
+        if not check.quick:
+            for name, fn in registry().items():
+                t = time.perf_counter()
+                result = cache.run(fn, device=device)
+                timings[name] = dict(seconds=time.perf_counter() - t, done=result["done"])
+            ok = ok and all(r["done"] for r in timings.values())
+    summary = (f"overfit_stories on {device}: run {train_s:.1f} s, re-sample {resample_s:.2f} s, "
+               f"{'equal cache hit' if ok else 'MISMATCH'}"
+               + (f"; {len(timings)} fast-mode experiments in {sum(r['seconds'] for r in timings.values()):.1f} s"
+                  if timings else ""))
+    return dict(ok=ok, train_and_sample_s=train_s, resample_s=resample_s, metrics=first["metrics"],
+                fast_experiments=timings, summary=summary)
 
 
 STEPS = [train_reference, train_big, losses_match_cpu, kv_cache_matches, mc_dropout_after_move, top_k_top_p,
