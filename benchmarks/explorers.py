@@ -74,7 +74,7 @@ def measure(repeats: int) -> dict[str, list[float]]:
                 explorer.select(dropout=0.0, weight_decay=0.0)  # a move away (not timed)
                 explorer.stop()
                 if forget:  # as in a new kernel: the result and its frame on disk, nothing in memory
-                    explorer._pngs.clear()
+                    explorer.frames.forget()
                 if forget == "all":  # a result on disk that was never drawn
                     for frame in (explorer.cache.root / "files").glob("*.png"):
                         frame.unlink()

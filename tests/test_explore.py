@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import threading
 import time
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 
 from minigpt.experiments import ResultCache, grid_points
 from minigpt.experiments.overfitting import overfitting_explorer
-from minigpt.explore import WIDGET_MIME, Explorer, SliderView, format_value
+from minigpt.explore import WIDGET_MIME, Display, Explorer, FrameStore, RunController, SliderView, format_value
 from minigpt.plots import loss_curves, new_figure
 from minigpt.train import History
 
@@ -86,7 +88,7 @@ def log():
 def explorer(tmp_path, log):
     ex = Explorer(make_fake(log), {"x": XS, "y": [0.0, 1.0]}, plot=plot, numbers=numbers,
                   cache=ResultCache(tmp_path / "cache"), static_grid={"x": [0.0, 0.5, 1.0], "y": [0.0, 1.0]},
-                  title="fake", min_redraw_s=0.0, figsize=(2.0, 1.2), dpi=30)
+                  display=Display(title="fake", min_redraw_s=0.0, figsize=(2.0, 1.2), dpi=30))
     yield ex
     ex.close()
 
@@ -110,7 +112,7 @@ def test_slider_move_starts_a_run_and_history_arrives(explorer, log):
     assert partial, "no partial history was shown while the run trained"
     assert len(partial[0]["history"]["eval_step"]) < 8
     assert explorer.status.startswith("done")
-    assert bytes(explorer._image.value).startswith(b"\x89PNG") and "score" in explorer._numbers.value
+    assert bytes(explorer.live.image.value).startswith(b"\x89PNG") and "score" in explorer.live.numbers_panel.value
     assert log == [(0.05, 0.0, "completed")]
 
 
@@ -154,27 +156,27 @@ def test_twenty_rapid_moves_leave_one_run_and_no_leaked_threads(explorer, log):
     assert not leaked, leaked
 
 
-def test_a_cancelled_runs_late_update_never_overwrites_the_new_one(explorer, monkeypatch):
+def test_a_cancelled_runs_late_update_never_overwrites_the_new_one(explorer, log, monkeypatch):
     assert explorer.widget is not None
     explorer.select(x=0.05)
     finished = explorer.wait(10)
-    real = explorer.render_png
+    drawing = threading.Event()
 
-    def slow_render(result):
-        if result.get("stale"):
+    def slow_plot(result, fig):
+        if not result["done"] and result["params"]["x"] == 0.1:
+            drawing.set()
             time.sleep(0.3)  # the old run is drawing when the reader moves the slider
-        return real(result)
+        plot(result, fig)
 
-    monkeypatch.setattr(explorer, "render_png", slow_render)
-    old = explorer._generation
-    late = threading.Thread(target=explorer._publish, args=(old, {**finished, "stale": True}, "running: step 4"))
-    late.start()
-    time.sleep(0.05)
-    explorer._generation += 1  # what a slider move does, then it shows the cached result
-    explorer._publish(explorer._generation, finished, "cached")
-    late.join()
-    assert explorer.status == "cached" and "cached" in explorer._status.value
-    assert not explorer.result.get("stale")
+    monkeypatch.setattr(explorer.frames, "plot", slow_plot)
+    explorer.select(x=0.1)  # a run: its first partial result is drawn slowly, in its worker
+    assert drawing.wait(5)
+    explorer.select(x=0.05)  # back, while the old run draws: the cached result shows at once
+    for thread in run_threads(explorer):  # the old run publishes its late partial result, then stops
+        thread.join(5)
+    assert explorer.status == "cached" and "cached" in explorer.live.status_line.value
+    assert explorer.result["done"] and explorer.result["key"] == finished["key"], "the late update was shown"
+    assert log[-1] == (0.1, 0.0, "stopped")
 
 
 def test_stop_button_keeps_the_partial_history(explorer, log):
@@ -400,7 +402,7 @@ def test_overfitting_explorer_controls(tmp_path):
     ex = overfitting_explorer(cache=ResultCache(tmp_path), steps=6)
     assert list(ex.controls) == ["dropout", "weight_decay", "emb_noise_alpha", "drop_path", "temperature"]
     assert ex.fixed == {"steps": 6} and set(ex.static_grid) <= set(ex.controls)
-    caption = ex._static_caption()
+    caption = ex.static_caption()
     assert "live sliders over all 5 knobs" in caption and "embedding noise" in caption
     assert new_figure() is not None
 
@@ -415,14 +417,170 @@ def test_drawn_frames_are_kept_in_memory_and_on_disk(tmp_path, log):
     cache = ResultCache(tmp_path)
     fake = make_fake(log)
     result = cache.run(fake, x=0.5)
-    first = Explorer(fake, {"x": [0.5]}, plot=counting_plot, cache=cache, figsize=(2.0, 1.2), dpi=30)
+    small = Display(figsize=(2.0, 1.2), dpi=30)
+    version = "counting 1"  # a nested function's frames are kept on disk only under an explicit version
+    first = Explorer(fake, {"x": [0.5]}, plot=counting_plot, plot_version=version, cache=cache, display=small)
     png = first.render_png(result)
     assert first.render_png(result) == png and len(draws) == 1  # memory
-    second = Explorer(fake, {"x": [0.5]}, plot=counting_plot, cache=cache, figsize=(2.0, 1.2), dpi=30)
+    second = Explorer(fake, {"x": [0.5]}, plot=counting_plot, plot_version=version, cache=cache, display=small)
     assert second.render_png(result) == png and len(draws) == 1  # disk: a new kernel draws nothing
-    other_dpi = Explorer(fake, {"x": [0.5]}, plot=counting_plot, cache=cache, figsize=(2.0, 1.2), dpi=40)
+    other_dpi = Explorer(fake, {"x": [0.5]}, plot=counting_plot, plot_version=version, cache=cache,
+                         display=Display(figsize=(2.0, 1.2), dpi=40))
     assert other_dpi.render_png(result) != png and len(draws) == 2  # a different frame: drawn
     partial = {**result, "done": False}
     first.render_png(partial)
     first.render_png(partial)
     assert len(draws) == 4  # partial results are never kept
+
+
+# --- the parts alone: the run controller (no widgets) and the frame store -----------------------------------------
+
+
+@pytest.fixture
+def controller(tmp_path, log):
+    ctl = RunController(make_fake(log), ResultCache(tmp_path / "cache"), {"x": 0.0, "y": 0.0}, name="ctl-test",
+                        min_redraw_s=0.0)
+    yield ctl
+    ctl.close()
+
+
+def controller_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("ctl-test-run-") and t.is_alive()]
+
+
+def test_controller_runs_a_setting_then_serves_it_from_the_cache(controller, log):
+    updates = []
+    controller.listeners.append(lambda result, status: updates.append((result, status)))
+    assert controller.status == "idle" and controller.result is None and not controller.refresh()
+    controller.select({"x": 0.1, "y": 1.0})
+    assert controller.running and controller.runs_started == 1 and controller.params == {"x": 0.1, "y": 1.0}
+    result = controller.wait(10)
+    assert result["done"] and result["metrics"] == {"score": 10.1} and not controller.running
+    assert updates[0] == (None, "starting") and controller.status.startswith("done in")
+    partial = [r for r, s in updates if r is not None and not r["done"]]
+    assert [len(r["history"]["eval_step"]) for r in partial] == list(range(1, 9))  # one per eval: min_redraw_s 0
+    assert all(s.startswith("running: step") and s.endswith("of 40") for r, s in updates if r in partial)
+    controller.select({"x": 0.2, "y": 0.0})
+    controller.wait(10)
+    controller.select({"x": 0.1, "y": 1.0})  # back: from the cache, no run
+    assert controller.status == "cached" and controller.result["cached"] and controller.runs_started == 2
+    assert controller.refresh() and updates[-1][1] == "cached"
+    assert log == [(0.1, 1.0, "completed"), (0.2, 0.0, "completed")] and controller_threads() == []
+
+
+def test_controller_cancels_and_restarts_without_overlap(controller, log):
+    RUNNING["most"] = 0
+    for x in XS[1:11]:
+        controller.select({"x": x, "y": 0.0})
+    assert controller.runs_started == 10
+    result = controller.wait(10)
+    assert result["done"] and result["params"]["x"] == XS[10] and log[-1] == (XS[10], 0.0, "completed")
+    assert all(reason == "stopped" for *_, reason in log[:-1])
+    assert RUNNING["most"] == 1, "two runs trained at once"
+    assert controller_threads() == []
+
+
+def test_controller_stop_keeps_the_partial_result_and_run_restarts(controller, log):
+    controller.select({"x": 0.3, "y": 0.0})
+    t0 = time.perf_counter()
+    while not (controller.result and controller.result["history"]["eval_step"]) and time.perf_counter() - t0 < 5:
+        time.sleep(0.005)
+    controller.stop()
+    assert not controller.running and controller_threads() == []
+    assert not controller.result["done"] and "partial history kept" in controller.status
+    controller.run()
+    assert controller.wait(10)["done"] and controller.runs_started == 2
+
+
+def test_controller_drops_a_superseded_update_whole(controller, log):
+    """A watcher's slow prepare (drawing) runs outside the lock; an update superseded meanwhile is not shown."""
+    controller.select({"x": 0.05, "y": 0.0})
+    finished = controller.wait(10)
+    drawing, shown = threading.Event(), []
+
+    def prepare(result):
+        if not result["done"] and result["params"]["x"] == 0.1:
+            drawing.set()
+            time.sleep(0.3)
+        return result["params"]["x"]
+
+    controller.watch(lambda result, status, prepared: shown.append((prepared, status)), prepare)
+    controller.listeners.append(lambda result, status: controller.status)  # reading from a listener: no deadlock
+    controller.select({"x": 0.1, "y": 0.0})
+    assert drawing.wait(5)
+    t0 = time.perf_counter()
+    controller.select({"x": 0.05, "y": 0.0})
+    assert time.perf_counter() - t0 < 0.2, "the new selection waited for the old run's drawing"
+    for thread in controller_threads():
+        thread.join(5)
+    assert controller.status == "cached" and controller.result["key"] == finished["key"]
+    assert shown[-1] == (0.05, "cached") and (0.1, "running: step 5 of 40") not in shown
+    assert log[-1] == (0.1, 0.0, "stopped")
+
+
+def test_controller_close_drops_what_the_run_still_publishes(controller, log):
+    statuses = []
+    controller.listeners.append(lambda result, status: statuses.append(status))
+    controller.select({"x": 0.4, "y": 0.0})
+    controller.close()
+    assert not controller.running and controller_threads() == [] and log == [(0.4, 0.0, "stopped")]
+    assert not any(s.startswith("stopped") for s in statuses)
+    with pytest.raises(ValueError, match="min_redraw_s"):
+        RunController(make_fake(log), controller.cache, {}, min_redraw_s=-1)
+
+
+def _done_result(cache, log, x=0.5):
+    return cache.run(make_fake(log), x=x)
+
+
+def test_frame_store_keeps_finished_frames_in_memory_and_on_disk(tmp_path, log):
+    cache = ResultCache(tmp_path)
+    result, other = _done_result(cache, log), _done_result(cache, log, x=0.25)
+    store = FrameStore(cache, plot, figsize=(2.0, 1.2), dpi=30, keep=1)
+    assert store.plot_version == f"{plot.__module__}.plot" and store.get(result) is None and store.draws == 0
+    png = store.frame(result)
+    assert png.startswith(b"\x89PNG") and store.draws == 1 and len(store) == 1
+    assert cache.get_file(store.name(result["key"])) == png
+    assert store.frame(result) == png and store.draws == 1  # memory
+    assert store.forget() == 1 and len(store) == 0
+    assert store.get(result) == png and store.draws == 1  # disk: what a new kernel finds
+    store.frame(other)
+    assert len(store) == 1 and store.draws == 2  # keep=1: the least recently used frame left memory
+    partial = {**result, "done": False}
+    store.frame(partial)
+    store.frame(partial)
+    assert store.draws == 4 and store.get(partial) is None  # partial results are drawn every time, never kept
+    assert store.draw(result) == png and store.draws == 5  # draw: always, keeping nothing
+    assert store.placeholder().startswith(b"\x89PNG")
+
+
+def test_frame_store_names_frames_by_an_explicit_plot_version(tmp_path, log):
+    cache = ResultCache(tmp_path)
+    result = _done_result(cache, log)
+    v1 = FrameStore(cache, plot, figsize=(2.0, 1.2), dpi=30, plot_version="curves 1")
+    v1_again = FrameStore(cache, lambda r, fig: fig, figsize=(2.0, 1.2), dpi=30, plot_version="curves 1")
+    v2 = FrameStore(cache, plot, figsize=(2.0, 1.2), dpi=30, plot_version="curves 2")
+    png = v1.frame(result)
+    assert v1_again.frame(result) == png and v1_again.draws == 0  # the version names the drawing, not the code
+    v2.frame(result)
+    assert v2.draws == 1 and v2.name(result["key"]) != v1.name(result["key"])
+    unnamed = FrameStore(cache, lambda r, fig: plot(r, fig), figsize=(2.0, 1.2), dpi=30)
+    files = set((tmp_path / "files").iterdir())
+    assert unnamed.plot_version is None and unnamed.name(result["key"]) is None
+    unnamed.frame(result)
+    unnamed.frame(result)
+    assert unnamed.draws == 1 and set((tmp_path / "files").iterdir()) == files  # a lambda's frames: memory only
+
+
+# Attribute names an explorer (or one of its parts) is held in, followed by "._": tests and benchmarks use only the
+# public API. _repr_mimebundle_ is Jupyter's display protocol, which the tests call as Jupyter does.
+PRIVATE_ACCESS = re.compile(r"\b(?:explorer|ex|view|controller|ctl|store|frames|live|static)\._(?!repr_mimebundle_\()")
+
+
+def test_tests_and_benchmarks_use_only_the_public_api():
+    root = Path(__file__).resolve().parent.parent
+    files = sorted((root / "tests").rglob("*.py")) + sorted((root / "benchmarks").glob("*.py"))
+    assert Path(__file__).resolve() in files and len(files) > 3
+    found = [f"{path.relative_to(root)}:{n}: {line.strip()}" for path in files
+             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if PRIVATE_ACCESS.search(line)]
+    assert not found, "private attributes of an explorer used:\n" + "\n".join(found)

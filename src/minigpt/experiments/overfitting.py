@@ -18,7 +18,7 @@ import torch
 from matplotlib.figure import Figure
 
 from ..config import ModelConfig, TrainConfig
-from ..explore import Explorer
+from ..explore import Display, Explorer
 from ..model import GPT
 from ..plots import loss_curves, sample_bars
 from ..sample import generate
@@ -178,12 +178,14 @@ def overfitting_explorer(cache=None, **fixed) -> Explorer:
         initial={"temperature": 0.8},
         static_grid=OVERFIT_STATIC_GRID,
         plot=plot_overfit,
+        plot_version="plot_overfit 1",  # change it when plot_overfit draws differently: old frames on disk are left
         numbers=overfit_numbers,
         cache=cache,
         fixed=fixed,
-        title="Overfitting a small story set: train vs validation loss, and what the samples are",
-        labels={"dropout": "dropout", "weight_decay": "weight decay", "emb_noise_alpha": "embedding noise α",
-                "drop_path": "stochastic depth", "temperature": "temperature"},
+        display=Display(
+            title="Overfitting a small story set: train vs validation loss, and what the samples are",
+            labels={"dropout": "dropout", "weight_decay": "weight decay", "emb_noise_alpha": "embedding noise α",
+                    "drop_path": "stochastic depth", "temperature": "temperature"}),
     )
 
 
