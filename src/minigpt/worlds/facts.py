@@ -455,6 +455,20 @@ def recall(
     return [o[0] == r.answer for o, r in zip(outs, records, strict=True)]
 
 
+def sample_answers(
+    model, tokenizer, records: Sequence[Fact], k: int = 1, temperature: float = 0.0, generator=None,
+    mc_dropout: bool = False, batch_size: int = 512,
+) -> list[list[str]]:
+    """``k`` answers to each record's prompt, each cut at its first newline: a list (one per record) of k strings.
+    With ``mc_dropout`` the dropout sites stay on while decoding (Monte Carlo dropout), so even greedy answers
+    (``temperature=0``) vary; their masks come from the model's generator (``model.use_generator``)."""
+    if not records:
+        return []
+    max_new = max(len(tokenizer.encode(r.answer)) for r in records) + 1
+    return _qa.complete(model, tokenizer, [r.question for r in records], max_new, k=k, temperature=temperature,
+                        generator=generator, batch_size=batch_size, mc_dropout=mc_dropout)
+
+
 def value_cross_entropy_bits(model, tokenizer, records: Sequence[Fact]) -> list[float]:
     """The model's cross-entropy, in bits, of each record's answer and terminating newline given its
     question: the input to :func:`minigpt.metrics.knowledge_bits` (with ``record.set_size``)."""
