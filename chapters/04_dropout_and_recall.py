@@ -275,12 +275,10 @@ lines = [
              "slowdown, " if caught_up else
              f"No dropout rate reached, with {ratio}x the steps, the "
              "recall that no dropout had at the shorter run. ")
-    + ("and " if caught_up and
-       (set(base) - set(caught_up)) else "")
-    + (f"with {', '.join(map(str, sorted(set(base) - set(caught_up))))} "
+    + ("and with "
+       f"{', '.join(map(str, sorted(set(base) - set(caught_up))))} "
        f"it cost more than {ratio}x the steps. "
-       if set(base) - set(caught_up)
-       else "")
+       if caught_up and set(base) - set(caught_up) else "")
     + "Whether a longer run would close the gap entirely (a slowdown) "
     "or not (a cap) these runs cannot say beyond their "
     f"{t['steps']} steps.",
@@ -295,7 +293,7 @@ lines.append(
     f"{cs['none']['recall_cloze']:.0%}, constant "
     f"{cs['constant']['recall_cloze']:.0%}, off late "
     f"{cs['off late']['recall_cloze']:.0%}, only late "
-    f"{cs['only late']['recall_cloze']:.0%}. {off_vs_const.text} "
+    f"{cs['only late']['recall_cloze']:.0%}. {off_vs_const.text}. "
     "Recitation: " + ", ".join(
         f"{g} {cs[g]['recall_recitation']:.0%}" for g in groups)
     + "; extraction: " + ", ".join(
