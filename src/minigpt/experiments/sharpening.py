@@ -60,11 +60,11 @@ def _configure(format: str = "plain", dropout: float = 0.0, dropout_off: float =
                verifier_error: float = 0.2) -> dict:
     fast = fast_mode()
     if steps is None:  # measured: direct answers reach about 0.75 greedy at 600 steps, the scratchpad about 0.9 at 250
-        steps = (60 if format == "plain" else 40) if fast else (600 if format == "plain" else 250)
+        steps = (30 if format == "plain" else 20) if fast else (600 if format == "plain" else 250)
     temps, n = _bank_setting(bank, format, fast)
     return {
         "torch_threads": 1,
-        "world": {"n_digits": 2, "n_train": 3000, "n_test": 60 if fast else 300, "format": format, "seed": seed},
+        "world": {"n_digits": 2, "n_train": 3000, "n_test": 30 if fast else 300, "format": format, "seed": seed},
         "model": {"n_layer": 2, "n_head": 4, "n_embd": 64, "dropout": dropout},
         "train": {"steps": steps, "batch_size": 64, "lr": 3e-3, "eval_interval": steps, "eval_batches": 1,
                   "seed": seed},
@@ -234,16 +234,16 @@ def _rl_configure(format: str = "plain", rl_steps: int | None = None, lr: float 
                   seed: int = 0, checkpoint: int | None = None) -> dict:
     fast = fast_mode()
     if rl_steps is None:
-        rl_steps = 6 if fast else (150 if format == "plain" else 60)
+        rl_steps = 3 if fast else (150 if format == "plain" else 60)
     base = sharpen_addition.spec(format=format, seed=seed)
     base_train = sharpen_addition.train_spec(base)
     n_checkpoints = 3
     return {
         "torch_threads": 1,
         "base": base_train,  # the pretrained model: the same training spec as sharpen_addition's
-        "rl": {"steps": rl_steps, "prompts_per_step": 8 if fast else 32, "group_size": 8, "lr": lr,
+        "rl": {"steps": rl_steps, "prompts_per_step": 4 if fast else 32, "group_size": 8, "lr": lr,
                "kl_coef": kl_coef, "temperature": 1.0, "seed": seed},
-        "eval": {"n": 8 if fast else (64 if format == "plain" else 32), "n_test": 40 if fast else 300,
+        "eval": {"n": 8 if fast else (64 if format == "plain" else 32), "n_test": 20 if fast else 300,
                  "checkpoints": [round(rl_steps * i / n_checkpoints) for i in range(n_checkpoints + 1)]},
         "sample": {"checkpoint": rl_steps if checkpoint is None else checkpoint},
     }
