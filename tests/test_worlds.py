@@ -738,3 +738,19 @@ def test_decoding_and_cross_entropy_with_a_real_untrained_model(fw):
     n_tokens = int((Y[:12] >= 0).sum())
     assert sum(bits) == pytest.approx(loss.item() * n_tokens / math.log(2), rel=1e-4)
     assert model.training  # the helpers restore the mode
+
+
+def test_scratchpad_steps_are_checked_apart_from_the_result():
+    steps_ok = arithmetic.scratchpad_steps_correct
+    assert steps_ok("23+58=", "3+8+0=11,2+5+1=08;81", 2)
+    assert steps_ok("23+58=", "3+8+0=11,2+5+1=08;81\nrest", 2)  # cut at the newline, like the checker
+    assert steps_ok("23+58=", "3+8+0=11,2+5+1=08;99", 2)  # right steps, wrong result: the steps still count
+    assert not steps_ok("23+58=", "3+8+0=11,2+5+0=07;81", 2)  # wrong steps, right result
+    for bad in ("81", "", None, 81, "3+8+0=11,2+5+1=08"):
+        assert not steps_ok("23+58=", bad, 2)
+    world = make_addition(AdditionConfig(n_digits=2, n_train=20, n_test=5, format="scratchpad"))
+    assert all(steps_ok(p.question, p.answer, 2) for p in world.train + world.test)
+    with pytest.raises(ValueError, match="question"):
+        steps_ok("123+4=", "x", 2)
+    with pytest.raises(ValueError, match="question"):
+        steps_ok("2*3=", "x", 2)

@@ -662,3 +662,43 @@ def auroc(scores: Sequence[float], labels: Sequence[bool]) -> float:
     rank_sum = sum(r for r, y in zip(ranks, labels, strict=True) if y)
     u = rank_sum - len(pos) * (len(pos) + 1) / 2
     return u / (len(pos) * len(neg))
+# --- best-of-k with a checker, and distinct answers (chapter 7) -------------------------------------------
+
+
+def best_of_k_accuracy(
+    samples: Sequence[Sequence[Hashable | None]],
+    targets: Sequence[Hashable],
+    k: int,
+    error: float = 0.0,
+    rng=None,
+) -> float:
+    """Share of problems that best-of-k with a checker gets right (a verifier picks among samples; Cobbe et al.,
+    2021 [cobbe2021training]).
+
+    The checker looks at each of the first ``k`` samples of a problem and is wrong with probability ``error``
+    (it then accepts a wrong answer or rejects a right one; ``rng`` is a :class:`random.Random` that draws its
+    mistakes, needed when ``error > 0``). The pick is the majority among the accepted samples, or among all k when
+    the checker accepts none. With ``error = 0`` this is the share of problems with a right answer among their
+    first k samples (the empirical pass@k); with ``error = 0.5`` the checker is a coin and this is about the vote.
+    """
+    if len(samples) != len(targets):
+        raise ValueError(f"targets: need one per problem, got {len(targets)} for {len(samples)} problems")
+    _check_count("k", k, 1)
+    if isinstance(error, bool) or not isinstance(error, numbers.Real) or not 0.0 <= error <= 1.0:
+        raise ValueError(f"error: must be a probability in [0, 1], got {error!r}")
+    if error > 0 and rng is None:
+        raise ValueError("rng: a random.Random is needed to draw the checker's mistakes when error > 0")
+    if not samples:
+        return 0.0
+    right = 0
+    for row, target in zip(samples, targets, strict=True):
+        first = list(row[:k])
+        accepted = [a for a in first if (a == target) != (error > 0 and rng.random() < error)]
+        right += majority_vote(accepted or first) == target
+    return right / len(samples)
+
+
+def mean_distinct_answers(samples: Sequence[Sequence[Hashable | None]]) -> float:
+    """Distinct answers per problem, averaged over problems (None, a malformed answer, counts as one answer);
+    0.0 for no problems. The diversity measure of Yue et al. (2025) [yue2025does] for RL-tuned models."""
+    return sum(len(set(row)) for row in samples) / len(samples) if len(samples) else 0.0

@@ -250,6 +250,24 @@ def addition_answer(a: int, b: int, fmt: str, n_digits: int) -> str:
     raise ValueError(f"fmt: must be one of {ADDITION_FORMATS}, got {fmt!r}")
 
 
+def scratchpad_steps_correct(question: str, output: object, n_digits: int) -> bool:
+    """True iff the column steps of a scratchpad ``output`` (the part before the last ``;``, cut at the first
+    newline) are exactly the right ones for ``question`` (``"a+b="``), whatever the final result says. So a right
+    result reached through wrong steps can be told apart from a right one reached through right steps. Malformed
+    output is False; a question that is not ``a+b=`` with operands below ``10**n_digits`` raises ValueError."""
+    match = re.fullmatch(r"([0-9]+)\+([0-9]+)=", question)
+    if match is None or max(len(match[1]), len(match[2])) > n_digits:
+        raise ValueError(f"question: must be 'a+b=' with operands of at most n_digits={n_digits} digits, "
+                         f"got {question!r}")
+    if not isinstance(output, str):
+        return False
+    text = output.split(_qa.TERMINATOR, 1)[0]
+    if ";" not in text:
+        return False
+    expected = addition_answer(int(match[1]), int(match[2]), "scratchpad", n_digits)
+    return text.rsplit(";", 1)[0] == expected.rsplit(";", 1)[0]
+
+
 def make_addition(config: AdditionConfig | None = None) -> ArithmeticWorld:
     """Distinct random problems ``a+b`` with a, b in [0, 10**n_digits): n_train for training, n_test for
     testing."""
