@@ -340,9 +340,9 @@ lines.append(
     f"{ci(best_t['creativity'], '.1f')}, come at T={t_best:g} (picked "
     "after "
     "looking), at validity "
-    f"{pct(best_t['validity'])}; T=0 writes "
-    f"{diff_text(cold, 1, '', '.1f')} against it, T={temps[-1]:g} "
-    f"{diff_text(hot, 1, '', '.1f')}.")
+    f"{pct(best_t['validity'])}. T=0 minus T={t_best:g}: "
+    f"{diff_text(cold, 1, '', '.1f')}; T={temps[-1]:g} minus "
+    f"T={t_best:g}: {diff_text(hot, 1, '', '.1f')}.")
 for name, key, skip in (("top-k", "top_k", (1,)),
                         ("top-p", "top_p", (min(fam["top_p"]),))):
     v, b = best_setting(fam[key])

@@ -13,7 +13,9 @@ from minigpt.experiments import ResultCache
 from minigpt.experiments.sampling import (
     SAMPLING_CONTROLS,
     _tempered_weights,
+    frontier_gap,
     greedy_ids,
+    paired_difference,
     perfect_sampler_sentences,
     plot_frontier,
     plot_samples,
@@ -22,6 +24,7 @@ from minigpt.experiments.sampling import (
     sample_facts,
     sample_stories,
     sampling_explorer,
+    sign,
     stories_numbers,
     tempered_story,
     verdict_measurements,
@@ -131,5 +134,32 @@ def test_explorer_numbers_and_plots(fast, tmp_path):
 
 def test_verdict_measurements_read_the_cache_only(tmp_path):
     rows = verdict_measurements(ResultCache(tmp_path))
-    assert rows and all(r["a"] is None and r["b"] is None and r["comparison"] is None for r in rows)
+    assert rows and all(r["a"] is None and r["b"] is None and r["difference"] is None for r in rows)
     assert not list(tmp_path.glob("**/*.pt"))  # nothing was trained
+
+
+def _fake(seed, **metrics):
+    return {"params": {"seed": seed}, "metrics": metrics}
+
+
+def test_paired_difference_sees_what_overlapping_intervals_hide():
+    # the models differ a lot between seeds; on each model, a beats b by 0.1-0.12
+    a = [_fake(0, acc=0.8), _fake(1, acc=0.5), _fake(2, acc=0.65)]
+    b = [_fake(0, acc=0.7), _fake(1, acc=0.38), _fake(2, acc=0.54)]
+    d = paired_difference(a, b, "acc")
+    assert d.estimate == pytest.approx(0.11) and sign(d) == "higher"
+    assert sign(paired_difference(b, a, "acc")) == "lower"
+    with pytest.raises(ValueError, match="seeds"):
+        paired_difference(a, b[:2], "acc")
+
+
+def test_frontier_gap_against_the_temperature_curve():
+    temperature = {t: [_fake(s, validity=v, creativity=c) for s in (0, 1, 2)]
+                   for t, v, c in ((0.0, 1.0, 0.0), (0.5, 0.8, 10.0), (1.0, 0.4, 6.0))}
+    above = {5: [_fake(s, validity=0.9, creativity=7.0 + s) for s in (0, 1, 2)]}  # the curve there: 5
+    gap = frontier_gap(above, temperature)
+    assert gap.estimate == pytest.approx(3.0) and sign(gap) == "higher"
+    below = {5: [_fake(s, validity=0.6, creativity=6.0 + 0.1 * s) for s in (0, 1, 2)],
+             1: [_fake(s, validity=1.0, creativity=0.0) for s in (0, 1, 2)]}  # the curve at 0.6: 8
+    gap = frontier_gap(below, temperature, skip=(1,))
+    assert gap.estimate == pytest.approx(-1.9) and sign(gap) == "lower"

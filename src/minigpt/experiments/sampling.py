@@ -611,10 +611,10 @@ def verdict_measurements(cache: ResultCache, seeds: Sequence[int] = SEEDS) -> li
                     "verdict": sign(diff) if diff is not None else None})
 
     t = st["temperature"]
-    add("stories: raising the temperature from 0.3 to 1.3 raises distinct-2", "distinct_2", t[1.3], t[0.3],
-        ("T=1.3", "T=0.3"))
-    add("stories: raising the temperature from 0.3 to 1.3 lowers validity", "validity", t[1.3], t[0.3],
-        ("T=1.3", "T=0.3"))
+    add("stories: raising the temperature from 0.3 to 1.4 raises distinct-2", "distinct_2", t[1.4], t[0.3],
+        ("T=1.4", "T=0.3"))
+    add("stories: raising the temperature from 0.3 to 1.4 lowers validity", "validity", t[1.4], t[0.3],
+        ("T=1.4", "T=0.3"))
     add("stories: greedy writes fewer distinct novel-valid sentences than T=0.6", "creativity", t[0.0], t[0.6],
         ("T=0", "T=0.6"))
     add("stories: T=1.6 writes fewer distinct novel-valid sentences than T=0.6", "creativity", t[1.6], t[0.6],
