@@ -260,7 +260,7 @@ def _evaluate_stories(spec: dict, trained: Trained) -> dict:
         "perfect_copied": sum(x in world.train_sentences for x in perfect) / max(1, len(perfect)),
         "perfect_creativity": M.creativity(perfect, is_valid, world.train_sentences, budget),
     }
-    shown = [[x, world.classify(x)] for group in per_text[:4] for x in group]
+    shown = [[x, world.classify(x)] for group in per_text[:10] for x in group][:11]  # what the panel has room for
     return {"metrics": metrics, "samples": texts[:4], "sentences": shown}
 
 
