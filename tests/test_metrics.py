@@ -377,3 +377,45 @@ def test_compare_is_antisymmetric(a, b):
     assert ba.verdict == _MIRROR[ab.verdict]
     assert ba.difference == -ab.difference
     assert M.compare(a, a).verdict in ("overlap", "one seed")
+
+
+# --- creativity: distinct novel-valid samples per fixed budget ---------------------------------------------
+
+
+def _valid(s: str) -> bool:
+    return s.endswith(".")
+
+
+def test_distinct_novel_valid_counts_each_new_valid_sample_once():
+    seen = {"old."}
+    samples = ["new."] * 48 + ["old.", "bad", "other."]
+    assert M.distinct_novel_valid(samples, _valid, seen) == 2  # "new." (48 times) and "other."
+    assert M.distinct_novel_valid([], _valid, seen) == 0
+    assert M.distinct_novel_valid(["old."] * 3, _valid, seen) == 0  # copies are not novel
+    assert M.distinct_novel_valid(["bad"] * 3, _valid, set()) == 0  # invalid is not creative
+
+
+def test_creativity_cannot_be_gamed_by_repetition():
+    budget = 4.8  # e.g. thousands of sampled characters, fixed before sampling
+    repeater = ["one new sentence."] * 48
+    varied = [f"sentence number {i}." for i in range(48)]
+    # the share of novel samples is the same (100%) for both; creativity tells them apart
+    assert M.validity_rate(repeater, _valid) == M.validity_rate(varied, _valid) == 1.0
+    assert M.creativity(repeater, _valid, set(), budget) == pytest.approx(1 / 4.8)
+    assert M.creativity(varied, _valid, set(), budget) == pytest.approx(48 / 4.8)
+    # an iterator works too (read once)
+    assert M.creativity(iter(varied), _valid, set(), 1) == 48.0
+
+
+@pytest.mark.parametrize("budget", [0, -1, math.nan, math.inf, True, "5"])
+def test_creativity_rejects_a_bad_budget(budget):
+    with pytest.raises(ValueError, match="budget"):
+        M.creativity(["a."], _valid, set(), budget)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.sampled_from(["a.", "b.", "c", "d.", "e"]), max_size=30), st.sets(st.sampled_from(["a.", "b."])))
+def test_distinct_novel_valid_matches_brute_force(samples, seen):
+    expected = len({s for s in samples if s not in seen and _valid(s)})
+    assert M.distinct_novel_valid(samples, _valid, seen) == expected
+    assert M.distinct_novel_valid(samples + samples, _valid, seen) == expected  # repeating adds nothing

@@ -702,3 +702,25 @@ def mean_distinct_answers(samples: Sequence[Sequence[Hashable | None]]) -> float
     """Distinct answers per problem, averaged over problems (None, a malformed answer, counts as one answer);
     0.0 for no problems. The diversity measure of Yue et al. (2025) [yue2025does] for RL-tuned models."""
     return sum(len(set(row)) for row in samples) / len(samples) if len(samples) else 0.0
+# --- creativity that repetition cannot game ---------------------------------------------------------------
+#
+# A share of novel samples rewards repetition: a model that writes one new sentence 48 times scores 100% novel.
+# Counting *distinct* novel-valid samples within a fixed sampling budget does not: the 48 copies count once.
+
+
+def distinct_novel_valid(samples: Iterable[str], is_valid: Callable[[str], bool],
+                         seen: set[str] | frozenset[str] | Sequence[str]) -> int:
+    """How many *distinct* samples the checker ``is_valid`` accepts and ``seen`` (e.g. the training sentences)
+    does not contain. Repeats count once, so writing one new sentence many times scores 1."""
+    return sum(1 for s in set(samples) if s not in seen and is_valid(s))
+
+
+def creativity(samples: Iterable[str], is_valid: Callable[[str], bool],
+               seen: set[str] | frozenset[str] | Sequence[str], budget: float) -> float:
+    """Distinct novel-valid samples (:func:`distinct_novel_valid`) per unit of a fixed sampling ``budget``
+    (a number > 0 the caller fixes in advance, e.g. thousands of sampled characters, not the number of samples
+    that happened to come out). Distinct counts grow less than linearly with the budget, so compare settings only
+    at equal budgets."""
+    if isinstance(budget, bool) or not isinstance(budget, numbers.Real) or not budget > 0 or not math.isfinite(budget):
+        raise ValueError(f"budget: must be a finite number > 0 (the fixed sampling budget), got {budget!r}")
+    return distinct_novel_valid(samples, is_valid, seen) / float(budget)

@@ -28,7 +28,7 @@ from .core import (
     torch_threads,
 )
 
-STUDIES = ("overfitting", "recall", "sharpening")  # the study modules, by name: registry() lists their Experiments
+STUDIES = ("overfitting", "recall", "sampling", "sharpening")  # the study modules, by name: registry() lists them
 
 __all__ = [
     "Experiment", "ModelStore", "ResultCache", "Trained", "STUDIES", "canonical_json", "default_cache_root", "fast",

@@ -1,0 +1,165 @@
+"""The sampling study (chapter 6): the tempered perfect sampler, what the samplers reduce to, the experiments'
+train-once / sample-many contract, and the explorer's pieces. Tiny runs only (fast mode, a few steps)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+import torch
+
+from minigpt import GPT, ModelConfig, generate
+from minigpt.experiments import ResultCache
+from minigpt.experiments.sampling import (
+    SAMPLING_CONTROLS,
+    _tempered_weights,
+    frontier_gap,
+    greedy_ids,
+    paired_difference,
+    perfect_sampler_sentences,
+    plot_frontier,
+    plot_samples,
+    reductions,
+    sample_addition,
+    sample_facts,
+    sample_stories,
+    sampling_explorer,
+    sign,
+    stories_numbers,
+    tempered_story,
+    verdict_measurements,
+)
+from minigpt.metrics import mean_interval
+from minigpt.plots import fig_to_png_bytes, new_figure
+from minigpt.worlds.stories import StoriesConfig, is_valid, make_stories
+
+TINY = {"steps": 6}
+
+
+@pytest.fixture
+def fast(monkeypatch):
+    monkeypatch.setenv("MINIGPT_FAST", "1")
+
+
+def test_the_tempered_sampler_at_temperature_one_is_the_world_generator():
+    cfg = StoriesConfig(n_stories=20, n_val_stories=0, seed=3)
+    rng = random.Random(cfg.seed)
+    assert tuple(tempered_story(rng, cfg, 1.0) for _ in range(20)) == make_stories(cfg).train_stories
+
+
+def test_tempered_weights_sharpen_and_keep_ties():
+    assert _tempered_weights([1.0, 2.0], 1.0) == [1.0, 2.0]
+    assert _tempered_weights([1.0, 2.0], 0.5) == [1.0, 4.0]
+    assert _tempered_weights([6.0, 1.0, 6.0], 0.0) == [1.0, 0.0, 1.0]  # the limit T -> 0: ties stay uniform
+
+
+def test_perfect_sampler_sentences_are_valid_and_fill_the_budget():
+    cfg = StoriesConfig()
+    for temperature in (0.0, 0.5, 1.0, 1.6):
+        sentences = perfect_sampler_sentences(cfg, temperature, 3000, seed=0)
+        assert all(is_valid(s) for s in sentences)
+        used = sum(len(s) + 1 for s in sentences)
+        assert 3000 - 60 < used <= 3000  # a sentence is at most about 50 characters
+    cold = perfect_sampler_sentences(cfg, 0.0, 3000, 0)
+    assert all(s.split()[2] in ("a", "the") or s.split()[3] == "a" for s in cold)  # the most likely rule
+    # its own stream: at temperature 1 it does not replay the training stories of the same seed
+    world = make_stories(StoriesConfig(seed=0))
+    warm = perfect_sampler_sentences(world.config, 1.0, 5000, seed=0)
+    assert sum(s in world.train_sentences for s in warm) < 0.2 * len(warm)
+
+
+def test_temperature_zero_top_k_one_and_tiny_top_p_are_greedy():
+    cfg = ModelConfig(vocab_size=20, block_size=16, n_layer=1, n_head=2, n_embd=16)
+    model = GPT(cfg, seed=0)
+    idx = torch.randint(0, 20, (4, 3), generator=torch.Generator().manual_seed(0))
+    out = reductions(model, idx, 20)  # 23 tokens: past the block, so the window slides too
+    for name in ("temperature 0", "top-k 1, temperature 1", "top-k 1, temperature 1.6", "top-p 1e-6, temperature 1"):
+        assert out[name]["same"], (name, out[name]["differ"])
+        assert torch.equal(out[name]["ids"], greedy_ids(model, idx, 20))
+    assert not out["temperature 1"]["same"]  # an untrained model's distribution is wide
+    assert torch.equal(generate(model, idx, 20, temperature=0), out["greedy, written out"]["ids"])
+
+
+def test_stories_experiment_scores_and_reuses_the_stored_model(fast, tmp_path, monkeypatch):
+    trained = []
+    original = sample_stories.train_fn
+    monkeypatch.setattr(sample_stories, "train_fn", lambda *a, **k: trained.append(1) or original(*a, **k))
+    cache = ResultCache(tmp_path)
+    first = cache.run(sample_stories, **TINY)
+    m = first["metrics"]
+    for key in ("validity", "copied", "novel", "invalid", "distinct_novel_valid", "creativity", "distinct_1",
+                "distinct_2", "self_bleu", "novelty_4", "perfect_copied", "perfect_creativity"):
+        assert key in m
+    assert m["copied"] + m["novel"] + m["invalid"] == pytest.approx(1.0) or m["n_sentences"] == 0
+    for knobs in ({"temperature": 0.0}, {"top_k": 3}, {"top_p": 0.5}, {"n_samples": 4}):
+        again = cache.run(sample_stories, **TINY, **knobs)
+        assert again["model_cached"] and again["train_key"] == first["train_key"]
+    assert len(trained) == 1
+    greedy = cache.run(sample_stories, temperature=0.0, **TINY)
+    assert len(set(greedy["samples"])) == 1  # every greedy sample is the same text
+    assert greedy["metrics"]["distinct_novel_valid"] <= 3
+
+
+def test_qa_experiments_run_and_reuse_the_model(fast, tmp_path):
+    cache = ResultCache(tmp_path)
+    for fn in (sample_facts, sample_addition):
+        greedy = cache.run(fn, **TINY)
+        warm = cache.run(fn, temperature=1.0, **TINY)
+        assert 0 <= greedy["metrics"]["accuracy"] <= 1 and greedy["metrics"]["n"] > 0
+        assert warm["model_cached"] and not greedy["model_cached"]
+
+
+@pytest.mark.parametrize("bad", [{"temperature": -0.1}, {"top_k": -1}, {"top_p": 0.0}, {"top_p": 1.5},
+                                 {"n_samples": 1}])
+def test_bad_sampling_values_are_clear_errors(bad):
+    name = next(iter(bad))
+    with pytest.raises(ValueError, match=name.replace("n_samples", "n_samples")):
+        sample_stories.check(**bad)
+
+
+def test_explorer_numbers_and_plots(fast, tmp_path):
+    cache = ResultCache(tmp_path)
+    result = cache.run(sample_stories, **TINY)
+    numbers = stories_numbers(result)
+    assert set(numbers) == {"valid", "distinct novel-valid", "copied", "distinct-2", "self-BLEU"}
+    fig = new_figure(6.4, 2.6)
+    assert fig_to_png_bytes(plot_samples(result, fig)).startswith(b"\x89PNG")
+    explorer = sampling_explorer(cache=cache, **TINY)
+    assert set(explorer.controls) == set(SAMPLING_CONTROLS) and explorer.initial["temperature"] == 1.0
+    iv = mean_interval([0.5, 0.6, 0.7])
+    fig = new_figure(4, 3)
+    plot_frontier(fig.subplots(), {"temperature": [("0", {"validity": iv, "creativity": iv})]})
+    assert fig_to_png_bytes(fig).startswith(b"\x89PNG")
+
+
+def test_verdict_measurements_read_the_cache_only(tmp_path):
+    rows = verdict_measurements(ResultCache(tmp_path))
+    assert rows and all(r["a"] is None and r["b"] is None and r["difference"] is None for r in rows)
+    assert not list(tmp_path.glob("**/*.pt"))  # nothing was trained
+
+
+def _fake(seed, **metrics):
+    return {"params": {"seed": seed}, "metrics": metrics}
+
+
+def test_paired_difference_sees_what_overlapping_intervals_hide():
+    # the models differ a lot between seeds; on each model, a beats b by 0.1-0.12
+    a = [_fake(0, acc=0.8), _fake(1, acc=0.5), _fake(2, acc=0.65)]
+    b = [_fake(0, acc=0.7), _fake(1, acc=0.38), _fake(2, acc=0.54)]
+    d = paired_difference(a, b, "acc")
+    assert d.estimate == pytest.approx(0.11) and sign(d) == "higher"
+    assert sign(paired_difference(b, a, "acc")) == "lower"
+    with pytest.raises(ValueError, match="seeds"):
+        paired_difference(a, b[:2], "acc")
+
+
+def test_frontier_gap_against_the_temperature_curve():
+    temperature = {t: [_fake(s, validity=v, creativity=c) for s in (0, 1, 2)]
+                   for t, v, c in ((0.0, 1.0, 0.0), (0.5, 0.8, 10.0), (1.0, 0.4, 6.0))}
+    above = {5: [_fake(s, validity=0.9, creativity=7.0 + s) for s in (0, 1, 2)]}  # the curve there: 5
+    gap = frontier_gap(above, temperature)
+    assert gap.estimate == pytest.approx(3.0) and sign(gap) == "higher"
+    below = {5: [_fake(s, validity=0.6, creativity=6.0 + 0.1 * s) for s in (0, 1, 2)],
+             1: [_fake(s, validity=1.0, creativity=0.0) for s in (0, 1, 2)]}  # the curve at 0.6: 8
+    gap = frontier_gap(below, temperature, skip=(1,))
+    assert gap.estimate == pytest.approx(-1.9) and sign(gap) == "lower"
