@@ -28,7 +28,7 @@ import torch
 from matplotlib.figure import Figure
 
 from ..config import ModelConfig, TrainConfig, _one_of
-from ..explore import Explorer
+from ..explore import Display, Explorer
 from ..metrics import Interval, auroc, exact_match_recall, majority_vote, recall_by_frequency
 from ..model import GPT
 from ..plots import plot_band, tidy
@@ -311,8 +311,9 @@ def recall_explorer(cache=None, **fixed) -> Explorer:
         numbers=recall_numbers,
         cache=cache,
         fixed=fixed,
-        title="Dropout and recall: what share of the facts the model completes, by how often they were stated",
-        labels={"dropout": "dropout", "schedule": "dropout schedule", "mc_passes": "MC dropout passes"},
+        display=Display(
+            title="Dropout and recall: what share of the facts the model completes, by how often they were stated",
+            labels={"dropout": "dropout", "schedule": "dropout schedule", "mc_passes": "MC dropout passes"}),
     )
 
 

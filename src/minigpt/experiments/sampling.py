@@ -30,7 +30,7 @@ from matplotlib.figure import Figure
 
 from .. import metrics as M
 from ..config import ModelConfig, TrainConfig
-from ..explore import Explorer
+from ..explore import Display, Explorer
 from ..model import GPT
 from ..plots import COLORS, KIND_LABELS, sample_bars, tidy
 from ..sample import generate
@@ -272,12 +272,14 @@ sample_stories = Experiment("sample_stories", _configure_stories, _train_stories
 
 
 def _configure_facts(temperature: float = 0.0, steps: int | None = None, seed: int = 0, world_seed: int = 0,
-                     n_entities: int | None = None) -> dict:
+                     n_people: int | None = None) -> dict:
     fast = fast_mode()
     steps = steps if steps is not None else (40 if fast else 800)
     return {
         "torch_threads": 1,
-        "world": {"n_entities": n_entities if n_entities is not None else (30 if fast else 200), "seed": world_seed},
+        # every person's facts as Q/A lines (qa_fraction 1), each stated 1 to 16 times: recall of trained facts
+        "world": {"n_people": n_people if n_people is not None else (30 if fast else 200), "qa_fraction": 1.0,
+                  "mention_levels": [1, 2, 4, 8, 16], "n_unseen": 0, "seed": world_seed},
         "model": {"n_layer": 2, "n_head": 4, "n_embd": 64},  # block_size: the longest Q/A row
         "train": {"steps": steps, "batch_size": 32, "lr": 3e-3, "warmup_steps": min(50, steps // 10),
                   "eval_interval": steps, "eval_batches": 1, "seed": seed},
@@ -310,7 +312,7 @@ def _train_facts(spec: dict, on_eval: Callable | None = None, stop: threading.Ev
     """
     world = _facts_world(canonical_json(spec["world"]))
     tok = CharTokenizer(world.alphabet)
-    X, Y = world.qa_rows(tok, "train", repeat_by_frequency=True)
+    X, Y = world.qa_rows(tok, "recitation", repeat_by_frequency=True)
     model = GPT(ModelConfig(vocab_size=tok.vocab_size, block_size=X.shape[1], **spec["model"]),
                 seed=spec["train"]["seed"])
     return _fit(model, spec, (X, Y), None, on_eval, stop)
@@ -321,7 +323,7 @@ def _evaluate_facts(spec: dict, trained: Trained) -> dict:
     tok = CharTokenizer(world.alphabet)
     s = spec["sample"]
     gen = torch.Generator(device=_device(trained.model)).manual_seed(s["seed"])
-    correct = recall(trained.model, tok, world.split("train"), temperature=s["temperature"], generator=gen)
+    correct = recall(trained.model, tok, world.split("recitation"), temperature=s["temperature"], generator=gen)
     return {"metrics": {"accuracy": M.exact_match_recall(correct), "n": len(correct)}, "samples": []}
 
 
@@ -720,7 +722,7 @@ def sampling_explorer(cache: ResultCache | None = None, **fixed) -> Explorer:
         numbers=stories_numbers,
         cache=cache,
         fixed=fixed,
-        title="Sampling one stored story model: temperature, top-k, top-p",
-        labels={"temperature": "temperature", "top_k": "top-k (0 = off)", "top_p": "top-p (1 = off)"},
+        display=Display(title="Sampling one stored story model: temperature, top-k, top-p",
+        labels={"temperature": "temperature", "top_k": "top-k (0 = off)", "top_p": "top-p (1 = off)"}),
     )
 

@@ -29,7 +29,7 @@ import torch
 from matplotlib.figure import Figure
 
 from ..config import ModelConfig, TrainConfig, _check, _int, _one_of, _real
-from ..explore import Explorer
+from ..explore import Display, Explorer
 from ..metrics import best_of_k_accuracy, majority_vote, mean_distinct_answers, mean_interval, mean_pass_at_k
 from ..model import GPT, Dropout
 from ..plots import tidy
@@ -410,8 +410,8 @@ def vote_explorer(cache=None, **fixed) -> Explorer:
     return Explorer(sharpen_addition, controls=VOTE_CONTROLS, initial={"temperature": 0.8, "k": 16,
                                                                          "verifier_error": 0.2},
                     static_grid=VOTE_STATIC_GRID, plot=plot_vote, numbers=vote_numbers, cache=cache, fixed=fixed,
-                    title="Votes and checkers over one bank of samples (direct-answer addition)",
-                    labels={"temperature": "temperature", "k": "samples k", "verifier_error": "checker error"})
+                    display=Display(title="Votes and checkers over one bank of samples (direct-answer addition)",
+                    labels={"temperature": "temperature", "k": "samples k", "verifier_error": "checker error"}))
 
 
 def rl_numbers(result: Mapping) -> dict[str, str]:
@@ -454,8 +454,8 @@ def rl_explorer(cache=None, **fixed) -> Explorer:
     """RL steps over the checkpoints stored with one ``rl_addition`` run (a sampling parameter: instant)."""
     steps = rl_addition.spec(**fixed)["eval"]["checkpoints"]
     return Explorer(rl_addition, controls={"checkpoint": steps}, initial={"checkpoint": steps[-1]}, plot=plot_rl,
-                    numbers=rl_numbers, cache=cache, fixed=fixed, title="RL with a checker as the reward",
-                    labels={"checkpoint": "RL step"})
+                    numbers=rl_numbers, cache=cache, fixed=fixed,
+                    display=Display(title="RL with a checker as the reward", labels={"checkpoint": "RL step"}))
 
 
 # --- summaries for the chapter and for chapter 9 ------------------------------------------------------------
