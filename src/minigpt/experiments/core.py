@@ -240,6 +240,21 @@ class Experiment:
         return f"<experiment {self.name}{self.signature}>"
 
 
+def fit(trainer, on_eval: Callable | None = None, stop: threading.Event | None = None) -> History:
+    """``trainer.fit()`` wired to an experiment's ``on_eval(history)`` and ``stop`` event (checked after every step
+    and after ``on_eval``, which may be what set it); a stop set before the start returns the empty history,
+    marked stopped. What every study's training stage calls."""
+    if on_eval is not None:
+        trainer.add_callback("on_eval", lambda t: on_eval(t.history))
+    if stop is not None:
+        if stop.is_set():
+            trainer.history.stop_reason = "stopped"
+            return trainer.history
+        for event in ("on_step_end", "on_eval"):
+            trainer.add_callback(event, lambda t: t.stop() if stop.is_set() else None)
+    return trainer.fit()
+
+
 @contextlib.contextmanager
 def torch_threads(n: int | None):
     """Run the block with ``n`` torch intra-op threads (None: leave the setting), then restore it.

@@ -25,7 +25,7 @@ from ..sample import generate
 from ..tokenizer import CharTokenizer
 from ..train import Trainer
 from ..worlds.stories import StoriesConfig, make_stories, split_sentences
-from .core import Experiment, Trained, canonical_json, fast_mode
+from .core import Experiment, Trained, canonical_json, fast_mode, fit
 
 
 def _configure(dropout: float = 0.0, weight_decay: float = 0.0, emb_noise_alpha: float = 0.0,
@@ -94,16 +94,7 @@ def _train(spec: dict, on_eval: Callable | None = None, stop: threading.Event | 
     val = torch.tensor(tok.encode(world.val_text), dtype=torch.long)
     model = GPT(ModelConfig(vocab_size=tok.vocab_size, **spec["model"]), seed=spec["train"]["seed"])
     trainer = Trainer(model, TrainConfig(device=spec["device"], **spec["train"]), train, val)
-    if on_eval is not None:
-        trainer.add_callback("on_eval", lambda t: on_eval(t.history))
-    if stop is not None:  # checked after every step and after on_eval, which may be what set it
-        for event in ("on_step_end", "on_eval"):
-            trainer.add_callback(event, lambda t: t.stop() if stop.is_set() else None)
-    if stop is not None and stop.is_set():
-        history = trainer.history
-        history.stop_reason = "stopped"
-    else:
-        history = trainer.fit()
+    history = fit(trainer, on_eval, stop)
     return Trained(model, history, {"n_train_sentences": len(world.train_sentences)})
 
 

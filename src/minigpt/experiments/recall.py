@@ -35,7 +35,7 @@ from ..plots import plot_band, tidy
 from ..tokenizer import CharTokenizer
 from ..train import Trainer
 from ..worlds.facts import FactsConfig, make_facts, recall, sample_answers
-from .core import Experiment, ResultCache, Trained, canonical_json, fast_mode, summarize
+from .core import Experiment, ResultCache, Trained, canonical_json, fast_mode, fit, summarize
 
 SCHEDULES = {"constant": None, "off_late": (0.0, 0.75), "only_late": (0.75, 1.0)}  # name -> dropout_window
 SPLITS = ("cloze", "recitation", "extraction", "heldout_phrasing", "unseen")
@@ -145,16 +145,7 @@ def _train(spec: dict, on_eval: Callable | None = None, stop: threading.Event | 
             early.update(recall_metrics(t.model, tok, world, prefix="early_"))  # greedy: draws no random numbers
 
     trainer.add_callback("on_step_end", measure_early)
-    if on_eval is not None:
-        trainer.add_callback("on_eval", lambda t: on_eval(t.history))
-    if stop is not None:
-        for event in ("on_step_end", "on_eval"):
-            trainer.add_callback(event, lambda t: t.stop() if stop.is_set() else None)
-    if stop is not None and stop.is_set():
-        history = trainer.history
-        history.stop_reason = "stopped"
-    else:
-        history = trainer.fit()
+    history = fit(trainer, on_eval, stop)
     return Trained(model, history, {"early": early, "n_lines": len(rows[0]), "knowledge_bits": world.knowledge_bits})
 
 

@@ -39,7 +39,7 @@ from ..train import Trainer
 from ..worlds.arithmetic import AdditionConfig, make_addition
 from ..worlds.facts import FactsConfig, make_facts, recall
 from ..worlds.stories import GRAMMAR, StoriesConfig, is_valid, make_stories, realize, split_sentences
-from .core import Experiment, ResultCache, Trained, canonical_json, fast_mode, summarize, sweep
+from .core import Experiment, ResultCache, Trained, canonical_json, fast_mode, fit, summarize, sweep
 from .core import fast as fast_context
 
 # --- the grids of the chapter -----------------------------------------------------------------------------
@@ -78,16 +78,7 @@ def _check_sampling(s: Mapping) -> None:
 
 def _fit(model: GPT, spec: dict, train_data, val_data, on_eval, stop) -> Trained:
     trainer = Trainer(model, TrainConfig(device=spec["device"], **spec["train"]), train_data, val_data)
-    if on_eval is not None:
-        trainer.add_callback("on_eval", lambda t: on_eval(t.history))
-    if stop is not None:  # checked after every step and after on_eval, which may be what set it
-        for event in ("on_step_end", "on_eval"):
-            trainer.add_callback(event, lambda t: t.stop() if stop.is_set() else None)
-    if stop is not None and stop.is_set():
-        history = trainer.history
-        history.stop_reason = "stopped"
-    else:
-        history = trainer.fit()
+    history = fit(trainer, on_eval, stop)
     return Trained(model, history)
 
 

@@ -38,7 +38,7 @@ from ..tokenizer import CharTokenizer
 from ..train import Trainer
 from ..worlds import _qa
 from ..worlds.arithmetic import AdditionConfig, make_addition, scratchpad_steps_correct
-from .core import Experiment, ModelStore, Trained, canonical_json, default_cache_root, fast_mode
+from .core import Experiment, ModelStore, Trained, canonical_json, default_cache_root, fast_mode, fit
 
 FORMATS = ("plain", "scratchpad")
 BANKS = ("full", "small")
@@ -136,11 +136,7 @@ def _pretrain(spec: dict, on_eval: Callable | None = None, stop: threading.Event
         trainer.add_callback("on_step_end", dropout_off)
         if off == 0:
             dropout_off(trainer)
-    if on_eval is not None:
-        trainer.add_callback("on_eval", lambda t: on_eval(t.history))
-    if stop is not None:
-        trainer.add_callback("on_step_end", lambda t: t.stop() if stop.is_set() else None)
-    history = trainer.fit()
+    history = fit(trainer, on_eval, stop)
     return Trained(model, history, {"n_train": len(world.train)})
 
 
