@@ -20,9 +20,9 @@
 #
 # ```{admonition} Predict first
 # :class: tip
-# 1. The facts world has 100 people with 4 facts each. How often each person is mentioned follows a long-tailed,
-#    Zipf-like law: the most frequent person gets 200 lines. Guess the share of facts stated only **once** in the
-#    whole training text.
+# 1. The facts world has 64 people with 4 facts each. Each fact is stated in 1, 2, 4, ..., or 128 sentences, with
+#    as many facts at each of these eight levels. Guess the share of the training text that is about the facts
+#    stated 64 or 128 times.
 # 2. A small model trains on that text for about half a minute. What share of the facts stated once will it recall
 #    exactly? Of the facts stated 16 times or more?
 # 3. The story grammar has a vocabulary of about 110 words. How many different sentences can it write: thousands,
@@ -93,27 +93,31 @@ def mark(ok):
 # ## Facts: a made-up encyclopedia
 #
 # The facts world invents people (names built from syllables, so none is real), gives each a value for a few
-# attributes (birth city, birth year, trade, favourite colour), and writes the training text: one statement per line,
-# in one of four sentence templates or as a question and answer.
+# attributes (birth city, birth year, trade, favourite colour), and writes the training text: one statement per line.
+# Most lines are biography sentences, each in one of four templates of its attribute; for half of the people, each
+# fact also appears once as a question and answer.
 
 # %%
 facts = make_facts(FactsConfig(seed=0))
 print(facts.config)
 for e in facts.entities[:3]:
     print(f"{e.name:18} {dict(e.values)}  "
-          f"mentioned {e.mentions} times  ({e.split})")
+          f"stated {dict(e.mentions)} times  ({e.group})")
 print()
 print("\n".join(facts.train_text.splitlines()[:8]))
 
 # %% [markdown]
-# A model is tested with **probes**: a prompt and the exact answer expected. There are three splits, each asking
+# A model is tested with **probes**: a prompt and the exact answer expected. There are five splits, each asking
 # something different:
 #
-# - `train`: the question form that appears in the training text (can the model recite what it read?);
-# - `heldout_phrasing`: the same facts asked with a question template, or completed with a sentence template, that
+# - `cloze`: the start of a sentence that stated the fact in training (can the model complete what it read?);
+# - `recitation`: the question form that appears in the training text, for the people who have Q/A lines (can the
+#   model recite a question and answer it was trained on?);
+# - `extraction`: the same question form for people who appear in training only in sentences (can the model answer
+#   a question about something it only read about? {cite:p}`allenzhu2023knowledge`);
+# - `heldout_phrasing`: the facts asked with a question template, or completed with a sentence template, that
 #   never appears in training (does the knowledge carry over to new wording?);
-# - `heldout_entity`: people who appear in training only in sentences, never in question-and-answer form (can the
-#   model answer a question about something it only read about? {cite:p}`allenzhu2024physics`).
+# - `unseen`: people who never appear in training at all (the honest answer is "I don't know").
 
 # %%
 rows = []
@@ -129,7 +133,7 @@ table(rows, ["split", "probes", "example prompt", "expected answer"])
 # space or a lowercase letter, is wrong:
 
 # %%
-probe = facts.train[0]
+probe = facts.recitation[0]
 other = next(v for v in VALUE_SETS[probe.attribute] if v != probe.answer)
 tries = [
     (probe.answer, "the right value"),
@@ -150,21 +154,23 @@ table([[f"<code>{out!r}</code>", what,
 #
 # Real text mentions a few things very often and most things rarely: word and name frequencies roughly follow
 # Zipf's law {cite:p}`piantadosi2014zipf`, frequency proportional to $1/\text{rank}^s$ with $s$ near 1. The facts world
-# copies that shape on purpose: the person of rank $r$ is mentioned $\max(4, \mathrm{round}(200 / r^{s}))$ times, with
-# $s = 1$ by default, and those mentions are spread over the person's 4 attributes. Here is what that does:
+# gives every fact one of eight exposure levels, 1, 2, 4, ..., 128 sentences, and by default puts as many facts at
+# each level (8 per attribute), so that recall can be measured equally well at every level. The level of a fact is
+# drawn independently of its attribute and of the person's other facts. Here is what that does:
 
 # %%
-mentions = sorted((e.mentions for e in facts.entities), reverse=True)
-# one probe per fact
-every_fact = [f for split in ("train", "heldout_entity")
-              for f in facts.split(split)]
+known = [e for e in facts.entities if e.group != "unseen"]
+mentions = sorted((sum(e.mentions.values()) for e in known), reverse=True)
+# one cloze probe per fact of every person in the training text
+every_fact = facts.cloze
 stated = Counter(f.frequency for f in every_fact)
 
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.4))
 ranks = range(1, len(mentions) + 1)
 ax1.loglog(ranks, mentions, "o", ms=3, label="this world")
-ax1.loglog(ranks, [200 / r for r in ranks], "k:", lw=1, label="200 / rank")
-ax1.set(xlabel="person, by rank", ylabel="lines mentioning them",
+ax1.loglog(ranks, [mentions[0] / r for r in ranks], "k:", lw=1,
+           label="Zipf: top / rank")
+ax1.set(xlabel="person, by rank", ylabel="sentences about them",
         title="Mentions per person")
 ax1.legend()
 xs = sorted(stated)
@@ -175,18 +181,20 @@ plt.tight_layout()
 plt.show()
 
 n_lines = len(facts.train_text.splitlines())
-top = sorted(facts.entities,
-             key=lambda e: -e.mentions)[: len(facts.entities) // 10]
 share_once = stated[1] / len(every_fact)
-share_top = sum(e.mentions for e in top) / n_lines
-print(f"{len(every_fact)} facts in {n_lines} lines")
+share_top = sum(f.frequency for f in every_fact
+                if f.frequency >= 64) / len(facts.bio_lines)
+print(f"{len(every_fact)} facts in {len(facts.bio_lines)} biography "
+      f"sentences and {len(facts.qa_lines)} Q/A lines")
 print(f"stated once: {share_once:.0%} of the facts")
-print(f"the top 10% of people get {share_top:.0%} of all lines")
+print(f"the facts stated 64 or 128 times fill {share_top:.0%} "
+      "of the biographies")
 
 # %% [markdown]
-# Most facts are stated once; a handful are stated dozens of times. The explorer below changes the exponent of the
-# law: 0 gives every person the same number of lines, larger exponents a longer tail. (Each setting is a new world:
-# the total number of lines changes too.)
+# An eighth of the facts are stated once, and an eighth 128 times, yet those frequent facts fill half the text. The
+# explorer below changes how the facts are shared among the levels: the share at level $c$ is proportional to
+# $c^{-s}$, so $s = 0$ is the default (as many facts at every level) and $s = 1$ is a Zipf-like tail where most
+# facts are rare. (Each setting is a new world: the total number of lines changes too.)
 
 # %% tags=["hide-input"]
 import ipywidgets as widgets
@@ -202,34 +210,32 @@ def png(fig):  # a figure as an <img> that carries its own pixels
 
 # %% tags=["hide-input"]
 def render_tail(exponent):
-    w = make_facts(FactsConfig(zipf_exponent=exponent, seed=0))
-    freq = sorted((f.frequency for s in ("train", "heldout_entity")
-                   for f in w.split(s)), reverse=True)
+    w = make_facts(FactsConfig(tail_exponent=exponent, seed=0))
+    freq = sorted((f.frequency for f in w.cloze), reverse=True)
     # not kept by pyplot: nothing to close
     fig = new_figure(6, 2.6, layout="constrained")
     ax = fig.subplots()
     ax.bar(range(len(freq)), freq, width=1.0)
-    ax.set(yscale="log", ylim=(0.8, 120), xlabel="fact, most stated first",
+    ax.set(yscale="log", ylim=(0.8, 160), xlabel="fact, most stated first",
            ylabel="times stated")
     once = sum(f == 1 for f in freq) / len(freq)
-    lines = len(w.train_text.splitlines())
-    top = sum(sorted((e.mentions for e in w.entities),
-                     reverse=True)[: len(w.entities) // 10]) / lines
-    return png(fig) + (f"<p>{lines} lines; {once:.0%} of facts stated "
-                       f"once; the top 10% of people get {top:.0%} of "
-                       "the lines.</p>")
+    lines = len(w.bio_lines)
+    top = sum(f for f in freq if f >= 64) / lines
+    return png(fig) + (f"<p>{lines} biography sentences; {once:.0%} of "
+                       "facts stated once; the facts stated 64 or 128 "
+                       f"times fill {top:.0%} of them.</p>")
 
 
 SliderView(
-    "Zipf exponent", [0.0, 0.5, 1.0, 1.5, 2.0], render_tail, start=2,
-    live_slider=widgets.FloatSlider(value=1.0, min=0.0, max=3.0, step=0.1),
+    "tail exponent s", [0.0, 0.5, 1.0, 1.5, 2.0], render_tail, start=0,
+    live_slider=widgets.FloatSlider(value=0.0, min=0.0, max=3.0, step=0.1),
 )
 
 # %% [markdown]
 # ### Does exposure decide what a model learns?
 #
 # A first look (chapter 4 studies this properly). We train a small GPT, the same size as in chapter 1, on the facts
-# text and probe every fact of the `train` split with greedy decoding. `recall()` returns one `True`/`False` per
+# text and probe every fact of the `cloze` split with greedy decoding. `recall()` returns one `True`/`False` per
 # probe, so we can group the facts by how often they were stated.
 #
 # What does *knowing nothing* score? A model that ignores the name and always answers the most common value of each
@@ -245,15 +251,15 @@ history = Trainer(model, TrainConfig(
     eval_interval=RECALL_STEPS, seed=0,
 ), ids).fit()
 
-probes = facts.train
+probes = facts.cloze
 correct = recall(model, tok, probes)
 freqs = [p.frequency for p in probes]
 buckets = recall_by_frequency(correct, freqs, edges=[1, 2, 4, 8, 16, 256])
 
-modal = {a: Counter(p.answer for p in probes
+modal = {a: Counter(p.value for p in probes
                     if p.attribute == a).most_common(1)[0][0]
          for a in facts.config.attributes}
-guess = [p.answer == modal[p.attribute] for p in probes]
+guess = [p.value == modal[p.attribute] for p in probes]
 guess_buckets = recall_by_frequency(guess, freqs,
                                     edges=[1, 2, 4, 8, 16, 256])
 
@@ -274,11 +280,11 @@ ax.legend(loc="upper left")
 plt.show()
 
 other_splits = {s: exact_match_recall(recall(model, tok, facts.split(s)))
-                for s in ("heldout_phrasing", "heldout_entity")}
-# the same guesser on the other splits (a cloze answer ends with "."
-# where a Q/A answer does not)
+                for s in ("recitation", "extraction", "heldout_phrasing",
+                          "unseen")}
+# the same guesser on the other splits
 other_guess = {
-    s: exact_match_recall([p.answer.rstrip(".") == modal[p.attribute]
+    s: exact_match_recall([p.value == modal[p.attribute]
                            for p in facts.split(s)])
     for s in other_splits
 }
@@ -286,7 +292,7 @@ other_guess = {
 epochs = RECALL_STEPS * 32 * 64 / len(ids)
 print(f"in {RECALL_STEPS} steps the model read about {epochs:.0f} times "
       "as many characters as the text holds")
-print(f"recall on train probes: {exact_match_recall(correct):.0%} "
+print(f"recall on cloze probes: {exact_match_recall(correct):.0%} "
       f"(baseline {exact_match_recall(guess):.0%})")
 for s, r in other_splits.items():
     print(f"recall on {s}: {r:.0%} (baseline {other_guess[s]:.0%})")
@@ -296,10 +302,10 @@ for s, r in other_splits.items():
 # printed above), so a fact stated once is seen about once per pass (windows are drawn at random), and a fact stated
 # 16 times is seen 16 times as often.
 # A fact's **exposure** is how often it is stated times how long we train. Compare each bar with its baseline, and
-# mind the `n` above it: the buckets of often-stated facts hold few facts, so their shares move a lot from run to
-# run. The held-out splits are printed with their own baselines: recall on new phrasings of trained facts, and on
-# people the model only read about in sentences, is what tells reciting a line from knowing a fact in any wording.
-# Chapter 4 comes back to this.
+# mind the `n` above it: a bucket of 32 facts is a small sample, so its share moves from run to run. The other splits
+# are printed with their own baselines: recall of trained Q/A lines, of questions about people the model only read
+# about, of new phrasings, and of people it never saw, is what tells reciting a line from knowing a fact in any
+# wording. Chapter 4 comes back to this.
 #
 # ## Arithmetic: sums with one right answer
 #
@@ -464,16 +470,20 @@ print("fresh sentences from the same distribution: "
 low, high = buckets[0], buckets[-1]
 display(Markdown(f'''
 - **Facts.** Of {len(every_fact)} facts, **{share_once:.0%} are stated only
-  once** in the training text, while the top 10% of people get
-  {share_top:.0%} of all lines. After {RECALL_STEPS} training steps (about
-  {epochs:.0f} passes over the text) a small GPT recalled
-  **{low.recall:.0%}** of the train facts stated once (guessing the most
-  common value: {guess_buckets[0].recall:.0%}) and **{high.recall:.0%}** of
-  those stated {high.lo} times or more. On new phrasings of the same facts
-  it recalled {other_splits["heldout_phrasing"]:.0%}
-  (baseline {other_guess["heldout_phrasing"]:.0%}); on people it had only
-  read about, {other_splits["heldout_entity"]:.0%}
-  (baseline {other_guess["heldout_entity"]:.0%}).
+  once** in the training text, while the facts stated 64 or 128 times fill
+  {share_top:.0%} of the biographies. After {RECALL_STEPS} training steps
+  (about {epochs:.0f} passes over the text) a small GPT completed
+  **{low.recall:.0%}** of the sentences of facts stated once (guessing the
+  most common value: {guess_buckets[0].recall:.0%}) and
+  **{high.recall:.0%}** of those stated {high.lo} times or more. It
+  answered {other_splits["recitation"]:.0%} of the trained questions
+  (baseline {other_guess["recitation"]:.0%}),
+  {other_splits["extraction"]:.0%} of the questions about people it had
+  only read about (baseline {other_guess["extraction"]:.0%}),
+  {other_splits["heldout_phrasing"]:.0%} of the new phrasings (baseline
+  {other_guess["heldout_phrasing"]:.0%}) and
+  {other_splits["unseen"]:.0%} about people it never saw (baseline
+  {other_guess["unseen"]:.0%}).
 - **Arithmetic.** Modular addition with p = 31 has
   {len(mod31.train) + len(mod31.test)} problems, split
   {len(mod31.train)} / {len(mod31.test)} with no overlap; the checker
@@ -494,19 +504,18 @@ display(Markdown(f'''
 #
 # ## Exercises
 #
-# **1. Flatten the tail.** Build `make_facts(FactsConfig(zipf_exponent=0.0))`. How many times is each fact stated
-# now, and how many lines does the training text have? What `max_mentions` gives a flat world with about as many
-# lines as the default one?
+# **1. Flatten the tail.** `FactsConfig(mention_levels=(8,))` states every fact exactly 8 times. How many
+# biography sentences does that world have? What single level gives a flat world with about as many sentences as
+# the default one?
 #
 # ````{admonition} Solution
 # :class: dropdown
-# With exponent 0 every person gets `max_mentions` = 200 lines, so each of the 4 facts is stated 50 times, and the
-# text has 100 × 200 = 20,000 lines instead of about 1,100. A flat world of the same size needs about 1,100 / 100 = 11
-# lines per person: `FactsConfig(zipf_exponent=0.0, max_mentions=11)` (each fact then stated 2 or 3 times).
+# 64 people × 4 facts × 8 = 2,048 sentences. The default world states its 256 facts 1 + 2 + ... + 128 = 255 times
+# per group of eight, 8,160 sentences in all, an average of about 32 per fact: `mention_levels=(32,)` gives 8,192.
 #
 # ```python
-# flat = make_facts(FactsConfig(zipf_exponent=0.0, max_mentions=11))
-# print(len(flat.train_text.splitlines()), Counter(f.frequency for f in flat.train))
+# flat = make_facts(FactsConfig(mention_levels=(32,)))
+# print(len(flat.bio_lines), Counter(f.frequency for f in flat.cloze))
 # ```
 # ````
 #
@@ -517,10 +526,10 @@ display(Markdown(f'''
 # :class: dropdown
 # ```python
 # for a in facts.config.attributes:
-#     g = [p.answer == modal[a] for p in probes if p.attribute == a]
+#     g = [p.value == modal[a] for p in probes if p.attribute == a]
 #     print(a, len(VALUE_SETS[a]), f"{sum(g) / len(g):.0%}")
 # ```
-# A birth year is one of 100 values, a colour one of 12. In a sample of 80 people the most common value always comes
+# A birth year is one of 100 values, a colour one of 12. In a sample of 64 people the most common value always comes
 # up a little more often than 1 in |S| (some value is bound to repeat more than average), but the gap stays large:
 # a few percent for years, about one in ten for colours, cities and trades. A recall number means little until you
 # know what guessing scores.

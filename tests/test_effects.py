@@ -52,23 +52,24 @@ def _train(model: GPT, data, **train) -> GPT:
 # ---------------------------------------------------------------------------------------------------------
 # 1. dropout slows the memorisation of facts
 #
-# 48 people x 2 attributes as Q/A rows, 300 steps of batch 32. Measured recall of the training facts with
-# dropout 0 vs 0.3: seed 0 1.00 vs 0.14, seed 1 0.99 vs 0.17, seed 2 0.99 vs 0.16.
+# 48 people x 2 attributes as Q/A rows (the recitation probes of a 96-person world), 300 steps of batch 32.
+# Measured recall of the training facts with dropout 0 vs 0.3: seed 0 1.00 vs 0.21, seed 1 1.00 vs 0.18,
+# seed 2 1.00 vs 0.16.
 
 FACTS_STEPS = 300
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_dropout_lowers_recall_of_training_facts_at_equal_steps(seed):
-    world = make_facts(FactsConfig(n_entities=60, attributes=("birth_city", "birth_year"), seed=seed))
+    world = make_facts(FactsConfig(n_people=96, attributes=("birth_city", "birth_year"), seed=seed))
     tok = CharTokenizer.from_text(world.alphabet)
-    X, Y = world.qa_rows(tok, "train")  # Q/A rows, loss on the answers only
+    X, Y = world.qa_rows(tok, "recitation")  # Q/A rows, loss on the answers only
     rec = {}
     for p in (0.0, 0.3):
         cfg = ModelConfig(vocab_size=tok.vocab_size, block_size=X.shape[1], n_layer=2, n_head=4, n_embd=64,
                           dropout=p)
         model = _train(GPT(cfg, seed=seed), (X, Y), steps=FACTS_STEPS, batch_size=32, lr=3e-3, seed=seed)
-        rec[p] = M.exact_match_recall(recall(model, tok, world.train, temperature=0))
+        rec[p] = M.exact_match_recall(recall(model, tok, world.recitation, temperature=0))
     print(f"facts seed {seed}: recall with dropout 0 / 0.3: {rec[0.0]:.2f} / {rec[0.3]:.2f}")
     assert rec[0.0] > rec[0.3], rec
 

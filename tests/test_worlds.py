@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from minigpt import CharTokenizer
+from minigpt import metrics as M
 from minigpt.worlds import arithmetic, facts, stories
 from minigpt.worlds.arithmetic import AdditionConfig, ModularConfig, make_addition, make_modular
 from minigpt.worlds.facts import FactsConfig, make_facts
@@ -84,12 +85,12 @@ def test_worlds_do_not_depend_on_the_hash_seed():
 def test_default_worlds_are_pinned():
     # regression pins: a change to the generators, templates or lexicon shows up here (update on purpose only)
     f, s, m, a = make_facts(), make_stories(), make_modular(), make_addition()
-    assert f.train_text.split("\n")[0] == "Q: What does Ramira Pimley do for a living? A: saddler"
+    assert f.train_text.split("\n")[0] == "Fenmira Yorrren always chooses the colour silver."
     assert s.train_stories[0][1] == "The giant lost the heavy stone in the river."
     assert (m.train[0].question, m.train[0].answer) == ("v+C=", "s")
     assert (a.train[1].question, a.train[1].answer) == ("68+90=", "158")
     digests = [hashlib.sha256(w.train_text.encode()).hexdigest()[:16] for w in (f, s, m, a)]
-    assert digests == ["a305872f425e8094", "25808625e42c4459", "2ed79ebf57f563f6", "799eaaeda38f08e0"]
+    assert digests == ["eb27d05af3788f55", "25808625e42c4459", "2ed79ebf57f563f6", "799eaaeda38f08e0"]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -98,22 +99,25 @@ def test_default_worlds_are_pinned():
 
 @pytest.fixture(scope="module")
 def fw():
-    return make_facts(FactsConfig(n_entities=60, seed=3))
+    return make_facts(FactsConfig(n_people=48, n_unseen=10, seed=3))
 
 
 def test_facts_config_is_validated():
-    with pytest.raises(ValueError, match="n_entities"):
-        FactsConfig(n_entities=1)
+    with pytest.raises(ValueError, match="n_people"):
+        FactsConfig(n_people=1)
     with pytest.raises(ValueError, match="attributes"):
         FactsConfig(attributes=("birth_city", "shoe_size"))
-    with pytest.raises(ValueError, match="min_mentions"):
-        FactsConfig(min_mentions=2)
-    with pytest.raises(ValueError, match="max_mentions"):
-        FactsConfig(max_mentions=3)
-    with pytest.raises(ValueError, match="heldout_entity_fraction"):
-        FactsConfig(heldout_entity_fraction=1.0)
+    with pytest.raises(ValueError, match="mention_levels"):
+        FactsConfig(mention_levels=(4, 2))
+    with pytest.raises(ValueError, match="mention_levels"):
+        FactsConfig(mention_levels=())
     with pytest.raises(ValueError, match="qa_fraction"):
-        FactsConfig(qa_fraction=0.0)
+        FactsConfig(qa_fraction=1.5)
+    with pytest.raises(ValueError, match="qa_repeats"):
+        FactsConfig(qa_repeats=0)
+    with pytest.raises(ValueError, match=r"n_people \+ n_unseen"):
+        FactsConfig(n_people=100_000, n_unseen=100_000)
+    assert FactsConfig(mention_levels=[1, 3]).mention_levels == (1, 3)  # a list from JSON becomes a tuple
 
 
 def test_facts_templates_invariants():
@@ -123,62 +127,120 @@ def test_facts_templates_invariants():
         assert all(t.endswith("{value}.") and t.count("{value}") == 1 and "{name}" in t for t in templates)
         assert len(set(templates)) == len(templates)
         assert len(facts.QUESTION_TEMPLATES[a]) == 2
+    # a cloze prompt has one right continuation: no prefix before {value} starts a template of another attribute
+    for a in facts.ATTRIBUTES:
+        for t in facts.SENTENCE_TEMPLATES[a]:
+            prefix = t[: t.index("{value}")]
+            for b in facts.ATTRIBUTES:
+                if b != a:
+                    assert not any(u.startswith(prefix) for u in facts.SENTENCE_TEMPLATES[b]), (a, t, b)
 
 
-def test_facts_names_values_and_splits(fw):
+def test_facts_default_world_has_30_facts_in_every_bucket_from_1_to_128():
+    w = make_facts()
+    levels = w.config.mention_levels
+    assert levels[0] == 1 and levels[-1] == 128
+    assert all(b == 2 * a for a, b in zip(levels, levels[1:], strict=False))  # log-spaced
+    counts = Counter(f.frequency for f in w.cloze)
+    assert sorted(counts) == list(levels) and min(counts.values()) >= 30
+    buckets = M.recall_by_frequency([True] * len(w.cloze), [f.frequency for f in w.cloze], w.bucket_edges)
+    assert [b.n for b in buckets] == [counts[c] for c in levels]
+
+
+def test_facts_levels_are_independent_of_attribute_and_other_facts(fw):
+    known = [e for e in fw.entities if e.group != "unseen"]
+    # every attribute has the same level counts ...
+    for a in fw.config.attributes:
+        got = Counter(e.mentions[a] for e in known)
+        assert tuple(got[c] for c in fw.config.mention_levels) == fw.config.level_counts()
+    # ... and the levels of one person's attributes are not the same permutation (independent shuffles)
+    a, b = fw.config.attributes[:2]
+    assert [e.mentions[a] for e in known] != [e.mentions[b] for e in known]
+    # pooled over seeds, a person's level in one attribute says nothing about its level in another
+    pairs = Counter()
+    for seed in range(20):
+        w = make_facts(FactsConfig(n_people=64, mention_levels=(1, 128), n_unseen=0, seed=seed))
+        pairs.update((e.mentions["birth_city"], e.mentions["trade"]) for e in w.entities)
+    same = pairs[(1, 1)] + pairs[(128, 128)]
+    assert abs(same / sum(pairs.values()) - 0.5) < 0.05  # measured 0.51
+
+
+def test_facts_level_counts_follow_the_tail_exponent():
+    assert FactsConfig(n_people=64).level_counts() == (8,) * 8
+    zipf = FactsConfig(n_people=255, tail_exponent=1.0).level_counts()
+    assert zipf == (128, 64, 32, 16, 8, 4, 2, 1) and sum(zipf) == 255
+    assert sum(FactsConfig(n_people=50, tail_exponent=0.7).level_counts()) == 50
+
+
+def test_facts_names_groups_and_splits(fw):
     names = [e.name for e in fw.entities]
-    assert len(set(names)) == len(names) == 60
+    assert len(set(names)) == len(names) == 48 + 10
     assert all(re.fullmatch(r"[A-Z][a-z]+ [A-Z][a-z]+", n) for n in names)
     for e in fw.entities:
         assert set(e.values) == set(fw.config.attributes)
         assert all(e.values[a] in facts.VALUE_SETS[a] for a in e.values)
-    held = {e.name for e in fw.entities if e.split == "heldout_entity"}
-    assert len(held) == round(0.2 * 60)
-    assert {f.entity for f in fw.heldout_entity} == held
-    assert not held & {f.entity for f in fw.train}
-    assert {f.entity for f in fw.heldout_phrasing} == {f.entity for f in fw.train}
+    group = {e.name: e.group for e in fw.entities}
+    assert Counter(group.values()) == {"qa": 24, "bio": 24, "unseen": 10}
     K = len(fw.config.attributes)
-    assert len(fw.train) == (60 - len(held)) * K
-    assert len(fw.heldout_phrasing) == 2 * len(fw.train)
-    assert fw.split("train") is fw.train
+    for split, groups in [("cloze", {"qa", "bio"}), ("recitation", {"qa"}), ("extraction", {"bio"}),
+                          ("heldout_phrasing", {"qa", "bio"}), ("unseen", {"unseen"})]:
+        probes = fw.split(split)
+        assert {group[f.entity] for f in probes} == groups, split
+        n_people = sum(g in groups for g in group.values())
+        assert len(probes) == n_people * K * (2 if split == "heldout_phrasing" else 1), split
+        assert all(f.split == split for f in probes)
+    assert all(f.frequency == 0 for f in fw.unseen)
+    assert fw.split("recitation") is fw.recitation
     with pytest.raises(ValueError, match="split"):
-        fw.split("test")
+        fw.split("train")
 
 
-def test_facts_frequencies_follow_zipf_and_count_lines(fw):
-    mentions = sorted((e.mentions for e in fw.entities), reverse=True)
-    assert mentions[0] == fw.config.max_mentions and mentions[-1] == fw.config.min_mentions
-    assert mentions[1] == round(fw.config.max_mentions / 2)
-    lines = fw.train_text.split("\n")
-    assert lines[-1] == ""
-    lines = Counter(lines[:-1])
-    assert sum(lines.values()) == sum(mentions)
-    # a fact's frequency is the number of lines that state it, in a training sentence or the training Q/A form
+def test_facts_every_mention_is_a_biography_sentence_from_the_same_mix(fw):
+    bio = Counter(fw.bio_lines)
+    qa = Counter(fw.qa_lines)
+    assert Counter(fw.train_text.split("\n")[:-1]) == bio + qa
+    assert fw.train_text.endswith("\n")
+    templates_by_level: dict[int, Counter] = {}
     for e in fw.entities:
-        total = 0
         for a in fw.config.attributes:
-            v = e.values[a]
-            forms = {
-                t.format(name=e.name, value=v) for t in facts.SENTENCE_TEMPLATES[a][: facts.N_TRAIN_TEMPLATES]
-            }
-            forms.add(facts.qa_prompt(facts.QUESTION_TEMPLATES[a][0].format(name=e.name)) + v)
-            n = sum(lines[f] for f in forms)
-            assert n >= 1
-            probes = [f for f in fw.train + fw.heldout_entity if f.entity == e.name and f.attribute == a]
-            assert len(probes) == 1 and probes[0].frequency == n
-            total += n
-        assert total == e.mentions
+            forms = [t.format(name=e.name, value=e.values[a])
+                     for t in facts.SENTENCE_TEMPLATES[a][: facts.N_TRAIN_TEMPLATES]]
+            n = sum(bio[s] for s in forms)
+            assert n == e.mentions[a]  # a fact's frequency counts the biography sentences that state it
+            for i, s in enumerate(forms):
+                templates_by_level.setdefault(e.mentions[a], Counter())[i] += bio[s]
+            asked = facts.qa_prompt(facts.QUESTION_TEMPLATES[a][0].format(name=e.name)) + e.values[a]
+            assert qa[asked] == (fw.config.qa_repeats if e.group == "qa" else 0)
+    # no other sentences: every biography line states one known fact
+    assert sum(bio.values()) == sum(e.mentions[a] for e in fw.entities for a in fw.config.attributes)
+    # the template mix does not depend on the frequency (all four templates used at the frequent levels)
+    for level in (32, 64, 128):
+        shares = [templates_by_level[level][i] / sum(templates_by_level[level].values()) for i in range(4)]
+        assert all(0.15 < s < 0.35 for s in shares), (level, shares)
 
 
-def test_facts_heldout_forms_never_appear_in_training(fw):
+def test_facts_probes_in_and_out_of_training(fw):
     text = fw.train_text
+    for f in fw.cloze:
+        assert f"\n{f.question}{f.answer}\n" in "\n" + text  # the sentence of a first mention
+    for f in fw.recitation:
+        assert f.question + f.answer + "\n" in text
+    for f in fw.extraction:
+        assert f.question not in text and f.entity in text  # read about, never asked
     for f in fw.heldout_phrasing:
         assert f.question not in text
-    for f in fw.heldout_entity:
-        assert f.question not in text  # no Q/A line for held-out entities ...
-        assert f.entity in text  # ... but their biography sentences are there
-    for f in fw.train:
-        assert f.question + f.answer + "\n" in text
+    for f in fw.unseen:
+        assert f.entity not in text
+
+
+def test_facts_knowledge_bits_match_the_docstring():
+    w = make_facts()
+    per_person = sum(math.log2(len(facts.VALUE_SETS[a])) for a in w.config.attributes)
+    assert w.knowledge_bits == pytest.approx(64 * per_person)
+    assert f"{w.knowledge_bits:.1f} bits" in facts.__doc__ and f"{per_person:.2f}" in facts.__doc__
+    assert f"{len(w.bio_lines):,} biography" in facts.__doc__ and f"{len(w.qa_lines)} Q/A lines" in facts.__doc__
+    six = sum(math.log2(len(v)) for v in facts.VALUE_SETS.values())
+    assert f"{six:.2f} bits" in facts.__doc__
 
 
 def test_facts_check_accepts_every_correct_answer(fw):
@@ -189,7 +251,7 @@ def test_facts_check_accepts_every_correct_answer(fw):
 
 
 def test_facts_check_rejects_wrong_and_malformed(fw):
-    f = fw.train[0]
+    f = fw.recitation[0]
     other = next(v for v in facts.VALUE_SETS[f.attribute] if v != f.value)
     for bad in (
         other,
@@ -220,16 +282,35 @@ def test_facts_alphabet_is_small_and_covers_everything(fw):
 
 def test_facts_qa_rows_mask_the_prompt(fw):
     tok = CharTokenizer.from_text(fw.alphabet)
-    X, Y = fw.qa_rows(tok, "train")
-    assert X.shape == Y.shape and X.dtype == Y.dtype == torch.long and X.shape[0] == len(fw.train)
-    for i, f in enumerate(fw.train[:20]):
+    X, Y = fw.qa_rows(tok, "recitation")
+    assert X.shape == Y.shape and X.dtype == Y.dtype == torch.long and X.shape[0] == len(fw.recitation)
+    for i, f in enumerate(fw.recitation[:20]):
         row = f.question + f.answer + "\n"
         n = len(row) - 1
         assert tok.decode(X[i, :n].tolist()) == row[:-1]
         assert (Y[i, : len(f.question) - 1] == -1).all() and (Y[i, n:] == -1).all()
         assert tok.decode(Y[i, len(f.question) - 1 : n].tolist()) == f.answer + "\n"
-    Xr, _ = fw.qa_rows(tok, "train", repeat_by_frequency=True)
-    assert len(Xr) == sum(f.frequency for f in fw.train)
+    Xr, _ = fw.qa_rows(tok, "cloze", repeat_by_frequency=True)
+    assert len(Xr) == sum(f.frequency for f in fw.cloze)
+
+
+def test_facts_text_rows_are_line_aligned(fw):
+    tok = CharTokenizer.from_text(fw.alphabet)
+    X, Y = fw.text_rows(tok)
+    lines = fw.train_text.splitlines()
+    assert X.shape[0] == len(lines)
+    for i in (0, 1, len(lines) - 1):
+        n = len(lines[i])
+        assert tok.decode(X[i, :n].tolist()) == lines[i]  # the line starts at position 0
+        assert tok.decode(Y[i, :n].tolist()) == lines[i][1:] + "\n"
+        assert (Y[i, n:] == -1).all()
+    Xb, _ = fw.text_rows(tok, "bio")
+    Xq, _ = fw.text_rows(tok, "qa")
+    assert len(Xb) == len(fw.bio_lines) and len(Xq) == len(fw.qa_lines)
+    with pytest.raises(ValueError, match="part"):
+        fw.text_rows(tok, "everything")
+    with pytest.raises(ValueError, match="part"):
+        make_facts(FactsConfig(n_people=4, qa_fraction=0.0)).text_rows(tok, "qa")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -413,11 +494,11 @@ def test_stories_config_is_validated():
     (StoriesConfig, dict(min_sentences=4, max_sentences=3), r"^max_sentences=3 .*\[min_sentences=4, 50\]"),
     (StoriesConfig, dict(protagonist_prob=math.nan), r"^protagonist_prob=nan .*allowed a number in \[0.0, 1.0\]"),
     (StoriesConfig, dict(seed=1.5), r"^seed=1.5 .*allowed an integer"),
-    (FactsConfig, dict(n_entities=5001), r"^n_entities=5001 .*\[2, 5000\]"),
+    (FactsConfig, dict(n_people=100_001), r"^n_people=100001 .*\[2, 100000\]"),
     (FactsConfig, dict(attributes=("trade", "trade")), r"^attributes=\('trade', 'trade'\) .*distinct names"),
-    (FactsConfig, dict(min_mentions=3), r"^min_mentions=3 .*>= len\(attributes\) = 4"),
-    (FactsConfig, dict(zipf_exponent=5.5), r"^zipf_exponent=5.5 .*\[0.0, 5.0\]"),
-    (FactsConfig, dict(heldout_entity_fraction=1.0), r"^heldout_entity_fraction=1.0 .*\[0.0, 1.0\)"),
+    (FactsConfig, dict(mention_levels=(1, 1)), r"^mention_levels=\(1, 1\) .*strictly increasing"),
+    (FactsConfig, dict(tail_exponent=5.5), r"^tail_exponent=5.5 .*\[0.0, 5.0\]"),
+    (FactsConfig, dict(qa_repeats=1001), r"^qa_repeats=1001 .*\[1, 1000\]"),
     (ModularConfig, dict(p=53), r"^p=53 .*\[2, 52\] for format 'symbols'"),
     (ModularConfig, dict(p=1001, format="digits"), r"^p=1001 .*\[2, 1000\] for format 'digits'"),
     (ModularConfig, dict(train_fraction=0.0), r"^train_fraction=0.0 .*\(0.0, 1.0\)"),
@@ -434,8 +515,8 @@ def test_world_config_errors_name_field_value_and_range(cls, kw, message):
 
 @pytest.mark.parametrize("cls, kw", [
     (StoriesConfig, dict(n_val_stories=0, min_sentences=50, max_sentences=50, protagonist_prob=1, seed=-3)),
-    (FactsConfig, dict(n_entities=2, attributes=["trade"], min_mentions=1, max_mentions=1, zipf_exponent=0,
-                       heldout_entity_fraction=0.0, qa_fraction=1.0)),
+    (FactsConfig, dict(n_people=2, attributes=["trade"], mention_levels=(1,), tail_exponent=0, qa_fraction=1.0,
+                       qa_repeats=1, n_unseen=0)),
     (ModularConfig, dict(p=52)),
     (ModularConfig, dict(p=1000, format="digits", train_fraction=0.999)),
     (AdditionConfig, dict(n_digits=1, n_train=99, n_test=1, format="scratchpad")),
@@ -619,7 +700,7 @@ def test_recall_scores_exact_answers(fw, monkeypatch):
     import minigpt
 
     tok = CharTokenizer.from_text(fw.alphabet + "xy")
-    records = fw.train[:30] + fw.heldout_phrasing[:30] + fw.heldout_entity[:10]
+    records = fw.cloze[:20] + fw.recitation[:10] + fw.heldout_phrasing[:30] + fw.unseen[:10]
     answers = {r.question: r.answer for r in records}
     monkeypatch.setattr(minigpt, "generate", _oracle_generate(answers, tok))
     assert facts.recall(None, tok, records) == [True] * len(records)
@@ -646,12 +727,12 @@ def test_decoding_and_cross_entropy_with_a_real_untrained_model(fw):
     from minigpt import GPT, ModelConfig
 
     tok = CharTokenizer.from_text(fw.alphabet)
-    records = fw.train[:12]
+    records = fw.recitation[:12]
     model = GPT(ModelConfig(vocab_size=tok.vocab_size, block_size=64, n_layer=1, n_head=2, n_embd=16), seed=0)
     got = facts.recall(model, tok, records, temperature=1.0, generator=torch.Generator().manual_seed(0))
     assert len(got) == len(records) and all(isinstance(g, bool) for g in got)
     bits = facts.value_cross_entropy_bits(model, tok, records)
-    X, Y = fw.qa_rows(tok, "train")
+    X, Y = fw.qa_rows(tok, "recitation")
     with torch.no_grad():
         _, loss = model(X[:12], Y[:12])  # mean nats per answer token
     n_tokens = int((Y[:12] >= 0).sum())

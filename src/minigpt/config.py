@@ -145,12 +145,16 @@ class TrainConfig(_Config):
     decay_final_layers: bool = doc(True, "decay the last block and lm_head; False spares them (for recall experiments)")
     betas: tuple[float, float] = doc((0.9, 0.95), "AdamW's moment decay rates (beta1, beta2)")
     grad_clip: float = doc(1.0, "clip the global gradient norm; 0 disables")
+    dropout_window: tuple[float, float] | None = doc(
+        None, "(start, end) fractions of the steps with dropout on, e.g. (0, 0.75): off for the last 25%; None = all")
     eval_interval: int = doc(100, "evaluate train/val loss every this many steps (and at the last step)")
     eval_batches: int = doc(4, "batches averaged per evaluation")
     seed: int = doc(0, "batch sampling and dropout masks")
     device: str = doc("cpu", "'cpu', 'cuda', 'mps' or 'auto' (the best one available)")
 
     def __post_init__(self):
+        if isinstance(self.dropout_window, list):  # from JSON
+            object.__setattr__(self, "dropout_window", tuple(self.dropout_window))
         _int("steps", self.steps, 1)
         if self.batch_size is not None:
             _int("batch_size", self.batch_size, 1)
@@ -167,6 +171,13 @@ class TrainConfig(_Config):
         _real("betas[0]", b[0], 0.0, 1.0, high_open=True)
         _real("betas[1]", b[1], 0.0, 1.0, high_open=True)
         _real("grad_clip", self.grad_clip, 0.0, 1e6)
+        w = self.dropout_window
+        if w is not None:
+            _check("dropout_window", w, isinstance(w, tuple) and len(w) == 2,
+                   "None or a tuple (start, end) of fractions of the steps, 0 <= start < end <= 1")
+            _real("dropout_window[0]", w[0], 0.0, 1.0, high_open=True)
+            _real("dropout_window[1]", w[1], 0.0, 1.0, low_open=True)
+            _check("dropout_window", w, w[0] < w[1], "start < end, e.g. (0.0, 0.75)")
         _int("eval_interval", self.eval_interval, 1)
         _int("eval_batches", self.eval_batches, 1)
         _int("seed", self.seed, 0)

@@ -631,3 +631,34 @@ def t_quantile(p: float, df: float) -> float:
             break
         t = new
     return t if p > 0.5 else -t
+
+
+# --- uncertainty ------------------------------------------------------------------------------------------------
+
+
+def auroc(scores: Sequence[float], labels: Sequence[bool]) -> float:
+    """Area under the ROC curve of ``scores`` for telling ``labels`` True (positives) from False: the chance that
+    a random positive scores higher than a random negative, ties counting one half (the Mann-Whitney U statistic
+    over n_pos * n_neg). 0.5 = no signal, 1 = every positive above every negative, 0 = every one below.
+    NaN when either class is empty.
+    """
+    if len(scores) != len(labels):
+        raise ValueError(f"labels: need one per score, got {len(labels)} for {len(scores)} scores")
+    pos = [float(s) for s, y in zip(scores, labels, strict=True) if y]
+    neg = [float(s) for s, y in zip(scores, labels, strict=True) if not y]
+    if not pos or not neg:
+        return math.nan
+    # rank-sum with average ranks for ties: O(n log n)
+    order = sorted(range(len(scores)), key=lambda i: float(scores[i]))
+    ranks = [0.0] * len(scores)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and float(scores[order[j + 1]]) == float(scores[order[i]]):
+            j += 1
+        for k in range(i, j + 1):
+            ranks[order[k]] = (i + j) / 2 + 1
+        i = j + 1
+    rank_sum = sum(r for r, y in zip(ranks, labels, strict=True) if y)
+    u = rank_sum - len(pos) * (len(pos) + 1) / 2
+    return u / (len(pos) * len(neg))

@@ -113,20 +113,31 @@ def _generator(noise: NoiseSource | None, device: torch.device) -> torch.Generat
 
 
 class Dropout(nn.Module):
-    """``dropout`` as a module, so ``model.eval()`` switches it off like nn.Dropout."""
+    """``dropout`` as a module, so ``model.eval()`` switches it off like nn.Dropout.
+
+    ``p`` is the configured rate; ``scale`` (1 unless :meth:`GPT.set_dropout_scale` changed it) multiplies it at
+    run time, so a training schedule can switch dropout off and on without rebuilding the model.
+    """
 
     def __init__(self, p: float):
         super().__init__()
         self.p = p
+        self.scale = 1.0
         self.noise: NoiseSource | None = None  # see GPT.use_generator
 
+    @property
+    def rate(self) -> float:
+        """The rate in force: ``p * scale``."""
+        return self.p * self.scale
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not self.training or self.p == 0.0:  # nothing to draw: do not make a generator for it
+        rate = self.rate
+        if not self.training or rate == 0.0:  # nothing to draw: do not make a generator for it
             return x
-        return dropout(x, self.p, generator=_generator(self.noise, x.device))
+        return dropout(x, rate, generator=_generator(self.noise, x.device))
 
     def extra_repr(self) -> str:
-        return f"p={self.p}"
+        return f"p={self.p}" + ("" if self.scale == 1.0 else f", scale={self.scale}")
 
 
 class CausalSelfAttention(nn.Module):
@@ -149,7 +160,7 @@ class CausalSelfAttention(nn.Module):
         if cache is not None:
             past = cache.length
             k, v = cache.update(self.layer, k, v)  # (B, nh, S, hs), S = past + T
-        if self.manual or (self.attn_dropout.training and self.attn_dropout.p > 0):  # dropout needs the probabilities
+        if self.manual or (self.attn_dropout.training and self.attn_dropout.rate > 0):  # dropout needs the weights
             y = self.manual_attention(q, k, v, past)
         elif past and T > 1:  # a prompt after a cache: query t may see keys up to past + t
             mask = torch.ones(T, past + T, dtype=torch.bool, device=x.device).tril(diagonal=past)
@@ -254,6 +265,16 @@ class GPT(nn.Module):
         """Parameter count (a tied matrix once); ``non_embedding`` leaves out the position embedding, as nanoGPT."""
         n = sum(p.numel() for p in self.parameters())
         return n - self.wpe.weight.numel() if non_embedding else n
+
+    def set_dropout_scale(self, scale: float) -> None:
+        """Multiply the rate of every dropout site by ``scale`` in [0, 1] from now on (0 switches dropout off, 1
+        restores the configured rates); stochastic depth and embedding noise are left alone. A training schedule
+        over steps (``TrainConfig.dropout_window``) uses it."""
+        if not 0.0 <= scale <= 1.0:
+            raise ValueError(f"scale={scale!r} is out of range: allowed a number in [0.0, 1.0]")
+        for module in self.modules():
+            if isinstance(module, Dropout):
+                module.scale = float(scale)
 
     def use_generator(self, generator: torch.Generator | None) -> None:
         """Draw every dropout mask and noise sample from ``generator``; None: from torch's global one.

@@ -78,6 +78,15 @@ def param_groups(model: nn.Module, weight_decay: float, decay_embeddings: bool =
     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
 
 
+def dropout_on(step: int, cfg: TrainConfig) -> bool:
+    """Whether dropout is on at ``step`` (0-based): inside ``[start * steps, end * steps)`` of
+    ``cfg.dropout_window``, always when it is None. (0, 0.75) of 1000 steps: on for steps 0-749."""
+    if cfg.dropout_window is None:
+        return True
+    start, end = cfg.dropout_window
+    return start * cfg.steps <= step < end * cfg.steps
+
+
 def lr_at(step: int, cfg: TrainConfig) -> float:
     """Linear warmup to ``lr`` over ``warmup_steps``, then cosine decay to ``lr * min_lr_ratio`` at the last step."""
     if step < cfg.warmup_steps:
@@ -100,6 +109,9 @@ class Trainer:
         self.config = config
         self.device = device(config.device)
         self.model = model.to(self.device)
+        if config.dropout_window is not None and not hasattr(model, "set_dropout_scale"):
+            raise ValueError(f"dropout_window={config.dropout_window} is out of range for a model without "
+                             "set_dropout_scale(scale): allowed None")
         self.block_size = block_size or model.config.block_size
         self.world, self.rank = int(os.environ.get("WORLD_SIZE", "1")), 0
         self.net = self.model  # what the training step calls; a DDP wrapper when distributed
@@ -209,6 +221,8 @@ class Trainer:
             self.model.train(was_training)
 
     def _train_step(self, step: int) -> None:
+        if self.config.dropout_window is not None:  # unset: the model is never touched, so runs are bit-identical
+            self.model.set_dropout_scale(1.0 if dropout_on(step, self.config) else 0.0)
         lr = lr_at(step, self.config)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
@@ -273,5 +287,7 @@ class Trainer:
             self.history.stop_reason = "interrupted"
         finally:
             self._stop.clear()
+            if self.config.dropout_window is not None:  # a trained model samples (MC dropout) at its configured rates
+                self.model.set_dropout_scale(1.0)
             self._fire("on_end")
         return self.history

@@ -28,7 +28,7 @@ from .core import (
     torch_threads,
 )
 
-STUDIES = ("overfitting",)  # the study modules, by name: each one's Experiments are listed by registry()
+STUDIES = ("overfitting", "recall")  # the study modules, by name: each one's Experiments are listed by registry()
 
 __all__ = [
     "Experiment", "ModelStore", "ResultCache", "Trained", "STUDIES", "canonical_json", "default_cache_root", "fast",

@@ -22,6 +22,7 @@ from minigpt.worlds.facts import (
     FactsWorld,
     make_facts,
     recall,
+    sample_answers,
     value_cross_entropy_bits,
 )
 from minigpt.worlds.stories import (
@@ -57,6 +58,7 @@ __all__ = [
     "make_modular",
     "make_stories",
     "recall",
+    "sample_answers",
     "split_sentences",
     "value_cross_entropy_bits",
 ]

@@ -53,8 +53,10 @@ def complete(
     temperature: float = 0.0,
     generator: torch.Generator | None = None,
     batch_size: int = 512,
+    mc_dropout: bool = False,
 ) -> list[list[str]]:
-    """Decode ``k`` completions of each prompt; each is cut before its first newline.
+    """Decode ``k`` completions of each prompt; each is cut before its first newline. ``mc_dropout`` decodes
+    with the dropout sites on (see :func:`minigpt.generate`), so greedy completions differ between the k rows.
 
     A completion without a newline within ``max_new_tokens`` is returned whole (longer than any answer that
     fits the budget, so it never matches). Prompts are batched only with prompts of the same token length:
@@ -79,7 +81,8 @@ def complete(
             chunk = idxs[start : start + rows_per_batch]
             # each prompt repeated k times, consecutively: rows i*k .. i*k+k-1 belong to chunk[i]
             idx = torch.tensor([encoded[i] for i in chunk for _ in range(k)], dtype=torch.long)
-            gen = generate(model, idx, max_new_tokens, temperature=temperature, generator=generator)
+            extra = {"mc_dropout": True} if mc_dropout else {}  # only when asked: stand-ins need not know it
+            gen = generate(model, idx, max_new_tokens, temperature=temperature, generator=generator, **extra)
             new = gen[:, length:].tolist()
             for r, ids in enumerate(new):
                 text = tokenizer.decode(ids, skip_specials=False)  # specials stay: the checker rejects them

@@ -1,0 +1,352 @@
+"""Study: dropout and the recall of facts (chapter 4). Its experiment, the numbers it reports, its explorer.
+
+``dropout_recall`` trains a 2-layer character GPT on the facts world's training text (biographies and the Q/A
+lines of half the people, as line-aligned rows) with dropout at one rate on every site, and measures exact recall
+(greedy decoding) of every probe split: ``cloze`` by frequency level (1, 2, 4, ..., 128 sentences), ``recitation``,
+``extraction``, ``heldout_phrasing`` and ``unseen``. Recall is measured twice in one run: at half the steps
+("early", the equal-steps comparison of a run half as long: the learning rate is constant after warmup, so the
+first half of the run *is* the shorter run) and at the end (trained twice as long). A quarter was tried first: at
+book scale (250 of 1000 steps) every rate sat at the floor, so that comparison measured nothing.
+
+``schedule`` switches dropout on for a part of training only (``TrainConfig.dropout_window``): "constant" (always),
+"off_late" (off for the last 25% of the steps) or "only_late" (on for the last 25% only). ``mc_passes`` is a
+sampling parameter: the evaluation also decodes every probe that many times with the dropout sites on (Monte Carlo
+dropout, Gal and Ghahramani, 2016) and scores the first pass, the majority vote, and the disagreement between
+passes as an uncertainty signal (AUROC for right vs wrong answers and for known vs never-seen people).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import threading
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+
+import torch
+from matplotlib.figure import Figure
+
+from ..config import ModelConfig, TrainConfig, _one_of
+from ..explore import Explorer
+from ..metrics import Interval, auroc, exact_match_recall, majority_vote, recall_by_frequency
+from ..model import GPT
+from ..plots import plot_band, tidy
+from ..tokenizer import CharTokenizer
+from ..train import Trainer
+from ..worlds.facts import FactsConfig, make_facts, recall, sample_answers
+from .core import Experiment, ResultCache, Trained, canonical_json, fast_mode, summarize
+
+SCHEDULES = {"constant": None, "off_late": (0.0, 0.75), "only_late": (0.75, 1.0)}  # name -> dropout_window
+SPLITS = ("cloze", "recitation", "extraction", "heldout_phrasing", "unseen")
+DROPOUTS = (0.0, 0.1, 0.2, 0.3, 0.5)
+EVAL_ROWS = 512  # eval-mode loss on a fixed sample of rows: every row would cost more than a tenth of the run
+
+
+def _configure(dropout: float = 0.0, schedule: str = "constant", steps: int | None = None, seed: int = 0,
+               world_seed: int = 0, n_people: int | None = None, mc_passes: int = 8) -> dict:
+    fast = fast_mode()
+    if steps is None:
+        steps = 24 if fast else 1000
+    if n_people is None:
+        n_people = 8 if fast else 64
+    world = {"n_people": n_people, "n_unseen": 4 if fast else 32, "seed": world_seed}
+    if fast:
+        world["mention_levels"] = [1, 4, 16, 64]
+    return {
+        "torch_threads": 1,
+        "world": world,
+        # 48 wide: about 30 ms a step on one thread here; 64 wide learns a little faster per step but costs 1.5x
+        "model": {"block_size": 64, "n_layer": 2, "n_head": 4, "n_embd": 32 if fast else 48, "dropout": dropout},
+        # constant lr after warmup (min_lr_ratio 1), so the state at steps/2 is that of a run of steps/2 steps
+        "train": {"steps": steps, "batch_size": 32, "lr": 6e-3, "warmup_steps": min(50, steps // 10),
+                  "min_lr_ratio": 1.0, "dropout_window": SCHEDULES.get(schedule, schedule),
+                  "eval_interval": max(1, steps // (3 if fast else 10)), "eval_batches": 1, "seed": seed},
+        "early_step": steps // 2,
+        "eval_rows": 128 if fast else EVAL_ROWS,
+        "sample": {"mc_passes": mc_passes, "seed": seed},
+    }
+
+
+def _check(spec: dict) -> None:
+    _one_of("schedule", spec["params"]["schedule"], tuple(SCHEDULES))
+    FactsConfig(**spec["world"])
+    ModelConfig(vocab_size=1, **spec["model"])
+    TrainConfig(device=spec["device"], **spec["train"])
+    if not (isinstance(spec["sample"]["mc_passes"], int) and spec["sample"]["mc_passes"] >= 2):
+        raise ValueError(f"mc_passes={spec['sample']['mc_passes']!r} is out of range: allowed an integer >= 2")
+
+
+@functools.lru_cache(maxsize=4)
+def _world(config_json: str):
+    """The facts world of a spec, made once per process."""
+    return make_facts(FactsConfig(**json.loads(config_json)))
+
+
+def _tokenizer(world) -> CharTokenizer:
+    return CharTokenizer.from_text(world.alphabet)
+
+
+def recall_metrics(model, tok, world, prefix: str = "") -> dict[str, float]:
+    """Eval-mode greedy recall of every split (``{prefix}recall_{split}``) and of the cloze probes per frequency
+    level (``{prefix}cloze_L{level}``), as shares in [0, 1]."""
+    out = {}
+    for split in SPLITS:
+        correct = recall(model, tok, world.split(split))
+        out[f"{prefix}recall_{split}"] = exact_match_recall(correct)
+        if split == "cloze":
+            buckets = recall_by_frequency(correct, [f.frequency for f in world.cloze], world.bucket_edges)
+            out.update({f"{prefix}cloze_L{b.lo}": b.recall for b in buckets})
+    return out
+
+
+class _Trainer(Trainer):
+    """The Trainer with a cheaper evaluation: the eval-mode loss on the first ``eval_rows`` training rows (the rows
+    are in the shuffled order of the training text, so they are a fixed random sample)."""
+
+    eval_rows = EVAL_ROWS
+
+    def _evaluate(self, step: int) -> None:
+        X, Y = self.train_data
+        X, Y = X[: self.eval_rows], Y[: self.eval_rows]
+        h = self.history
+        h.eval_step.append(step)
+        h.eval_train_loss.append(self.estimate_loss((X, Y)))
+        h.val_loss.append(float("nan"))
+        self._fire("on_eval")
+
+
+def _train(spec: dict, on_eval: Callable | None = None, stop: threading.Event | None = None) -> Trained:
+    """Train a 2-layer, 48-wide character GPT on the facts world's text (by default 64 people, 8,288 lines as
+    rows; 1000 steps of 32 rows, about 4 passes) with ``dropout`` on every site, switched by ``schedule``; measure
+    greedy recall at half the steps and at the end; decode every probe ``mc_passes`` times with dropout on.
+
+    Parameters: ``dropout``, ``schedule`` ("constant", "off_late", "only_late"), ``steps``, ``seed`` (init,
+    batches, dropout, MC masks), ``world_seed``, ``n_people``; sampling only: ``mc_passes``.
+
+    Returns ``metrics``: ``recall_{split}`` and ``cloze_L{level}`` at the end, the same with the prefix ``early_``
+    at step ``steps // 2``, ``final_train_loss`` (nats per character, eval mode), and for a model with dropout the
+    Monte Carlo scores ``mc1_recall_known`` (one pass), ``vote_recall_known`` (majority of ``mc_passes``),
+    ``eval_recall_known`` (eval mode, the same probes: cloze, recitation and extraction), ``disagreement_known``
+    and ``disagreement_unseen`` (mean share of passes that differ from the majority), ``auroc_right_wrong``
+    (disagreement telling wrong eval-mode answers from right ones, cloze probes) and ``auroc_known_unseen``
+    (disagreement telling never-seen people from known ones, Q/A probes); None without dropout.
+    """
+    world = _world(canonical_json(spec["world"]))
+    tok = _tokenizer(world)
+    rows = world.text_rows(tok)
+    model = GPT(ModelConfig(vocab_size=tok.vocab_size, **spec["model"]), seed=spec["train"]["seed"])
+    trainer = _Trainer(model, TrainConfig(device=spec["device"], **spec["train"]), rows)
+    trainer.eval_rows = spec["eval_rows"]
+    early: dict[str, float] = {}
+
+    def measure_early(t: Trainer) -> None:
+        if t.step == spec["early_step"]:
+            early.update(recall_metrics(t.model, tok, world, prefix="early_"))  # greedy: draws no random numbers
+
+    trainer.add_callback("on_step_end", measure_early)
+    if on_eval is not None:
+        trainer.add_callback("on_eval", lambda t: on_eval(t.history))
+    if stop is not None:
+        for event in ("on_step_end", "on_eval"):
+            trainer.add_callback(event, lambda t: t.stop() if stop.is_set() else None)
+    if stop is not None and stop.is_set():
+        history = trainer.history
+        history.stop_reason = "stopped"
+    else:
+        history = trainer.fit()
+    return Trained(model, history, {"early": early, "n_lines": len(rows[0]), "knowledge_bits": world.knowledge_bits})
+
+
+def mc_scores(eval_correct: Sequence[bool], passes: Sequence[Sequence[str]], answers: Sequence[str]) -> dict:
+    """Monte Carlo dropout scores of one probe set: ``passes[i]`` holds the k answers to probe i (k >= 2),
+    ``answers[i]`` its right answer, ``eval_correct[i]`` whether the eval-mode answer was right.
+
+    Returns ``mc1`` (recall of the first pass), ``vote`` (recall of the majority answer), ``disagreement`` (per
+    probe, the share of passes that differ from the majority answer: 0 = all agree).
+    """
+    if not (len(eval_correct) == len(passes) == len(answers)):
+        raise ValueError("eval_correct, passes, answers: need one entry per probe each")
+    mc1 = [p[0] == a for p, a in zip(passes, answers, strict=True)]
+    votes = [majority_vote(p) for p in passes]
+    disagreement = [1 - Counter(p)[v] / len(p) for p, v in zip(passes, votes, strict=True)]
+    return {"mc1": mc1, "vote": [v == a for v, a in zip(votes, answers, strict=True)], "disagreement": disagreement}
+
+
+def _evaluate(spec: dict, trained: Trained) -> dict:
+    world = _world(canonical_json(spec["world"]))
+    tok = _tokenizer(world)
+    model, s = trained.model, spec["sample"]
+    metrics = recall_metrics(model, tok, world)
+    metrics.update(trained.info.get("early", {}))
+    metrics["final_train_loss"] = trained.history.eval_train_loss[-1]
+    mc_names = ("mc1_recall_known", "vote_recall_known", "eval_recall_known", "disagreement_known",
+                "disagreement_unseen", "auroc_right_wrong", "auroc_known_unseen")
+    metrics.update(dict.fromkeys(mc_names))
+    samples = []
+    if spec["model"]["dropout"] > 0:
+        # the masks come from a generator of the evaluation's own: the same numbers for a fresh and a stored model
+        model.use_generator(torch.Generator(device=model.lm_head.weight.device).manual_seed(s["seed"] + 104_729))
+        known = world.cloze + world.recitation + world.extraction
+        probes = known + world.unseen
+        passes = sample_answers(model, tok, probes, k=s["mc_passes"], temperature=0.0, mc_dropout=True)
+        eval_answers = sample_answers(model, tok, probes)
+        eval_correct = [e[0] == p.answer for e, p in zip(eval_answers, probes, strict=True)]
+        sc = mc_scores(eval_correct, passes, [p.answer for p in probes])
+        n, nc = len(known), len(world.cloze)
+        nq = len(world.recitation) + len(world.extraction)
+        metrics.update({
+            "mc1_recall_known": exact_match_recall(sc["mc1"][:n]),
+            "vote_recall_known": exact_match_recall(sc["vote"][:n]),
+            "eval_recall_known": exact_match_recall(eval_correct[:n]),
+            "disagreement_known": sum(sc["disagreement"][:n]) / n,
+            "disagreement_unseen": (sum(sc["disagreement"][n:]) / len(world.unseen)) if world.unseen else None,
+            "auroc_right_wrong": _finite(auroc(sc["disagreement"][:nc], [not c for c in eval_correct[:nc]])),
+            "auroc_known_unseen": _finite(auroc(sc["disagreement"][nc:], [False] * nq + [True] * len(world.unseen))),
+        })
+        samples = [f"{p.question}{' | '.join(a)}" for p, a in zip(probes[:: max(1, len(probes) // 4)], passes[
+            :: max(1, len(probes) // 4)], strict=True)][:4]
+    return {"metrics": metrics, "samples": samples}
+
+
+def _finite(x: float) -> float | None:
+    return None if math.isnan(x) else x
+
+
+dropout_recall = Experiment("dropout_recall", _configure, _train, _evaluate, sample_params=("mc_passes",),
+                            check=_check)
+
+
+# --- what the chapter reports --------------------------------------------------------------------------------
+
+def levels_of(result: Mapping) -> list[int]:
+    """The frequency levels of a result's cloze metrics, in increasing order."""
+    return sorted(int(k[len("cloze_L"):]) for k in (result.get("metrics") or {}) if k.startswith("cloze_L"))
+
+
+def bucket_intervals(results: Sequence[Mapping], prefix: str = "") -> tuple[list[int], list[Interval]]:
+    """Levels and the per-level cloze recall over seeds (mean with a 95% t interval) of runs of one setting."""
+    summary = summarize(results)
+    levels = levels_of(results[0])
+    return levels, [summary[f"{prefix}cloze_L{c}"] for c in levels]
+
+
+def recall_numbers(result: Mapping) -> dict[str, str]:
+    """The numbers an explorer shows for a ``dropout_recall`` result (or a partial one), as display strings."""
+    m = result.get("metrics")
+    h = result["history"]
+    if not m:
+        if not h["step"]:
+            return {"step": "0"}
+        return {"step": str(h["step"][-1] + 1), "train loss": f"{h['train_loss'][-1]:.2f}"}
+    out = {f"recall {s}": f"{m[f'recall_{s}']:.0%}" for s in ("cloze", "recitation", "extraction")}
+    out["held-out phrasing"] = f"{m['recall_heldout_phrasing']:.0%}"
+    out["never-seen people"] = f"{m['recall_unseen']:.0%}"
+    if m.get("auroc_right_wrong") is not None:
+        out["MC disagreement AUROC (right/wrong)"] = f"{m['auroc_right_wrong']:.2f}"
+    return out
+
+
+def plot_recall(result: Mapping, fig: Figure) -> Figure:
+    """Recall of the cloze probes against how often the fact is stated, at half the steps and at the end
+    (or, for a partial result, the training loss so far)."""
+    ax = fig.subplots()
+    if fig.get_layout_engine() is None:
+        fig.subplots_adjust(left=0.1, right=0.98, bottom=0.19, top=0.88)
+    m = result.get("metrics")
+    steps = result.get("spec", {}).get("train", {}).get("steps")
+    if not m:
+        h = result["history"]
+        ax.plot([s + 1 for s in h["step"]], h["train_loss"], lw=1)
+        ax.set(xlabel="step", ylabel="training loss (nats/char)", xlim=(0, steps), ylim=(0, 3.5),
+               title="training...")
+        tidy(ax)
+        return fig
+    levels = levels_of(result)
+    early = result["spec"]["early_step"]
+    ax.plot(levels, [m[f"early_cloze_L{c}"] for c in levels], "o--", color="0.6", label=f"step {early}")
+    ax.plot(levels, [m[f"cloze_L{c}"] for c in levels], "o-", label=f"step {steps}")
+    ax.set(xscale="log", xticks=levels, xticklabels=[str(c) for c in levels], ylim=(-0.03, 1.03),
+           xlabel="times the fact is stated", ylabel="exact recall (greedy)")
+    ax.set_title(f"cloze recall by frequency; recitation {m['recall_recitation']:.0%}, "
+                 f"extraction {m['recall_extraction']:.0%}", fontsize=9)
+    ax.legend(loc="upper left", fontsize=8)
+    tidy(ax)
+    return fig
+
+
+def plot_buckets(ax, series: Mapping[str, tuple[list[int], list[Interval]]], title: str = ""):
+    """Recall against frequency level, one band per setting (``label -> (levels, intervals)``)."""
+    for label, (levels, intervals) in series.items():
+        plot_band(ax, levels, intervals, label=label)
+    levels = next(iter(series.values()))[0]
+    ax.set(xscale="log", ylim=(-0.03, 1.03), xlabel="times the fact is stated", ylabel="exact recall")
+    ax.set_xticks(levels, [str(c) for c in levels])
+    ax.minorticks_off()
+    if title:
+        ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=7, loc="upper left")
+    return ax
+
+
+RECALL_CONTROLS = {
+    "dropout": list(DROPOUTS),
+    "schedule": list(SCHEDULES),
+    "mc_passes": [4, 8, 16],  # sampling only: re-decodes the stored model
+}
+RECALL_STATIC_GRID = {"dropout": list(DROPOUTS)}
+
+
+def recall_explorer(cache=None, **fixed) -> Explorer:
+    """Chapter 4's explorer over :data:`dropout_recall`: sliders for the dropout rate, its schedule and the number
+    of MC passes; the plot is cloze recall against frequency. The static view sweeps the dropout rate (three
+    rates in fast mode)."""
+    grid = {"dropout": [0.0, 0.1, 0.3]} if fast_mode() else RECALL_STATIC_GRID
+    return Explorer(
+        dropout_recall,
+        controls=RECALL_CONTROLS,
+        initial={"schedule": "constant", "mc_passes": 8},
+        static_grid=grid,
+        plot=plot_recall,
+        numbers=recall_numbers,
+        cache=cache,
+        fixed=fixed,
+        title="Dropout and recall: what share of the facts the model completes, by how often they were stated",
+        labels={"dropout": "dropout", "schedule": "dropout schedule", "mc_passes": "MC dropout passes"},
+    )
+
+
+# --- the verdict table (chapter 9) ----------------------------------------------------------------------------
+
+def _seeds(cache: ResultCache, seeds: Sequence[int], **params) -> list[dict] | None:
+    found = [cache.lookup(dropout_recall, seed=s, **params) for s in seeds]
+    return None if any(r is None for r in found) else found
+
+
+def verdict_measurements(cache: ResultCache, seeds: Sequence[int] = (0, 1, 2), dropout: float = 0.3) -> list[dict]:
+    """The measurements behind chapter 4's claims, from ``cache`` only (never runs anything): one dict per claim
+    with ``claim``, ``measure`` and ``a``/``b`` (``Interval.to_dict()`` over ``seeds``, or None where a run is
+    missing). Run at the chapter's defaults (book or fast scale, as resolved now)."""
+
+    def iv(results, metric):
+        if results is None:
+            return None
+        s = summarize(results)
+        return s[metric].to_dict() if metric in s else None
+
+    none, drop = _seeds(cache, seeds, dropout=0.0), _seeds(cache, seeds, dropout=dropout)
+    off = _seeds(cache, seeds, dropout=dropout, schedule="off_late")
+    return [
+        {"claim": "dropout slows the memorisation of facts (equal steps)", "measure": "early_recall_cloze",
+         "a": iv(none, "early_recall_cloze"), "b": iv(drop, "early_recall_cloze"),
+         "labels": ["dropout 0", f"dropout {dropout}"]},
+        {"claim": "dropout caps what is stored (trained 2x longer)", "measure": "recall_cloze",
+         "a": iv(none, "recall_cloze"), "b": iv(drop, "recall_cloze"), "labels": ["dropout 0", f"dropout {dropout}"]},
+        {"claim": "little or no dropout late in training helps recall", "measure": "recall_cloze",
+         "a": iv(off, "recall_cloze"), "b": iv(drop, "recall_cloze"),
+         "labels": ["off for the last 25%", "constant"]},
+        {"claim": "MC-dropout disagreement flags wrong answers", "measure": "auroc_right_wrong",
+         "a": iv(drop, "auroc_right_wrong"), "b": None, "labels": [f"dropout {dropout}", "chance 0.5"]},
+        {"claim": "MC-dropout disagreement flags never-seen people", "measure": "auroc_known_unseen",
+         "a": iv(drop, "auroc_known_unseen"), "b": None, "labels": [f"dropout {dropout}", "chance 0.5"]},
+    ]
