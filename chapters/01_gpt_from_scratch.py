@@ -5,8 +5,9 @@
 # blocks, train the model on a CPU, and sample from it. Each piece you write is checked against the library
 # `minigpt`, which the later chapters use.
 #
-# **The question.** *A GPT small enough to read in one file, trained for about a minute on a laptop CPU: does it
-# write sentences that follow the grammar of its training stories? And are those sentences its own, or copies?*
+# **The question.** *A GPT small enough to read in one file, trained for a couple of thousand steps on a laptop CPU:
+# does it write sentences that follow the grammar of its training stories? And are those sentences its own, or
+# copies?*
 #
 # We can answer this exactly because the stories come from a small grammar that we wrote (chapter 2 shows it), so a
 # program can check every sentence the model writes.
@@ -16,10 +17,12 @@
 # Write your guesses down before you run anything.
 # 1. Before training, the model picks the next character from about 50. What loss (cross-entropy, in nats) will it
 #    have at step 0?
-# 2. After training, what share of the sentences it writes at temperature 1 will be grammatical? What share will be
-#    copied word for word from the training stories?
-# 3. Will greedy decoding (temperature 0) write more or fewer grammatical sentences than temperature 1? More or
-#    fewer copies?
+# 2. A model that only counts which character follows which (a *bigram* model, built below in a second): what
+#    share of its sentences will be grammatical?
+# 3. After training, what share of the sentences the GPT writes at temperature 1 will be grammatical? What share
+#    will be copied word for word from the training stories?
+# 4. Will greedy decoding (temperature 0) write more or fewer grammatical sentences than temperature 1? More or
+#    fewer copies? How many *different* sentences?
 # ```
 
 # %% tags=["remove-cell"]
@@ -32,6 +35,7 @@ import os
 import time
 
 import matplotlib.pyplot as plt
+import numpy as np
 import torch
 import torch.nn.functional as F
 from IPython.display import HTML, Markdown, display
@@ -45,6 +49,7 @@ from minigpt import (
     generate,
 )
 from minigpt.worlds import StoriesConfig, make_stories, split_sentences
+from minigpt.worlds.stories import CREATURES, NAMES
 
 # A model this small gains little from a second CPU thread, and one thread
 # keeps its speed when other programs share the CPU (several threads then
@@ -54,7 +59,7 @@ torch.set_num_threads(1)
 # MINIGPT_FAST=1 shrinks every experiment so the chapter runs in seconds
 # (the notebook tests use it).
 FAST = os.environ.get("MINIGPT_FAST") == "1"
-# training steps: about a minute on 2 CPU cores at full scale
+# training steps (the page prints how long they took on this machine)
 STEPS = 50 if FAST else 2000
 # how often to measure train and validation loss
 EVAL_INTERVAL = 10 if FAST else 100
@@ -106,6 +111,38 @@ x, y = train_ids[:8], train_ids[1:9]
 for t in range(8):
     print(f"context {tok.decode(x[:t + 1])!r:12} "
           f"-> next {tok.decode(y[t:t + 1])!r}")
+
+
+# %% [markdown]
+# ## A first model in a second: counting pairs
+#
+# Before any neural network, the simplest language model of all: count, in the training text, how often each
+# character follows each other character, and predict the next character from the last one alone. This *bigram*
+# model is a table of $V \times V$ counts. Its loss on the validation stories is a baseline every later model must
+# beat, and its samples show what one character of context can do. (Adding 0.1 to every count keeps unseen pairs
+# possible, so the validation loss stays finite.)
+
+# %%
+V = tok.vocab_size
+counts = torch.full((V, V), 0.1)
+counts.index_put_((train_ids[:-1], train_ids[1:]),
+                  torch.ones(len(train_ids) - 1), accumulate=True)
+bigram = counts / counts.sum(dim=1, keepdim=True)  # row: P(next | last)
+bigram_val_loss = -bigram[val_ids[:-1], val_ids[1:]].log().mean().item()
+print(f"bigram validation loss: {bigram_val_loss:.3f} nats per character"
+      f"  (uniform guess: ln V = {math.log(V):.3f})")
+
+
+def bigram_write(prompt, n_chars, gen):
+    ids = tok.encode(prompt)
+    for _ in range(n_chars):
+        ids.append(torch.multinomial(bigram[ids[-1]], 1,
+                                     generator=gen).item())
+    return tok.decode(ids)
+
+
+g = torch.Generator().manual_seed(0)
+print(bigram_write("\nMira", 120, g).replace("\n", " / "))
 
 
 # %% [markdown]
@@ -275,41 +312,96 @@ trainer = Trainer(model, TrainConfig(steps=STEPS, batch_size=32, lr=3e-3,
                   train_ids, val_ids)
 
 
+log = []  # printed once training ends: one block of output, not several
+
+
 def report(tr):
     h = tr.history
     if len(h.eval_step) % 5 == 0 or tr.step == STEPS:
-        print(f"step {tr.step:5d}   train {h.eval_train_loss[-1]:.3f}"
-              f"   val {h.val_loss[-1]:.3f}"
-              f"   {time.perf_counter() - start:5.1f} s")
+        log.append(f"step {tr.step:5d}   train {h.eval_train_loss[-1]:.3f}"
+                   f"   val {h.val_loss[-1]:.3f}"
+                   f"   {time.perf_counter() - start:5.1f} s")
 
 
 trainer.add_callback("on_eval", report)
 start = time.perf_counter()
 history = trainer.fit()
 train_seconds = time.perf_counter() - start
+print("\n".join(log))
 
 # %%
+# a log axis: the first steps fall by nats, the rest by tenths of one
 fig, ax = plt.subplots(figsize=(7, 3.6))
 ax.plot(history.step, history.train_loss, color="0.8", lw=0.8,
         label="training batch")
 ax.plot(history.eval_step, history.eval_train_loss, "o-", ms=3,
         label="train (eval mode)")
-ax.plot(history.eval_step, history.val_loss, "s-", ms=3,
+ax.plot(history.eval_step, history.val_loss, "s--", ms=3,
         label="validation")
-ax.axhline(math.log(V), color="k", ls=":", lw=1)
-ax.text(STEPS, math.log(V), "ln V (uniform guess)", va="bottom",
-        ha="right", fontsize=9)
-ax.set(xlabel="step", ylabel="loss (nats per character)", ylim=(0, 4.5),
+for level, name in ((math.log(V), "ln V (uniform guess)"),
+                    (bigram_val_loss, "bigram model (validation)")):
+    ax.axhline(level, color="k", ls=":", lw=1)
+    ax.text(STEPS, level, name, va="bottom", ha="right", fontsize=9)
+ax.set_yscale("log")
+ax.set(xlabel="step", ylabel="loss (nats per character, log scale)",
        title=f"Training on {N_STORIES} stories: "
              f"{train_seconds:.0f} s on this machine")
-ax.legend()
+ax.legend(loc="lower left")
+plt.show()
+
+# %% tags=["hide-input"]
+final_train, final_val = history.eval_train_loss[-1], history.val_loss[-1]
+gap = final_val - final_train
+display(Markdown(
+    f"In this run the loss fell from {loss0.item():.2f} nats per "
+    f"character (ln V = {math.log(V):.2f}) to {final_train:.2f} on "
+    f"training text and {final_val:.2f} on validation stories, against "
+    f"{bigram_val_loss:.2f} for the bigram model. "
+    + (f"The validation loss stays close to the training loss (gap "
+       f"{gap:+.2f} nats): with thousands of stories the model has not "
+       "learned individual stories by heart. "
+       if abs(gap) < 0.1 else
+       f"The validation loss ends {gap:+.2f} nats from the training "
+       "loss. ")
+    + "Chapter 3 trains on far fewer stories for far longer and watches "
+    "the two curves come apart."))
+
+# %% [markdown]
+# ## What the heads look at
+#
+# Each of the 4 heads in each of the 2 blocks computes its own attention weights. Here they are for the start of a
+# validation story: row $t$ is the position reading, column $s$ the position read, darker is more weight. Some
+# heads look mostly at the previous character or two (enough to spell a word), some jump back to a space or to the
+# start of the word; none may look to the right of the diagonal.
+
+# %%
+sentence = world.val_stories[0][0][:48]
+idx1 = torch.tensor([tok.encode(sentence)])
+heads = []
+with torch.no_grad():
+    model.eval()
+    h = model.wte.weight[idx1] + model.wpe.weight[:idx1.shape[1]]
+    for block in model.h:
+        _, w = causal_self_attention(block.ln_1(h), block.attn.c_attn,
+                                     block.attn.c_proj, config.n_head)
+        heads.append(w[0])                         # (n_head, T, T)
+        h = block(h)
+chars = [c if c != " " else "\u00b7" for c in sentence]  # visible space
+fig, axes = plt.subplots(config.n_layer, config.n_head,
+                         figsize=(11, 3 * config.n_layer),
+                         layout="constrained")
+for layer, ws in enumerate(heads):
+    for head, ax in enumerate(axes[layer]):
+        ax.imshow(ws[head].numpy(), cmap="Greys", vmin=0, vmax=1)
+        ax.set_title(f"block {layer + 1}, head {head + 1}", fontsize=9)
+        ticks = np.arange(0, len(chars), 4)
+        ax.set_xticks(ticks, [chars[i] for i in ticks], fontsize=7)
+        ax.set_yticks(ticks, [chars[i] for i in ticks], fontsize=7)
+fig.suptitle(f"Attention weights over {sentence!r} (every 4th "
+             "character labelled)", fontsize=10)
 plt.show()
 
 # %% [markdown]
-# The loss falls from $\ln V$ to well under one nat per character. The validation loss follows the training loss:
-# with thousands of stories the model has not yet learned individual stories by heart. Chapter 3 trains on far fewer
-# stories for far longer and watches the two curves come apart.
-#
 # ## Sampling
 #
 # To write, the model repeats one move: read the text so far, take the logits $z$ at the last position, turn them
@@ -337,26 +429,35 @@ fig.suptitle(f"Next character after {prompt.lstrip()!r}", y=1.05)
 plt.show()
 
 # %% [markdown]
-# Now let the model write. Each sample starts a new story (a newline) with one of eight names, at temperature 0 and
-# at temperature 1. Every complete sentence is then scored by the world's checker:
+# Now let the model write. Each sample starts a new story (a newline) with one of 24 openings, every name of the
+# grammar and "The" with every creature, so both decodings get the same prompts and the same number of samples, and
+# greedy decoding, which always writes the same text for the same prompt, can still write 24 different stories.
+# Every complete sentence is then scored by the world's checker:
 #
 # - **copied**: the sentence is in the training stories, word for word;
 # - **novel**: it is not in the training stories, and the grammar accepts it;
 # - **invalid**: the grammar rejects it.
 
 # %%
-# same length, so one batch
-NAMES = ["Mira", "Anya", "Bram", "Lila", "Nell", "Ravi", "Suki", "Finn"]
-prompts = torch.tensor([tok.encode("\n" + name) for name in NAMES])
+OPENINGS = list(NAMES) + [f"The {c}" for c in CREATURES]
+written = {}  # temperature -> texts; the table and the explorer share them
 
 
-def write(temperature, samples_per_name=1, n_names=None, seed=0):
-    # returns one text per sample, without the leading newline
-    g = torch.Generator().manual_seed(seed)
-    idx = prompts[:n_names].repeat_interleave(samples_per_name, dim=0)
-    out = generate(model, idx, SAMPLE_CHARS, temperature=temperature,
-                   generator=g)
-    return [tok.decode(row[1:]) for row in out]
+def write(temperature, seed=0):
+    # one text per opening, without the leading newline
+    if temperature not in written:
+        g = torch.Generator().manual_seed(seed)
+        texts = {}
+        # one batch per prompt length (a batch needs one length)
+        for n in sorted({len(o) for o in OPENINGS}):
+            group = [o for o in OPENINGS if len(o) == n]
+            idx = torch.tensor([tok.encode("\n" + o) for o in group])
+            out = generate(model, idx, SAMPLE_CHARS,
+                           temperature=temperature, generator=g)
+            texts.update(zip(group, (tok.decode(r[1:]) for r in out),
+                             strict=True))
+        written[temperature] = [texts[o] for o in OPENINGS]
+    return written[temperature]
 
 
 def score(texts):
@@ -367,12 +468,20 @@ def score(texts):
     return counts
 
 
-def distinct(texts):
-    return len({s for text in texts for s in split_sentences(text)})
+def distinct(texts, kind=None):
+    # how many different sentences (of one kind, if given)
+    return len({s for text in texts for s in split_sentences(text)
+                if kind is None or world.classify(s) == kind})
 
 
-samples = {tau: write(tau, samples_per_name=1 if tau == 0 else 2)
-           for tau in (0.0, 1.0)}
+samples = {tau: write(tau) for tau in (0.0, 1.0)}
+g = torch.Generator().manual_seed(0)
+samples["bigram"] = [bigram_write("\n" + o, SAMPLE_CHARS, g)[1:]
+                     for o in OPENINGS]
+# a perfect model of the stories: fresh ones from the same generator
+fresh = make_stories(StoriesConfig(n_stories=200, n_val_stories=0,
+                                   seed=123))
+samples["perfect"] = [" ".join(st) for st in fresh.train_stories]
 for tau, texts in samples.items():
     print(f"--- temperature {tau} ---")
     for text in texts[:3]:
@@ -385,24 +494,32 @@ def shares(counts):
     return {k: v / max(n, 1) for k, v in counts.items()}, n
 
 
+WRITERS = {0.0: "GPT, temperature 0 (greedy)", 1.0: "GPT, temperature 1",
+           "bigram": "bigram model, temperature 1",
+           "perfect": "perfect sampler (fresh stories)"}
 rows = ""
 for tau, texts in samples.items():
     s, n = shares(score(texts))
-    rows += (f"<tr><td>{tau}</td><td>{len(texts)}</td><td>{n}</td>"
-             f"<td>{distinct(texts)}</td><td>{s['copied']:.0%}</td>"
-             f"<td>{s['novel']:.0%}</td><td>{s['invalid']:.0%}</td></tr>")
-display(HTML("<table><tr><th>temperature</th><th>samples</th>"
+    rows += (f"<tr><td>{WRITERS[tau]}</td><td>{len(texts)}</td>"
+             f"<td>{n}</td><td>{distinct(texts)}</td>"
+             f"<td>{s['copied']:.0%}</td><td>{s['novel']:.0%}</td>"
+             f"<td>{distinct(texts, 'novel')}</td>"
+             f"<td>{s['invalid']:.0%}</td></tr>")
+display(HTML("<table><tr><th>writer</th><th>samples</th>"
              "<th>sentences</th><th>distinct</th><th>copied</th>"
-             "<th>novel and valid</th><th>invalid</th></tr>"
-             f"{rows}</table>"))
+             "<th>novel and valid</th><th>distinct novel</th>"
+             f"<th>invalid</th></tr>{rows}</table>"))
 
 # %% [markdown]
 # ## Explorer: temperature
 #
-# Move the slider to see what the same model writes at other temperatures. Sentences are coloured by the checker:
-# <span style="color:#1f77b4">copied</span>, <span style="color:#2ca02c">novel and valid</span>,
-# <span style="color:#d62728">invalid</span>. In a live notebook the slider writes new samples at any temperature
-# you pick; in the web book it shows samples written when the book was built.
+# Move the slider to see what the same model writes at other temperatures. Sentences are marked by the checker, in
+# colour and in type, so the marks read without colour too: <span style="color:#555555">copied (grey, dotted
+# underline)</span>, <b style="color:#007a5a">novel and valid (green, bold)</b>, <span style="color:#b0417f;
+# text-decoration:underline wavy">invalid (purple, wavy underline)</span>. The shares above the samples count all
+# 24 samples at that temperature (at 0 and 1 they are the samples of the table above); the first four are shown. In a
+# live notebook the slider writes new samples at any temperature you pick; in the web book it shows samples written
+# when the book was built.
 
 # %% tags=["hide-input"]
 import html
@@ -412,21 +529,27 @@ import ipywidgets as widgets
 
 from minigpt.explore import SliderView
 
-COLOURS = {"copied": "#1f77b4", "novel": "#2ca02c", "invalid": "#d62728"}
+# colour and a second cue each (Okabe-Ito colours, as in the book's plots)
+STYLES = {
+    "copied": "color:#555555;text-decoration:underline dotted",
+    "novel": "color:#007a5a;font-weight:bold",
+    "invalid": "color:#b0417f;text-decoration:underline wavy",
+}
 
 
 def render_samples(temperature):
-    texts = write(temperature, n_names=4)
+    texts = write(temperature)
     s, n = shares(score(texts))
-    parts = [f"<p><i>{n} sentences: {s['copied']:.0%} copied, "
+    parts = [f"<p><i>{len(texts)} samples, {n} sentences "
+             f"({distinct(texts)} distinct): {s['copied']:.0%} copied, "
              f"{s['novel']:.0%} novel, {s['invalid']:.0%} invalid</i></p>"]
-    for text in texts:
+    for text in texts[:4]:
         out, end = [], 0
         # the sentences split_sentences finds
         for m in re.finditer(r"[^.\n]*\.", text):
             out.append(html.escape(text[end:m.start()]))
-            colour = COLOURS[world.classify(m.group(0).lstrip(" "))]
-            out.append(f'<span style="color:{colour}">'
+            kind = world.classify(m.group(0).lstrip(" "))
+            out.append(f'<span style="{STYLES[kind]}" title="{kind}">'
                        f'{html.escape(m.group(0))}</span>')
             end = m.end()
         # unfinished tail
@@ -449,54 +572,71 @@ explorer
 # %% tags=["hide-input"]
 (s0, n0) = shares(score(samples[0.0]))
 (s1, n1) = shares(score(samples[1.0]))
+(sb, nb) = shares(score(samples["bigram"]))
+(sp, np_) = shares(score(samples["perfect"]))
+d0, d1 = distinct(samples[0.0]), distinct(samples[1.0])
+dn0, dn1 = distinct(samples[0.0], "novel"), distinct(samples[1.0], "novel")
 display(Markdown(f'''
 In this run a GPT of **{model.num_params():,} parameters** trained for
 **{STEPS} steps** in **{train_seconds:.0f} seconds** on this machine. Its
 loss fell from **{loss0.item():.2f}** nats at step 0
-(ln V = {math.log(V):.2f}) to **{history.eval_train_loss[-1]:.3f}** on
-training text and **{history.val_loss[-1]:.3f}** on validation stories it
-never saw.
+(ln V = {math.log(V):.2f}) to **{final_train:.3f}** on
+training text and **{final_val:.3f}** on validation stories it
+never saw (the bigram model: {bigram_val_loss:.3f}). Each writer below had
+the same {len(OPENINGS)} openings; one sample each, so these are counts
+from one seed and one batch of samples.
 
-- At temperature 1 it wrote {n1} complete sentences
-  ({distinct(samples[1.0])} distinct):
+- At temperature 1 it wrote {n1} complete sentences ({d1} distinct):
   **{s1['novel'] + s1['copied']:.0%} grammatical**
   ({s1['copied']:.0%} copied from training, {s1['novel']:.0%}
-  novel), {s1['invalid']:.0%} invalid.
-- At temperature 0 (greedy) it wrote {n0} sentences:
+  novel, {dn1} different novel ones), {s1['invalid']:.0%} invalid.
+- At temperature 0 (greedy) it wrote {n0} sentences ({d0} distinct):
   {s0['novel'] + s0['copied']:.0%} grammatical
-  ({s0['copied']:.0%} copied, {s0['novel']:.0%} novel),
-  {s0['invalid']:.0%} invalid, but only
-  **{distinct(samples[0.0])} distinct** sentences in its
-  {len(samples[0.0])} samples.
+  ({s0['copied']:.0%} copied, {s0['novel']:.0%} novel,
+  **{dn0} different novel ones**), {s0['invalid']:.0%} invalid.
+- The bigram model, which sees one character of context, wrote
+  {sb['novel'] + sb['copied']:.0%} grammatical sentences of its {nb}.
+- A perfect sampler of the story distribution would copy
+  {sp['copied']:.0%} of its {np_} sentences from the training set by
+  chance alone (short, common sentences recur).
 '''))
 
 # What the numbers say, in words; a tiny MINIGPT_FAST run may say
 # otherwise.
 valid1 = s1["novel"] + s1["copied"]
-novel1 = s1["novel"] / max(s1["novel"] + s1["copied"], 1e-9)
+novel1 = s1["novel"] / max(valid1, 1e-9)
 said = ["So a model this small, trained this briefly, writes "
         f"{'mostly' if valid1 > 0.5 else 'few'} grammatical "
-        f"sentences of a language it was never told the rules of"]
+        "sentences of a language it was never told the rules of"
+        + (f" (the bigram model: {sb['novel'] + sb['copied']:.0%})"
+           if valid1 > sb["novel"] + sb["copied"] else "")]
 said.append(f", and {'most' if novel1 > 0.5 else 'few'} of the grammatical"
-            " ones are its own: sentences that appear "
-            "nowhere in its training stories.")
+            " ones are its own: sentences that appear nowhere in its "
+            "training stories")
+more = "more" if s1["copied"] > sp["copied"] else "no more"
+said.append(f"; it copies {more} than a perfect sampler would by chance"
+            f" ({s1['copied']:.0%} against {sp['copied']:.0%}).")
 if s0["invalid"] < s1["invalid"]:
     said.append(" Greedy decoding made fewer mistakes than sampling at "
                 "temperature 1")
-    said.append(", but repeated itself."
-                if distinct(samples[0.0]) < distinct(samples[1.0])
-                else ".")
 else:
     said.append(" In this run greedy decoding did not make fewer mistakes "
-                "than sampling at temperature 1.")
+                "than sampling at temperature 1")
+if d0 < d1:
+    said.append(f", and it wrote fewer different sentences ({d0} against "
+                f"{d1}) from the same {len(OPENINGS)} openings: with "
+                "nothing random, the same context always leads to the "
+                "same next character, so once two samples reach the same "
+                "context they write the same text from there on.")
+else:
+    said.append(f"; it wrote {d0} different sentences against {d1}.")
 display(Markdown("".join(said)))
 
 # %% [markdown]
 # Temperature trades one good property for another. Sampling at temperature 1 takes a less likely character now and
-# then, which is where both the variety and many of the mistakes come from. Greedy decoding always takes the most
-# likely character, and once it reaches a sentence it likes it tends to repeat it: with nothing random, the same
-# context always leads to the same next character. Look at the samples above to see it happen. Chapter 6 measures this
-# trade-off properly.
+# then, which is where both the variety and many of the mistakes come from; greedy decoding always takes the most
+# likely character. One batch of 24 samples is a small measurement: chapter 6 measures this trade-off over seeds, with
+# intervals.
 #
 # Chapter 2 looks at the three worlds and their checkers in detail; chapter 3 makes copying
 # happen on purpose and asks what regularization does about it.
@@ -505,26 +645,58 @@ display(Markdown("".join(said)))
 #
 # **1. Remove the mask.** The library's manual attention path takes its mask from the buffer `block.attn.mask`
 # (`True` where a position may look). Build a model with `attention="manual"`, set every block's mask to all `True`
-# with `block.attn.mask.fill_(True)`, and train it for 1000 steps. What happens to the training loss, and what happens
-# when you sample from it? Why?
+# with `block.attn.mask.fill_(True)`, and train it. What happens to the training loss, and what happens when you
+# sample from it? Why?
 #
-# ````{admonition} Solution
+# ````{admonition} Solution (run in this build, below)
 # :class: dropdown
 # ```python
 # cheat = GPT(dataclasses.replace(config, attention="manual"), seed=0)
 # for block in cheat.h:
 #     block.attn.mask.fill_(True)
-# h = Trainer(cheat, TrainConfig(steps=1000, lr=3e-3, eval_interval=100), train_ids, val_ids).fit()
+# h = Trainer(cheat, TrainConfig(steps=300, lr=3e-3, eval_interval=100), train_ids, val_ids).fit()
 # print(h.val_loss)                                           # compare with the masked model's
 # print(tok.decode(generate(cheat, prompts[:1], 100, temperature=1.0)[0]))
 # ```
-# Without the mask, position $t$ can read position $t+1$, which is exactly the character it must predict. The model
-# learns to copy it, and its loss falls far below the masked model's, on training and validation text alike (not
-# quite to zero: the last position of each window has no next character to read). Sampling breaks: when
-# generating, the next character does not exist yet, so the model never sees the input it learned to rely on, and it
-# writes gibberish. The mask makes training match generation.
+# Without the mask, position $t$ can read position $t+1$, which is exactly the character it must predict, so the
+# model can learn to copy it instead of predicting it (not at the last position of each window, which has no next
+# character to read). When generating, the next character does not exist yet, so the model never sees the input it
+# learned to rely on. The mask makes training match generation. The hidden cell below trains such a model for a few
+# hundred steps in this build and prints what happened to its loss and its samples.
 # ````
-#
+
+# %% tags=["hide-input", "hide-output"]
+CHEAT_STEPS = 20 if FAST else 300
+cheat = GPT(dataclasses.replace(config, attention="manual"), seed=0)
+for block in cheat.h:
+    block.attn.mask.fill_(True)
+ch = Trainer(cheat, TrainConfig(steps=CHEAT_STEPS, batch_size=32, lr=3e-3,
+                                warmup_steps=min(100, CHEAT_STEPS // 5),
+                                eval_interval=CHEAT_STEPS, seed=0),
+             train_ids, val_ids).fit()
+# the masked model's validation loss at the same step, if measured there
+same = dict(zip(history.eval_step, history.val_loss, strict=True))
+g = torch.Generator().manual_seed(0)
+idx = torch.tensor([tok.encode("\nMira")] * 8)
+texts = [tok.decode(r[1:]) for r in
+         generate(cheat, idx, 150, temperature=1.0, generator=g)]
+sc, nc = shares(score(texts))
+print(f"without the mask, after {CHEAT_STEPS} steps: validation loss "
+      f"{ch.val_loss[-1]:.3f} nats"
+      + (f" (the masked model at that step: {same[CHEAT_STEPS]:.3f})"
+         if CHEAT_STEPS in same else ""))
+print(f"its samples: {nc} complete sentences, {sc['invalid']:.0%} "
+      "invalid; the first one:")
+print(texts[0].replace("\n", " / ")[:150])
+if CHEAT_STEPS in same:
+    print("so in this build the unmasked model's validation loss was "
+          + ("below the masked one's: it learned to read ahead"
+             if ch.val_loss[-1] < same[CHEAT_STEPS] else
+             "not below the masked one's: in this many steps it had not "
+             "learned to read ahead, and its samples show what it had "
+             "learned instead"))
+
+# %% [markdown]
 # **2. Why divide by $\sqrt{d}$?** Draw `q` and `k` with independent standard normal entries of size `d = 16`
 # and `d = 256`, and compute the standard deviation of `q @ k` over many draws, with and without the division.
 # What would large scores do to the softmax?
@@ -532,25 +704,43 @@ display(Markdown("".join(said)))
 # ````{admonition} Solution
 # :class: dropdown
 # A dot product of two random vectors of size $d$ with unit-variance entries has variance $d$, so its standard
-# deviation grows like $\sqrt{d}$ (4 and 16 here); dividing by $\sqrt{d}$ brings it back to 1.
-# Large scores push the softmax toward a one-hot vector, where its gradient is almost zero, and training stalls.
+# deviation grows like $\sqrt{d}$ (4 and 16 here); dividing by $\sqrt{d}$ brings it back to 1. The hidden cell below
+# measures it. Large scores push the softmax toward a one-hot vector, where its gradient is almost zero, and
+# training stalls.
 #
 # ```python
 # q, k = torch.randn(10000, 256), torch.randn(10000, 256)
-# print((q * k).sum(-1).std(), ((q * k).sum(-1) / 16).std())   # about 16 and about 1
+# print((q * k).sum(-1).std(), ((q * k).sum(-1) / 16).std())
 # ```
 # ````
-#
+
+# %% tags=["hide-input", "hide-output"]
+g = torch.Generator().manual_seed(0)
+for d in (16, 256):
+    q = torch.randn(10000, d, generator=g)
+    k = torch.randn(10000, d, generator=g)
+    dots = (q * k).sum(-1)
+    print(f"d = {d:3d}: std of q.k {dots.std():6.2f}, "
+          f"divided by sqrt(d) {(dots / math.sqrt(d)).std():.2f}")
+
+# %% [markdown]
 # **3. Heads cost nothing.** Build `GPT(dataclasses.replace(config, n_head=1))` and the same with `n_head=8` and
 # compare their `num_params()`. Then explain from the parameter formula above.
 #
 # ```{admonition} Solution
 # :class: dropdown
-# The counts are equal. Heads split the $C$ channels of $q$, $k$ and $v$ into slices; `c_attn` and `c_proj` keep
-# their shapes ($C \times 3C$ and $C \times C$), and the formula $12C^2 + 13C$ per block has no $n_\text{head}$ in it.
-# More heads means more, smaller attention patterns for the same parameters.
+# Heads split the $C$ channels of $q$, $k$ and $v$ into slices; `c_attn` and `c_proj` keep their shapes
+# ($C \times 3C$ and $C \times C$), and the formula $12C^2 + 13C$ per block has no $n_\text{head}$ in it, so the
+# counts are equal (the hidden cell below checks). More heads means more, smaller attention patterns for the same
+# parameters.
 # ```
-#
+
+# %% tags=["hide-input", "hide-output"]
+for n_head in (1, 8):
+    n = GPT(dataclasses.replace(config, n_head=n_head)).num_params()
+    print(f"n_head = {n_head}: {n:,} parameters")
+
+# %% [markdown]
 # **4. Temperature at the extremes.** Using the bar chart code, plot the next-character distribution at
 # temperatures 0.1 and 10. What do sampling at $\tau \to 0$ and at $\tau \to \infty$ become?
 #
@@ -558,5 +748,6 @@ display(Markdown("".join(said)))
 # :class: dropdown
 # As $\tau \to 0$, $z_i/\tau$ grows fastest for the largest logit, so all the probability goes to the most likely
 # character: greedy decoding. As $\tau \to \infty$, every $z_i/\tau \to 0$ and the distribution becomes uniform over
-# the vocabulary: the model's knowledge is ignored and the samples are random characters.
+# the vocabulary: the model's knowledge is ignored and the samples are random characters. (This follows from the
+# formula; the plot shows it for this model.)
 # ```

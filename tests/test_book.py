@@ -113,3 +113,17 @@ def test_html_builders_prefer_the_explorers_static_view():
     overrides = config["sphinx"]["config"]["nb_mime_priority_overrides"]
     assert ["html", "text/html", 5] in overrides  # below widget-view's 10: HTML wins in the built book
     assert config["execute"]["execute_notebooks"] == "cache"
+
+
+# Emoji and pictographs: the book ships no font for them, so a browser without one draws empty boxes (seen in
+# Chromium on Linux). Words, or an inline SVG, say the same thing everywhere.
+EMOJI = re.compile("[\u2600-\u27bf\u2b00-\u2bff\ufe0f\U0001f000-\U0001faff]")
+
+
+@pytest.mark.parametrize("path", sorted(SOURCES.glob("[0-9][0-9]_*.py")) + sorted(BOOK.glob("*.md")),
+                         ids=lambda p: p.name)
+def test_book_sources_use_no_emoji(path):
+    found = [f"line {i}: {m.group(0)!r} (U+{ord(m.group(0)):04X})"
+             for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             for m in EMOJI.finditer(line)]
+    assert not found, f"{path.name} uses characters the book has no font for:\n" + "\n".join(found)

@@ -196,3 +196,61 @@ def test_every_static_explorer_responds_to_the_keyboard(book_page, doc: str):
         assert len(after[0]) == 1 and after[0] != before[0], f"{doc} explorer {i}: frame did not change"
         assert after[1] != before[1] and after[2] != before[2], f"{doc} explorer {i}: readout did not follow"
     assert not bp.off_host and not bp.console_errors, (bp.off_host, bp.console_errors)
+
+
+# --- the page a student reads at 1280 px: nothing cut off, no missing glyphs, tables with room --------------
+
+# Every code cell, output box and <pre> of the article whose content is wider than its box (it would be cut off,
+# or hidden behind a scroll bar), with what is in it. Closed dropdowns and hidden cells have no box: skipped.
+OVERFLOW_JS = """() => {
+  const out = [];
+  const sel = 'article .cell_input, article .cell_output, article pre, article .cell_output .output';
+  for (const el of document.querySelectorAll(sel)) {
+    if (el.getClientRects().length === 0 || el.closest('.minigpt-explorer')) continue;
+    if (el.scrollWidth > el.clientWidth + 1)
+      out.push(`${el.tagName}.${el.className}: ${el.scrollWidth} > ${el.clientWidth} px: `
+               + el.innerText.slice(0, 60));
+  }
+  return out;
+}"""
+
+# Emoji and pictographs (the book ships no font for them: they render as empty boxes), variation selectors, and
+# the replacement character (a byte that did not decode).
+NO_GLYPH = re.compile("[\u2600-\u27bf\u2b00-\u2bff\ufe0f\ufffd\U0001f000-\U0001faff]")
+
+# The padding of every displayed table cell in the article, [left, right] in px, as text for the message.
+CELL_PADDING_JS = """() => Array.from(document.querySelectorAll('article td, article th'))
+  .filter(c => c.getClientRects().length > 0)
+  .map(c => { const s = getComputedStyle(c);
+              return [parseFloat(s.paddingLeft), parseFloat(s.paddingRight), c.innerText.slice(0, 30)]; })"""
+
+
+@pytest.mark.timeout(60, func_only=True)
+@pytest.mark.parametrize("doc", PAGES)
+def test_code_and_output_fit_the_column_at_1280px(book_page, doc: str):
+    bp = book_page
+    assert bp.page.viewport_size["width"] == 1280
+    bp.open(f"{doc}.html")
+    bp.page.wait_for_timeout(300)
+    wide = bp.page.evaluate(OVERFLOW_JS)
+    assert not wide, f"{doc}: content wider than its box at 1280 px (cut off or scrolled):\n" + "\n".join(wide)
+
+
+@pytest.mark.timeout(60, func_only=True)
+@pytest.mark.parametrize("doc", PAGES)
+def test_page_uses_no_characters_without_a_font(book_page, doc: str):
+    bp = book_page
+    bp.open(f"{doc}.html")
+    text = bp.page.locator("article").first.inner_text()
+    found = sorted({f"U+{ord(c):04X} {c!r}" for c in NO_GLYPH.findall(text)})
+    assert not found, f"{doc}: characters the book has no font for (they render as empty boxes): {found}"
+
+
+@pytest.mark.timeout(60, func_only=True)
+@pytest.mark.parametrize("doc", PAGES)
+def test_table_cells_have_padding(book_page, doc: str):
+    bp = book_page
+    bp.open(f"{doc}.html")
+    cells = bp.page.evaluate(CELL_PADDING_JS)
+    tight = [c for c in cells if min(c[0], c[1]) < 4]
+    assert not tight, f"{doc}: {len(tight)} table cells with under 4 px padding (headers run together): {tight[:5]}"

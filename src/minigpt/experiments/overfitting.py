@@ -11,26 +11,30 @@ from __future__ import annotations
 import functools
 import json
 import math
+import multiprocessing
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import torch
 from matplotlib.figure import Figure
 
 from ..config import ModelConfig, TrainConfig
 from ..explore import Display, Explorer
+from ..metrics import compare
 from ..model import GPT
 from ..plots import loss_curves, sample_bars
 from ..sample import generate
 from ..tokenizer import CharTokenizer
 from ..train import Trainer
 from ..worlds.stories import StoriesConfig, make_stories, split_sentences
-from .core import Experiment, Trained, canonical_json, fast_mode, fit
+from .core import Experiment, ResultCache, Trained, canonical_json, fast_mode, fit, summarize, sweep
 
 
 def _configure(dropout: float = 0.0, weight_decay: float = 0.0, emb_noise_alpha: float = 0.0,
-               drop_path: float = 0.0, steps: int | None = None, seed: int = 0, world_seed: int = 0,
-               n_stories: int | None = None, temperature: float = 0.8, n_samples: int | None = None) -> dict:
+               drop_path: float = 0.0, steps: int | None = None, stop_at: int | None = None, seed: int = 0,
+               world_seed: int = 0, n_stories: int | None = None, temperature: float = 0.8,
+               n_samples: int | None = None) -> dict:
     fast = fast_mode()
     if steps is None:
         steps = 40 if fast else 800
@@ -51,6 +55,9 @@ def _configure(dropout: float = 0.0, weight_decay: float = 0.0, emb_noise_alpha:
         "train": {"steps": steps, "batch_size": 32, "lr": 1e-2, "warmup_steps": min(50, steps // 10),
                   "weight_decay": weight_decay, "eval_interval": max(1, steps // (10 if fast else 20)),
                   "eval_batches": 2 if fast else 4, "seed": seed},
+        # stop after this many steps of the `steps`-step schedule (None: all of them): the weights a long run
+        # had at that step, bit for bit, since evaluations draw no random numbers from the training generators
+        "stop_at": stop_at,
         "sample": {"n": n_samples, "max_new_tokens": 80 if fast else 120, "temperature": temperature,
                    "seed": seed},
     }
@@ -66,6 +73,9 @@ def _check(spec: dict) -> None:
     StoriesConfig(**spec["world"])
     ModelConfig(vocab_size=1, **spec["model"])
     TrainConfig(device=spec["device"], **spec["train"])
+    stop_at, steps = spec.get("stop_at"), spec["train"]["steps"]
+    if stop_at is not None and (isinstance(stop_at, bool) or not isinstance(stop_at, int) or not 1 <= stop_at <= steps):
+        raise ValueError(f"stop_at={stop_at!r} is out of range: allowed None or an int in [1, steps={steps}]")
     if spec["sample"]["n"] < 1:
         raise ValueError(f"n_samples={spec['sample']['n']} is out of range: allowed an int >= 1")
     if not spec["sample"]["temperature"] >= 0:
@@ -78,15 +88,19 @@ def _train(spec: dict, on_eval: Callable | None = None, stop: threading.Event | 
     ``n_samples`` stories at ``temperature`` and score each sentence as copied / novel-valid / invalid.
 
     Parameters: ``dropout`` (all three sites), ``weight_decay`` (AdamW, matrices only), ``emb_noise_alpha``
-    (NEFTune), ``drop_path`` (stochastic depth), ``steps``, ``seed`` (init, batches, dropout, sampling),
+    (NEFTune), ``drop_path`` (stochastic depth), ``steps`` (the length of the learning-rate schedule),
+    ``stop_at`` (stop after that many of the ``steps``: the checkpoint a full run had there, e.g. at its lowest
+    validation loss; None: train all ``steps``), ``seed`` (init, batches, dropout, sampling),
     ``world_seed``, ``n_stories`` (training stories of 3-5 sentences); sampling only: ``temperature``,
     ``n_samples``.
 
     Returns ``history`` (``History.to_dict()``; losses in nats per character), ``metrics`` (``final_train_loss``,
     ``final_val_loss``, ``gap`` = val - train at the last step, ``best_val_loss`` and ``best_val_step``,
     ``n_sentences`` scored and the shares ``copied``, ``novel`` (valid and not in the training set),
-    ``invalid`` and ``novel_of_new`` (novel-valid among the sentences that are not copies); None when stopped
-    early), ``samples`` (the first 4 sampled stories), ``n_train_sentences``, ``n_params`` and ``stop_reason``.
+    ``invalid``, ``novel_of_new`` (novel-valid among the sentences that are not copies: copies are valid by
+    construction, so cutting copies raises the invalid share on its own), ``distinct`` and ``distinct_novel``
+    (how many different sentences, and different novel-valid ones, were sampled); None when stopped early),
+    ``samples`` (the first 4 sampled stories), ``n_train_sentences``, ``n_params`` and ``stop_reason``.
     """
     world = _world(canonical_json(spec["world"]))
     tok = CharTokenizer(world.alphabet)
@@ -94,7 +108,12 @@ def _train(spec: dict, on_eval: Callable | None = None, stop: threading.Event | 
     val = torch.tensor(tok.encode(world.val_text), dtype=torch.long)
     model = GPT(ModelConfig(vocab_size=tok.vocab_size, **spec["model"]), seed=spec["train"]["seed"])
     trainer = Trainer(model, TrainConfig(device=spec["device"], **spec["train"]), train, val)
+    stop_at = spec.get("stop_at")
+    if stop_at is not None:  # the Trainer evaluates at the step it stops after, then fit() ends
+        trainer.add_callback("on_step_end", lambda t: t.stop() if t.step >= stop_at else None)
     history = fit(trainer, on_eval, stop)
+    if stop_at is not None and trainer.step == stop_at and not (stop is not None and stop.is_set()):
+        history.stop_reason = "completed"  # stopping at stop_at is the run asked for
     return Trained(model, history, {"n_train_sentences": len(world.train_sentences)})
 
 
@@ -107,9 +126,11 @@ def _evaluate(spec: dict, trained: Trained) -> dict:
     rows = generate(model, prompt, s["max_new_tokens"], temperature=s["temperature"], generator=gen)
     texts = [tok.decode(r[1:].tolist()) for r in rows]
     counts = {"copied": 0, "novel": 0, "invalid": 0}
+    seen: dict[str, str] = {}
     for text in texts:
         for sentence in split_sentences(text):
-            counts[world.classify(sentence)] += 1
+            seen[sentence] = kind = world.classify(sentence)
+            counts[kind] += 1
     n = sum(counts.values())
     ev, va = history.eval_train_loss, history.val_loss
     best = min(range(len(va)), key=lambda i: va[i]) if va else None
@@ -123,6 +144,8 @@ def _evaluate(spec: dict, trained: Trained) -> dict:
         "n_sentences": n,
         **{k: (c / n if n else 0.0) for k, c in counts.items()},
         "novel_of_new": counts["novel"] / new if new else 0.0,
+        "distinct": len(seen),
+        "distinct_novel": sum(kind == "novel" for kind in seen.values()),
     }
     samples = [t.rsplit(".", 1)[0] + "." if "." in t else t for t in texts[:4]]
     return {"metrics": metrics, "samples": samples}
@@ -157,7 +180,7 @@ OVERFIT_CONTROLS = {
     "drop_path": [0.0, 0.1, 0.2],
     "temperature": [0.3, 0.5, 0.8, 1.0, 1.3],  # sampling only: a move re-samples the stored model
 }
-OVERFIT_STATIC_GRID = {"dropout": [0.0, 0.05, 0.1, 0.2], "weight_decay": [0.0, 1.0]}
+OVERFIT_STATIC_GRID = {"dropout": [0.0, 0.1], "weight_decay": [0.0, 1.0]}  # 3 of its 4 runs are study runs
 
 
 def overfitting_explorer(cache=None, **fixed) -> Explorer:
@@ -192,3 +215,105 @@ def plot_overfit(result: Mapping, fig: Figure, *, ylim: tuple[float, float] = (0
         left.set_title(f"gap at step {h['eval_step'][-1]}: {h['val_loss'][-1] - h['eval_train_loss'][-1]:+.2f} nats")
     sample_bars(right, result.get("metrics"))
     return fig
+
+
+# --- the chapter's study: one setting of each regularizer against none, over seeds, at two checkpoints ----------
+
+# Chosen before the runs (a common default of each, the middle of its slider), not picked after looking: the
+# verdicts compare each with no regularization, not the best of a grid.
+REGULARIZERS: dict[str, dict] = {
+    "none": {},
+    "dropout 0.1": {"dropout": 0.1},
+    "weight decay 1": {"weight_decay": 1.0},
+    "embedding noise 5": {"emb_noise_alpha": 5.0},
+    "stochastic depth 0.1": {"drop_path": 0.1},
+}
+STUDY_SEEDS = (0, 1, 2)
+# what the verdicts read: shares of sampled sentences, and the losses
+STUDY_METRICS = ("novel", "invalid", "copied", "novel_of_new", "distinct_novel", "final_train_loss",
+                 "final_val_loss", "gap")
+
+
+def best_val_params(final: Mapping) -> dict | None:
+    """The parameters of the checkpoint of ``final`` (a completed result) at its lowest validation loss: the
+    same run, stopped there (``stop_at``); None when that is the last step, where the checkpoint is ``final``."""
+    m, p = final["metrics"], final["params"]
+    if m["best_val_step"] >= final["spec"]["train"]["steps"]:
+        return None
+    return {k: v for k, v in p.items() if k != "device"} | {"stop_at": m["best_val_step"]}
+
+
+def _sweep_points(cache: ResultCache, points: Mapping[str, Mapping], seeds: Sequence[int] | None,
+                  pool: ProcessPoolExecutor | None) -> dict[str, list[dict]]:
+    """``{label: sweep(overfit_stories, {}, cache, seeds=seeds, **params)}`` for every ``label: params`` of
+    ``points``, all through one ``pool`` (None: one after the other here), so no core idles between settings."""
+    if pool is None or not points:
+        return {label: sweep(overfit_stories, {}, cache, seeds=seeds, **params) for label, params in points.items()}
+    with ThreadPoolExecutor(len(points)) as threads:
+        futures = {label: threads.submit(sweep, overfit_stories, {}, cache, seeds=seeds, executor=pool, **params)
+                   for label, params in points.items()}
+        return {label: f.result() for label, f in futures.items()}
+
+
+def regularizer_study(cache: ResultCache, *, seeds: Sequence[int] = STUDY_SEEDS, workers: int = 2,
+                      settings: Mapping[str, Mapping] = REGULARIZERS) -> dict[str, dict[str, list[dict]]]:
+    """Run (or read from ``cache``) every setting of ``settings`` with every seed, then the same runs stopped at
+    their own lowest validation loss, ``workers`` at a time (one torch thread each). Returns
+    ``{label: {"final": [result per seed], "best_val": [...]}}``.
+
+    The best-validation checkpoint separates two effects a regularizer has at a fixed number of steps: it
+    regularizes, and it slows fitting (a run that is still fitting has its lowest validation loss at the end).
+    Comparing every setting at its own best-validation checkpoint asks what it does beyond early stopping.
+    """
+    pool = None
+    if workers > 1:  # spawn, as sweep does: a forked child of a process that ran torch threads can deadlock
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=torch.set_num_threads, initargs=(1,))
+    try:
+        final = _sweep_points(cache, settings, seeds, pool)
+        stops = {f"{label}/{i}": best_val_params(r) for label, rs in final.items() for i, r in enumerate(rs)}
+        prefix = _sweep_points(cache, {k: p for k, p in stops.items() if p is not None}, None, pool)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    return {label: {"final": rs, "best_val": [prefix[f"{label}/{i}"][0] if stops[f"{label}/{i}"] else r
+                                              for i, r in enumerate(rs)]}
+            for label, rs in final.items()}
+
+
+def study_summary(study: Mapping[str, Mapping[str, Sequence[Mapping]]]) -> dict[str, dict[str, dict]]:
+    """``{label: {checkpoint: {metric: Interval}}}``: the mean over seeds of every :data:`STUDY_METRICS` entry,
+    with its 95% t interval. Each seed's share pools all of that run's sampled sentences, so the interval over
+    seeds respects that sentences of one sampled story (and of one run) are not independent."""
+    return {label: {ckpt: {k: v for k, v in summarize(rs).items() if k in STUDY_METRICS}
+                    for ckpt, rs in by_ckpt.items()}
+            for label, by_ckpt in study.items()}
+
+
+def verdict_measurements(cache: ResultCache, *, seeds: Sequence[int] = STUDY_SEEDS) -> list[dict]:
+    """The measurements behind chapter 3's claims, from ``cache`` only (never runs anything; see
+    :meth:`ResultCache.lookup`): one dict per regularizer and checkpoint (``"final"``, ``"best_val"``), with
+    ``setting``, ``params``, ``checkpoint``, ``seeds`` and, for each of ``novel``, ``invalid``, ``copied``,
+    ``novel_of_new``, the setting's interval and none's (``Interval.to_dict()``) and ``compare``'s verdict;
+    ``None`` for a measurement whose runs are not all in the cache."""
+    runs: dict[str, dict[str, list]] = {}
+    for label, params in REGULARIZERS.items():
+        final = [cache.lookup(overfit_stories, **params, seed=s) for s in seeds]
+        best = [None if r is None else (r if best_val_params(r) is None else
+                                        cache.lookup(overfit_stories, **best_val_params(r))) for r in final]
+        runs[label] = {"final": final, "best_val": best}
+    out = []
+    for label, params in REGULARIZERS.items():
+        if label == "none":
+            continue
+        for ckpt in ("final", "best_val"):
+            row: dict = {"setting": label, "params": dict(params), "checkpoint": ckpt, "seeds": list(seeds)}
+            mine, base = runs[label][ckpt], runs["none"][ckpt]
+            complete = all(r is not None for r in mine + base)
+            a, b = (summarize(mine), summarize(base)) if complete else ({}, {})
+            for metric in ("novel", "invalid", "copied", "novel_of_new"):
+                row[metric] = None if not complete else {
+                    "setting": a[metric].to_dict(), "none": b[metric].to_dict(),
+                    "verdict": compare(a[metric], b[metric], labels=(label, "none")).verdict}
+            out.append(row)
+    return out

@@ -8,9 +8,8 @@ and never raises.
   the rest for testing (Power et al., 2022). In the default ``symbols`` format each residue is one character
   (0 -> ``a``, 1 -> ``b``, ..., 26 -> ``A``): ``h+m=t`` is 7 + 12 = 19. As in the grokking paper, the model
   sees opaque symbols and must discover the group structure itself. In the ``digits`` format (``07+12=19``,
-  zero-padded) the decimal digits give structure away: measured here, a 1-layer model then generalizes within
-  a few hundred steps even without weight decay, so there is no grokking to see. Every row has the same
-  length, so full-batch training is one tensor.
+  zero-padded) the decimal digits expose structure that the opaque symbols hide, so it is not the grokking
+  task as the paper posed it. Every row has the same length, so full-batch training is one tensor.
 - n-digit addition of operands drawn uniformly from [0, 10**n_digits), in one of three answer formats:
   ``plain`` (``23+58=81``), ``reversed`` (the sum's digits least significant first, ``23+58=18``, which
   lets a left-to-right model produce the carry in the order it is computed; Lee et al., 2024) and
