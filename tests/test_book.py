@@ -99,7 +99,9 @@ def test_toc_lists_every_chapter_and_nothing_missing():
 
 
 def test_every_citation_is_in_the_bibliography():
-    keys = set(re.findall(r"^@\w+\{([^,]+),", (BOOK / "references.bib").read_text(), flags=re.M))
+    from pybtex.database import parse_file  # what sphinxcontrib-bibtex reads it with: a torn entry fails here
+
+    keys = set(parse_file(str(BOOK / "references.bib")).entries)
     texts = [p.read_text(encoding="utf-8") for p in BOOK.glob("*.md")]
     texts += [source(c) for nb in CHAPTERS for c in cells(nb) if c["cell_type"] == "markdown"]
     groups = [g for t in texts for g in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", t)]
