@@ -207,6 +207,7 @@ OVERFLOW_JS = """() => {
   const sel = 'article .cell_input, article .cell_output, article pre, article .cell_output .output';
   for (const el of document.querySelectorAll(sel)) {
     if (el.getClientRects().length === 0 || el.closest('.minigpt-explorer')) continue;
+    if (getComputedStyle(el).visibility === 'hidden') continue;  // a closed dropdown: checked open below
     if (el.scrollWidth > el.clientWidth + 1)
       out.push(`${el.tagName}.${el.className}: ${el.scrollWidth} > ${el.clientWidth} px: `
                + el.innerText.slice(0, 60));
@@ -233,6 +234,12 @@ def test_code_and_output_fit_the_column_at_1280px(book_page, doc: str):
     bp.open(f"{doc}.html")
     bp.page.wait_for_timeout(300)
     wide = bp.page.evaluate(OVERFLOW_JS)
+    # open every dropdown (solutions, hidden cells) and look again
+    bp.page.evaluate("() => { document.querySelectorAll('details').forEach(d => { d.open = true; });"
+                     " document.querySelectorAll('.toggle-hidden')"
+                     ".forEach(e => e.classList.remove('toggle-hidden')); }")
+    bp.page.wait_for_timeout(200)
+    wide += [w for w in bp.page.evaluate(OVERFLOW_JS) if w not in wide]
     assert not wide, f"{doc}: content wider than its box at 1280 px (cut off or scrolled):\n" + "\n".join(wide)
 
 
