@@ -17,7 +17,7 @@ REQUIREJS_SHA="sha512-DouTG8T1WanGok6Qjg2SXuCMzszOo0eHeH9hDZ5Y4x8Je+9JB38HdTLT4/
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DEST="$ROOT/book/_assets"
 STAMP="$DEST/.versions"
-WANT="$MATHJAX $WIDGETS $REQUIREJS"
+WANT="$MATHJAX $WIDGETS $REQUIREJS fonts-at-book"  # the last word: the layout of this folder, so an old one is refetched
 
 if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$WANT" ]]; then
     exit 0
@@ -63,6 +63,10 @@ rm -rf "$TMP/package"
 tar -xzf "$(fetch "$WIDGETS" "$WIDGETS_SHA")" -C "$TMP"
 cp "$TMP"/package/dist/embed-amd.js "$TMP"/package/dist/*.{woff,woff2,ttf,eot,svg} \
    "$TMP/package/package.json" "$NEW/ipywidgets/"   # package.json names the license
+# Some widget CSS (seen on chapter 4's page) still asks for the fonts relative to the page, at
+# book/@jupyter-widgets/, past widgets_offline.js's path setting: serve a copy there too (all chapters are in book/).
+mkdir -p "$NEW/book/@jupyter-widgets"
+cp "$TMP"/package/dist/*.{woff,woff2,ttf,eot,svg} "$NEW/book/@jupyter-widgets/"
 rm -rf "$TMP/package"
 
 tar -xzf "$(fetch "$REQUIREJS" "$REQUIREJS_SHA")" -C "$TMP"
