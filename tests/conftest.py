@@ -2,6 +2,7 @@ import pytest
 import torch
 
 from minigpt import GPT, CharTokenizer, ModelConfig
+from minigpt.experiments import torch_threads
 
 TEXT = "the cat sat on the mat. the dog ran in the fog. a bird sang in the tree. " * 20
 
@@ -25,3 +26,12 @@ def tiny_config(**overrides) -> ModelConfig:
 @pytest.fixture
 def tiny_model():
     return GPT(tiny_config(), seed=0)
+
+
+@pytest.fixture
+def one_thread():
+    """One torch thread for the test (restored afterwards, so other tests keep their setting). These models are
+    tiny: a second thread barely helps on an idle machine and, measured here, makes a step 3-5x slower when another
+    process is busy."""
+    with torch_threads(1):
+        yield

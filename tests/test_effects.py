@@ -28,20 +28,11 @@ from minigpt.worlds import (
 )
 from minigpt.worlds.stories import is_valid
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_thread")]
 # One seed in the test suite; `MINIGPT_EFFECT_SEEDS=0,1,2 pytest tests/test_effects.py -s` checks more and prints
 # the measured numbers quoted in the comments below.
 SEEDS = [int(s) for s in os.environ.get("MINIGPT_EFFECT_SEEDS", "0").split(",")]
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    # These models are tiny: a second thread barely helps on an idle machine and, measured here, makes a step
-    # 3-5x slower when another process is busy. Restored afterwards so other tests keep their setting.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def _train(model: GPT, data, **train) -> GPT:

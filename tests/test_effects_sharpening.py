@@ -12,16 +12,9 @@ from minigpt import GPT, CharTokenizer, ModelConfig, TrainConfig, Trainer
 from minigpt import metrics as M
 from minigpt.worlds import AdditionConfig, make_addition
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_thread")]
 SEEDS = [int(s) for s in os.environ.get("MINIGPT_EFFECT_SEEDS", "0").split(",")]
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 # The chapter's direct model (2 layers, 64 wide, 600 steps of batch 64 on 3000 problems), 300 test problems,
