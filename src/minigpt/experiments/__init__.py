@@ -28,7 +28,8 @@ from .core import (
     torch_threads,
 )
 
-STUDIES = ("overfitting", "recall", "sampling", "sharpening")  # the study modules, by name: registry() lists them
+# the study modules, by name: each one's Experiments are listed by registry()
+STUDIES = ("overfitting", "recall", "decay", "sampling", "sharpening")
 
 __all__ = [
     "Experiment", "ModelStore", "ResultCache", "Trained", "STUDIES", "canonical_json", "default_cache_root", "fast",

@@ -4,8 +4,13 @@ Every problem is a prompt such as ``07+12=`` and an answer ending in a newline. 
 model's output; anything that does not parse (extra characters, leading zeros, no digits) counts as wrong
 and never raises.
 
-- Modular addition ``a + b mod p`` over all p*p pairs, a random ``train_fraction`` of them for training and
-  the rest for testing (Power et al., 2022). In the default ``symbols`` format each residue is one character
+- Modular addition ``a + b mod p`` over all p*p pairs, about a ``train_fraction`` of them for training and
+  the rest for testing (Power et al., 2022). The split is by *unordered* pair by default: ``a+b`` and ``b+a``
+  are on the same side, so no test problem is the mirror of a training one. Addition mod p commutes, so with
+  the ``ordered`` split (each ordered pair drawn on its own, as in earlier versions) about half of the test
+  problems have their mirror in training, and a model that only learned ``a+b = b+a`` on top of a lookup
+  table scores near 0.5 "test accuracy" without knowing the rule; :meth:`ArithmeticWorld.mirror_subsets`
+  separates the two kinds of test problem. In the default ``symbols`` format each residue is one character
   (0 -> ``a``, 1 -> ``b``, ..., 26 -> ``A``): ``h+m=t`` is 7 + 12 = 19. As in the grokking paper, the model
   sees opaque symbols and must discover the group structure itself. In the ``digits`` format (``07+12=19``,
   zero-padded) the decimal digits expose structure that the opaque symbols hide, so it is not the grokking
@@ -30,6 +35,7 @@ from minigpt.worlds import _qa
 
 ADDITION_FORMATS = ("plain", "reversed", "scratchpad")
 MODULAR_FORMATS = ("symbols", "digits")
+MODULAR_SPLITS = ("unordered", "ordered")
 MODULAR_SYMBOLS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"  # residue i is MODULAR_SYMBOLS[i]
 _CANONICAL = re.compile(r"0|[1-9][0-9]*")
 _CANONICAL_REVERSED = re.compile(r"0|[0-9]*[1-9]")
@@ -56,9 +62,11 @@ class ModularConfig:
     train_fraction: float = doc(0.5, "share of the p*p pairs used for training")
     format: str = doc("symbols", "'symbols' (one character per residue, p <= 52) or 'digits' (zero-padded decimals)")
     seed: int = doc(0, "seed of the train/test split")
+    split: str = doc("unordered", "'unordered' (a+b and b+a on the same side) or 'ordered' (each pair on its own)")
 
     def __post_init__(self) -> None:
         _one_of("format", self.format, MODULAR_FORMATS)
+        _one_of("split", self.split, MODULAR_SPLITS)
         top = len(MODULAR_SYMBOLS) if self.format == "symbols" else 1000  # one symbol per residue, or up to 3 digits
         ok = _is_int(self.p) and 2 <= self.p <= top
         _check("p", self.p, ok, f"an integer in [2, {top}] for format {self.format!r}")
@@ -162,6 +170,15 @@ class ArithmeticWorld:
         value = self.parse(output)
         return value is not None and value == self._results[question]
 
+    def mirror_subsets(self) -> dict[str, tuple[Problem, ...]]:
+        """The test problems in two groups: ``"mirrored"``, those ``a+b`` with ``a != b`` whose mirror ``b+a`` is
+        a training problem (commutativity alone answers them), and ``"unmirrored"``, the rest. Under the default
+        ``unordered`` split of modular addition ``"mirrored"`` is empty."""
+        seen = {(p.a, p.b) for p in self.train}
+        mirrored = tuple(p for p in self.test if p.a != p.b and (p.b, p.a) in seen)
+        ids = {id(p) for p in mirrored}
+        return {"mirrored": mirrored, "unmirrored": tuple(p for p in self.test if id(p) not in ids)}
+
     def qa_rows(self, tokenizer, split: str = "train"):
         """Training rows for the Trainer: ``(X, Y)`` LongTensors of shape (N, T), loss only on the answer
         and its newline."""
@@ -207,26 +224,39 @@ class ArithmeticWorld:
 
 
 def make_modular(config: ModularConfig | None = None) -> ArithmeticWorld:
-    """All pairs ``(a, b)`` in [0, p)^2 with ``a+b mod p``, split at random into train and test."""
+    """All pairs ``(a, b)`` in [0, p)^2 with ``a+b mod p``, split at random into train and test.
+
+    ``ordered`` split: exactly ``round(train_fraction * p * p)`` problems (at least 1, at most p*p - 1) train.
+    ``unordered`` split: unordered pairs {a, b} are drawn in random order and both ``a+b`` and ``b+a`` go to
+    training until it holds at least that many problems (so one more when the last pair drawn has a != b),
+    never all of them.
+    """
     cfg = config or ModularConfig()
     width = len(str(cfg.p - 1))
 
     def num(x: int) -> str:
         return MODULAR_SYMBOLS[x] if cfg.format == "symbols" else f"{x:0{width}d}"
 
-    pairs = [(a, b) for a in range(cfg.p) for b in range(cfg.p)]
-    random.Random(cfg.seed).shuffle(pairs)
-    n_train = min(len(pairs) - 1, max(1, round(cfg.train_fraction * len(pairs))))
+    total = cfg.p * cfg.p
+    n_train = min(total - 1, max(1, round(cfg.train_fraction * total)))
+    rng = random.Random(cfg.seed)
+    if cfg.split == "ordered":
+        pairs = [(a, b) for a in range(cfg.p) for b in range(cfg.p)]
+        rng.shuffle(pairs)
+        splits = ["train" if i < n_train else "test" for i in range(total)]
+    else:
+        unordered = [(a, b) for a in range(cfg.p) for b in range(a, cfg.p)]
+        rng.shuffle(unordered)
+        pairs, splits, count = [], [], 0
+        for a, b in unordered:
+            group = [(a, b)] if a == b else [(a, b), (b, a)]
+            side = "train" if count < n_train and count + len(group) < total else "test"
+            count += len(group) if side == "train" else 0
+            pairs += group
+            splits += [side] * len(group)
     problems = [
-        Problem(
-            a,
-            b,
-            (a + b) % cfg.p,
-            f"{num(a)}+{num(b)}=",
-            num((a + b) % cfg.p),
-            "train" if i < n_train else "test",
-        )
-        for i, (a, b) in enumerate(pairs)
+        Problem(a, b, (a + b) % cfg.p, f"{num(a)}+{num(b)}=", num((a + b) % cfg.p), side)
+        for (a, b), side in zip(pairs, splits, strict=True)
     ]
     return _world(cfg, "modular", cfg.format, problems)
 

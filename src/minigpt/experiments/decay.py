@@ -1,0 +1,498 @@
+"""Study: weight decay, forgetting and finding rules (chapter 5). Its experiments, numbers, plots and explorer.
+
+Two experiments:
+
+- ``grok_modular``: a 1-layer, 32-wide GPT with untied input and output embeddings learns ``a + b mod 31``
+  (symbols, full batch, AdamW at a constant learning rate) from a ``train_fraction`` of the pairs, split by
+  unordered pair so that no test problem is the mirror of a training one. Every ``every`` steps it records
+  train and test accuracy (greedy, exact) and the L2 norm of the decayed matrices. It ends ``tail`` steps after
+  test accuracy first reaches 0.99, or at ``steps``. ``threshold`` is an evaluation parameter: the test accuracy
+  that counts as "generalized" (read off the stored curve, no retraining).
+- ``decay_recall``: a 2-layer, 48-wide character GPT with an *untied* output head trains on the facts world's
+  text (every fact stated 1 to 128 times) with decoupled weight decay on the matrices (``decay_final_layers``
+  False spares the last block and the head), at a constant or a warmup + cosine learning rate. With ``forget``
+  the lines about a quarter of the people stop appearing halfway through training, and the recall of their facts
+  is recorded as training goes on, against the timescale ``1 / (lr * weight_decay)``.
+
+Every knob is a parameter of one of the two experiments; the chapter sweeps them over seeds.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import random
+import re
+import threading
+from collections.abc import Callable, Mapping, Sequence
+
+import torch
+from matplotlib.figure import Figure
+
+from ..config import ModelConfig, TrainConfig, _one_of
+from ..explore import Explorer
+from ..metrics import Interval, exact_match_recall, recall_by_frequency
+from ..model import GPT
+from ..plots import COLORS, tidy
+from ..tokenizer import CharTokenizer
+from ..train import Trainer, param_groups
+from ..worlds.arithmetic import ModularConfig, make_modular
+from ..worlds.facts import FactsConfig, make_facts, recall
+from .core import Experiment, ResultCache, Trained, canonical_json, fast_mode, summarize
+
+GROK_MEMORIZED = 0.99  # train accuracy that counts as "memorized"; test accuracy at which a run ends (after tail)
+
+
+# --- parameter groups ---------------------------------------------------------------------------------------
+
+
+def group_table(model: torch.nn.Module, **decay_options) -> list[dict]:
+    """Which parameter lands in which AdamW group under :func:`minigpt.param_groups` (``decay_options``: its
+    ``decay_embeddings`` and ``decay_final_layers``): one row per named parameter with ``name``, ``shape``,
+    ``numel`` and ``decays`` (bool)."""
+    groups = param_groups(model, 1.0, **decay_options)
+    decayed = {id(p) for p in groups[0]["params"]}
+    seen, rows = set(), []
+    for name, p in model.named_parameters():  # a tied tensor is listed under its first name only
+        if id(p) in seen:
+            continue
+        seen.add(id(p))
+        rows.append({"name": name, "shape": tuple(p.shape), "numel": p.numel(), "decays": id(p) in decayed})
+    return rows
+
+
+def decayed_norm(model: torch.nn.Module, **decay_options) -> float:
+    """L2 norm of the parameters in the decayed group (what weight decay shrinks)."""
+    params = param_groups(model, 1.0, **decay_options)[0]["params"]
+    with torch.no_grad():
+        return float(torch.linalg.vector_norm(torch.stack([p.norm() for p in params]))) if params else 0.0
+
+
+# --- grokking ------------------------------------------------------------------------------------------------
+
+
+def _grok_configure(weight_decay: float = 1.0, lr: float = 3e-3, steps: int | None = None,
+                    train_fraction: float = 0.7, split: str = "unordered", seed: int = 0,
+                    threshold: float = 0.95) -> dict:
+    fast = fast_mode()
+    if steps is None:
+        steps = 60 if fast else 1500
+    return {
+        "torch_threads": 1,
+        # the split seed is the run's seed: each seed is another train/test split as well as another init
+        "world": {"p": 13 if fast else 31, "train_fraction": train_fraction, "split": split, "seed": seed},
+        # untied embed/unembed as in the grokking papers: tied, the no-decay model generalized partly on its own
+        "model": {"block_size": 8, "n_layer": 1, "n_head": 2, "n_embd": 16 if fast else 32, "tie_weights": False},
+        # constant lr (min_lr_ratio 1), beta2 0.98 as in Power et al.; every matrix decays, embeddings included
+        "train": {"steps": steps, "batch_size": None, "lr": lr, "min_lr_ratio": 1.0, "betas": (0.9, 0.98),
+                  "weight_decay": weight_decay, "decay_embeddings": True, "eval_interval": steps, "seed": seed},
+        "every": 10 if fast else 50,
+        "tail": max(1, steps // 10),
+        "sample": {"threshold": threshold},
+    }
+
+
+@functools.lru_cache(maxsize=8)
+def _modular(config_json: str):
+    return make_modular(ModularConfig(**json.loads(config_json)))
+
+
+def _grok_check(spec: dict) -> None:
+    ModularConfig(**spec["world"])
+    ModelConfig(vocab_size=1, **spec["model"])
+    TrainConfig(device=spec["device"], **{**spec["train"], "betas": tuple(spec["train"]["betas"])})
+    t = spec["sample"]["threshold"]
+    if not (isinstance(t, float) and 0.0 < t <= GROK_MEMORIZED):
+        raise ValueError(f"threshold={t!r} is out of range: allowed a float in (0, {GROK_MEMORIZED}]")
+
+
+class _Live:
+    """What ``on_eval`` receives while a run trains: the history plus the curves measured so far."""
+
+    def __init__(self, history, curves: dict):
+        self.history, self.curves = history, curves
+
+    def to_dict(self) -> dict:
+        return {**self.history.to_dict(), "curves": {k: list(v) for k, v in self.curves.items()}}
+
+
+def _exact(model: GPT, X: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
+    """Per row, whether argmax decoding gets every scored position right (one answer symbol and the newline:
+    exactly greedy decoding, since the answer is one token long)."""
+    with torch.no_grad():
+        return ((model(X).argmax(-1) == Y) | (Y < 0)).all(dim=1)
+
+
+def _grok_train(spec: dict, on_eval: Callable | None = None, stop: threading.Event | None = None) -> Trained:
+    """Train a 1-layer GPT on modular addition, full batch (see the module docstring).
+
+    Parameters: ``weight_decay``, ``lr`` (constant), ``steps`` (the budget), ``train_fraction``, ``split``
+    ("unordered" or "ordered"), ``seed`` (init and split); evaluation only: ``threshold``.
+
+    ``curves`` (in the result): ``step``, ``train_acc``, ``test_acc``, ``norm`` (L2 norm of the decayed
+    matrices), and under the ordered split ``test_acc_mirrored`` / ``test_acc_unmirrored``.
+    """
+    world = _modular(canonical_json(spec["world"]))
+    tok = CharTokenizer.from_text(world.alphabet)
+    X, Y = world.qa_rows(tok, "train")
+    Xt, Yt = world.qa_rows(tok, "test")
+    mirrored = {id(p) for p in world.mirror_subsets()["mirrored"]}
+    mask = torch.tensor([id(p) in mirrored for p in world.test])
+    train_cfg = TrainConfig(device=spec["device"], **{**spec["train"], "betas": tuple(spec["train"]["betas"])})
+    model = GPT(ModelConfig(vocab_size=tok.vocab_size, **spec["model"]), seed=spec["train"]["seed"])
+    trainer = Trainer(model, train_cfg, (X, Y))
+    curves: dict[str, list] = {"step": [], "train_acc": [], "test_acc": [], "norm": []}
+    if mask.any():
+        curves.update(test_acc_mirrored=[], test_acc_unmirrored=[])
+    end = [spec["train"]["steps"]]
+
+    def measure(t: Trainer) -> None:
+        if t.step % spec["every"] and t.step not in (1, end[0]):
+            return
+        model.eval()
+        ok_train, ok_test = _exact(model, X, Y), _exact(model, Xt, Yt)
+        model.train()
+        curves["step"].append(t.step)
+        curves["train_acc"].append(ok_train.float().mean().item())
+        curves["test_acc"].append(ok_test.float().mean().item())
+        curves["norm"].append(decayed_norm(model, decay_embeddings=True))
+        if mask.any():
+            curves["test_acc_mirrored"].append(ok_test[mask].float().mean().item())
+            curves["test_acc_unmirrored"].append(ok_test[~mask].float().mean().item())
+        if curves["test_acc"][-1] >= GROK_MEMORIZED and end[0] == spec["train"]["steps"]:
+            end[0] = min(end[0], t.step + spec["tail"])
+        if on_eval is not None:
+            on_eval(_Live(t.history, curves))
+        if t.step >= end[0] < spec["train"]["steps"]:
+            t.stop()
+
+    trainer.add_callback("on_step_end", measure)
+    if stop is not None:
+        trainer.add_callback("on_step_end", lambda t: t.stop() if stop.is_set() else None)
+    if stop is not None and stop.is_set():
+        history = trainer.history
+        history.stop_reason = "stopped"
+    else:
+        history = trainer.fit()
+    if history.stop_reason == "stopped" and trainer.step == end[0] and not (stop is not None and stop.is_set()):
+        history.stop_reason = "completed"  # ended by design: generalized, plus the tail
+    return Trained(model, history, {"curves": curves, "ended_at": trainer.step,
+                                    "n_train": len(world.train), "n_test": len(world.test)})
+
+
+def _first(steps: Sequence[int], values: Sequence[float], level: float) -> int | None:
+    return next((s for s, v in zip(steps, values, strict=True) if v >= level), None)
+
+
+def _grok_evaluate(spec: dict, trained: Trained) -> dict:
+    c, threshold = trained.info["curves"], spec["sample"]["threshold"]
+    gen = _first(c["step"], c["test_acc"], threshold)
+    mem = _first(c["step"], c["train_acc"], GROK_MEMORIZED)
+    norm_at = dict(zip(c["step"], c["norm"], strict=True))
+    world = _modular(canonical_json(spec["world"]))
+    tok = CharTokenizer.from_text(world.alphabet)
+    greedy = world.accuracy(trained.model, tok, "test")
+    metrics = {
+        "generalized": float(gen is not None),
+        "steps_to_generalize": gen,
+        "steps_to_memorize": mem,
+        "final_test_acc": sum(greedy) / len(greedy),
+        "final_train_acc": c["train_acc"][-1],
+        "best_test_acc": max(c["test_acc"]),
+        "norm_init": c["norm"][0],
+        "norm_at_memorize": norm_at.get(mem),
+        "norm_at_generalize": norm_at.get(gen),
+        "final_norm": c["norm"][-1],
+        "peak_norm": max(c["norm"]),
+    }
+    if "test_acc_mirrored" in c:
+        metrics["best_test_acc_mirrored"] = max(c["test_acc_mirrored"])
+        metrics["best_test_acc_unmirrored"] = max(c["test_acc_unmirrored"])
+    return {"metrics": metrics, "samples": []}
+
+
+grok_modular = Experiment("grok_modular", _grok_configure, _grok_train, _grok_evaluate,
+                          sample_params=("threshold",), check=_grok_check)
+
+
+def grok_numbers(result: Mapping) -> dict[str, str]:
+    """The numbers the grokking explorer shows, as display strings."""
+    c = result.get("curves") or result.get("history", {}).get("curves") or {}
+    if not c or not c.get("step"):
+        return {"step": "0"}
+    out = {"step": str(c["step"][-1]), "train acc": f"{c['train_acc'][-1]:.0%}",
+           "test acc": f"{c['test_acc'][-1]:.0%}", "norm of decayed matrices": f"{c['norm'][-1]:.1f}"}
+    m = result.get("metrics")
+    if m:
+        gen = m["steps_to_generalize"]
+        out["generalized"] = f"at step {gen}" if gen is not None else "not within the budget"
+    return out
+
+
+def plot_grok(result: Mapping, fig: Figure) -> Figure:
+    """Train and test accuracy (left axis) and the norm of the decayed matrices (right axis) over steps."""
+    ax = fig.subplots()
+    if fig.get_layout_engine() is None:
+        fig.subplots_adjust(left=0.09, right=0.9, bottom=0.17, top=0.88)
+    c = result.get("curves") or result.get("history", {}).get("curves") or {}
+    steps = result.get("spec", {}).get("train", {}).get("steps")
+    ax.set(xlabel="step", ylabel="accuracy", ylim=(-0.02, 1.02))
+    if steps:
+        ax.set_xlim(0, steps)
+    ax2 = ax.twinx()
+    ax2.set_ylabel("norm of decayed matrices", color=COLORS.get("gap", "grey"))
+    if c and c.get("step"):
+        ax.plot(c["step"], c["train_acc"], color=COLORS.get("train", "C0"), label="train")
+        ax.plot(c["step"], c["test_acc"], color=COLORS.get("val", "C1"), label="test")
+        ax2.plot(c["step"], c["norm"], color=COLORS.get("gap", "grey"), linestyle=":", label="norm")
+        ax2.set_ylim(0, max(c["norm"]) * 1.15)
+    tidy(ax)
+    ax.legend(loc="center right", frameon=False)
+    wd = result.get("params", {}).get("weight_decay")
+    if wd is not None:
+        ax.set_title(f"a + b mod p, weight decay {wd:g}, lr {result['params']['lr']:g}")
+    return fig
+
+
+GROK_CONTROLS = {"weight_decay": [0.0, 0.3, 1.0, 3.0], "lr": [1e-3, 3e-3, 1e-2]}
+GROK_STATIC_GRID = {"weight_decay": [0.0, 1.0, 3.0]}
+
+
+def grokking_explorer(cache=None, **fixed) -> Explorer:
+    """Chapter 5's explorer over :data:`grok_modular`: weight decay and learning rate as sliders; the plot is
+    train/test accuracy and the weight norm over steps. The static view steps through weight decay at lr 3e-3."""
+    return Explorer(
+        grok_modular,
+        controls=GROK_CONTROLS,
+        initial={"weight_decay": 1.0, "lr": 3e-3},
+        static_grid=GROK_STATIC_GRID,
+        plot=plot_grok,
+        numbers=grok_numbers,
+        cache=cache,
+        fixed=fixed,
+        title="Modular addition: memorizing, then (maybe) finding the rule",
+        labels={"weight_decay": "weight decay", "lr": "learning rate"},
+    )
+
+
+# --- facts: recall, forgetting, final layers, schedules -------------------------------------------------------
+
+LR_SCHEDULES = ("constant", "cosine")
+
+
+def _recall_configure(weight_decay: float = 0.1, lr: float = 6e-3, schedule: str = "constant",
+                      decay_final_layers: bool = True, forget: bool = False, steps: int | None = None,
+                      seed: int = 0, world_seed: int = 0, n_people: int | None = None,
+                      temperature: float = 0.0) -> dict:
+    fast = fast_mode()
+    if steps is None:
+        steps = 24 if fast else 1000
+    if n_people is None:
+        n_people = 8 if fast else 64
+    world = {"n_people": n_people, "n_unseen": 4 if fast else 32, "seed": world_seed}
+    if fast:
+        world["mention_levels"] = [1, 4, 16, 64]
+    warmup = min(50, steps // 10)
+    return {
+        "torch_threads": 1,
+        "world": world,
+        # untied head: decay_final_layers=False then spares the head only, not the token embedding it would share
+        "model": {"block_size": 64, "n_layer": 2, "n_head": 4, "n_embd": 32 if fast else 48, "tie_weights": False},
+        "train": {"steps": steps, "batch_size": 32, "lr": lr, "warmup_steps": warmup,
+                  "min_lr_ratio": 1.0 if schedule == "constant" else 0.1, "weight_decay": weight_decay,
+                  "decay_final_layers": decay_final_layers, "eval_interval": max(1, steps // 10),
+                  "eval_batches": 1, "seed": seed},
+        "schedule": schedule,
+        "forget_at": steps // 2 if forget else None,  # from this step on, the forgotten people's lines are gone
+        "forget_share": 0.25,
+        "probe_every": max(1, steps // (4 if fast else 20)),
+        "eval_rows": 128 if fast else 512,
+        "sample": {"temperature": temperature, "seed": seed},
+    }
+
+
+def _recall_check(spec: dict) -> None:
+    _one_of("schedule", spec["schedule"], LR_SCHEDULES)
+    FactsConfig(**spec["world"])
+    ModelConfig(vocab_size=1, **spec["model"])
+    TrainConfig(device=spec["device"], **spec["train"])
+    if not spec["sample"]["temperature"] >= 0:
+        raise ValueError(f"temperature={spec['sample']['temperature']} is out of range: allowed >= 0")
+
+
+@functools.lru_cache(maxsize=4)
+def _facts(config_json: str):
+    return make_facts(FactsConfig(**json.loads(config_json)))
+
+
+def forgotten_people(world, share: float, seed: int) -> list[str]:
+    """The names of ``share`` of the known people (a seeded random choice): their lines leave the data."""
+    known = sorted(e.name for e in world.entities if e.group != "unseen")
+    return sorted(random.Random(seed).sample(known, max(1, round(share * len(known)))))
+
+
+def _mentions(line: str, names: Sequence[str]) -> bool:
+    return any(re.search(rf"(?<![A-Za-z]){re.escape(n)}(?![A-Za-z])", line) for n in names)
+
+
+class _RowTrainer(Trainer):
+    """Evaluates the loss on the first ``eval_rows`` training rows only, and on ``val_rows`` when given."""
+
+    eval_rows, val_rows = 512, None
+
+    def _evaluate(self, step: int) -> None:
+        X, Y = self.train_data
+        h = self.history
+        h.eval_step.append(step)
+        h.eval_train_loss.append(self.estimate_loss((X[: self.eval_rows], Y[: self.eval_rows])))
+        h.val_loss.append(float("nan") if self.val_rows is None else self.estimate_loss(self.val_rows))
+        self._fire("on_eval")
+
+
+def _recall_train(spec: dict, on_eval: Callable | None = None, stop: threading.Event | None = None) -> Trained:
+    """Train a 2-layer, 48-wide GPT (untied head) on the facts world's text; see the module docstring.
+
+    Parameters: ``weight_decay``, ``lr`` (peak), ``schedule`` ("constant" after warmup, or "cosine" to a tenth),
+    ``decay_final_layers``, ``forget`` (the lines about a quarter of the people leave the data at half the
+    steps), ``steps``, ``seed``, ``world_seed``, ``n_people``; evaluation only: ``temperature``.
+
+    ``curves`` (in the result): at every ``probe_every`` steps, ``recall_kept`` (cloze recall of the people still
+    in the data) and, with ``forget``, ``recall_forgotten``; ``val_loss`` in the history is the eval-mode loss on
+    the held-out-phrasing sentences (never in training).
+    """
+    world = _facts(canonical_json(spec["world"]))
+    tok = CharTokenizer.from_text(world.alphabet)
+    lines = world.train_text.splitlines()
+    gone = forgotten_people(world, spec["forget_share"], spec["world"]["seed"]) if spec["forget_at"] else []
+    keep = [not _mentions(line, gone) for line in lines] if gone else [True] * len(lines)
+    X, Y = world.text_rows(tok)
+    model = GPT(ModelConfig(vocab_size=tok.vocab_size, **spec["model"]), seed=spec["train"]["seed"])
+    trainer = _RowTrainer(model, TrainConfig(device=spec["device"], **spec["train"]), (X, Y))
+    trainer.eval_rows = spec["eval_rows"]
+    held = [f for f in world.heldout_phrasing if f.form == "cloze"]
+    from ..worlds import _qa
+
+    trainer.val_rows = _qa.encode_rows(tok, [(f.question, f.answer) for f in held])
+    kept_probes = [f for f in world.cloze if f.entity not in set(gone)]
+    gone_probes = [f for f in world.cloze if f.entity in set(gone)]
+    curves: dict[str, list] = {"step": [], "recall_kept": [], "recall_forgotten": []}
+
+    def probe(t: Trainer) -> None:
+        if spec["forget_at"] is not None and t.step == spec["forget_at"]:
+            idx = torch.tensor([i for i, k in enumerate(keep) if k])
+            t.train_data = (X[idx].to(t.device), Y[idx].to(t.device))
+        if t.step % spec["probe_every"] and t.step != spec["train"]["steps"]:
+            return
+        curves["step"].append(t.step)
+        curves["recall_kept"].append(exact_match_recall(recall(t.model, tok, kept_probes)))
+        curves["recall_forgotten"].append(exact_match_recall(recall(t.model, tok, gone_probes)) if gone else None)
+
+    trainer.add_callback("on_step_end", probe)
+    if on_eval is not None:
+        trainer.add_callback("on_eval", lambda t: on_eval(_Live(t.history, curves)))
+    if stop is not None:
+        for event in ("on_step_end", "on_eval"):
+            trainer.add_callback(event, lambda t: t.stop() if stop.is_set() else None)
+    if stop is not None and stop.is_set():
+        history = trainer.history
+        history.stop_reason = "stopped"
+    else:
+        history = trainer.fit()
+    return Trained(model, history, {"curves": curves, "forgotten": gone, "n_lines": len(lines)})
+
+
+def _half_life(steps: Sequence[int], values: Sequence[float], start: int) -> int | None:
+    """Steps after ``start`` until ``values`` first falls to half its value at ``start`` (None if never)."""
+    pairs = [(s, v) for s, v in zip(steps, values, strict=True) if s >= start and v is not None]
+    if not pairs or pairs[0][1] <= 0:
+        return None
+    s0, v0 = pairs[0]
+    return next((s - s0 for s, v in pairs if v <= v0 / 2), None)
+
+
+def _recall_evaluate(spec: dict, trained: Trained) -> dict:
+    world = _facts(canonical_json(spec["world"]))
+    tok = CharTokenizer.from_text(world.alphabet)
+    s = spec["sample"]
+    gen = torch.Generator(device=trained.model.lm_head.weight.device).manual_seed(s["seed"])
+    gone = set(trained.info.get("forgotten", []))
+    probes = [f for f in world.cloze if f.entity not in gone]
+    correct = recall(trained.model, tok, probes, temperature=s["temperature"], generator=gen)
+    buckets = recall_by_frequency(correct, [f.frequency for f in probes], world.bucket_edges)
+    h, c = trained.history, trained.info["curves"]
+    metrics = {
+        "recall_cloze": exact_match_recall(correct),
+        **{f"cloze_L{b.lo}": (b.recall if b.n else None) for b in buckets},
+        "recall_extraction": exact_match_recall(recall(trained.model, tok, world.extraction)),
+        "recall_recitation": exact_match_recall(recall(trained.model, tok, world.recitation)),
+        "final_train_loss": h.eval_train_loss[-1],
+        "final_val_loss": h.val_loss[-1],
+        "final_norm": h.weight_norm[-1],
+        "timescale": (1.0 / (spec["train"]["lr"] * spec["train"]["weight_decay"])
+                      if spec["train"]["weight_decay"] > 0 else None),
+    }
+    if spec["forget_at"] is not None:
+        start = spec["forget_at"]
+        at = dict(zip(c["step"], c["recall_forgotten"], strict=True))
+        metrics["forgotten_at_removal"] = at.get(start)
+        metrics["forgotten_final"] = c["recall_forgotten"][-1]
+        metrics["forgotten_half_life"] = _half_life(c["step"], c["recall_forgotten"], start)
+    return {"metrics": metrics, "samples": []}
+
+
+decay_recall = Experiment("decay_recall", _recall_configure, _recall_train, _recall_evaluate,
+                          sample_params=("temperature",), check=_recall_check)
+
+
+def bucket_series(results: Sequence[Mapping]) -> tuple[list[int], list[Interval]]:
+    """Cloze recall per frequency level over the seeds of one setting: the levels and one interval each."""
+    summary = summarize(results)
+    levels = sorted(int(k[len("cloze_L"):]) for k in summary if k.startswith("cloze_L"))
+    return levels, [summary[f"cloze_L{lv}"] for lv in levels]
+
+
+# --- verdicts ---------------------------------------------------------------------------------------------
+
+
+def _seeds(cache: ResultCache, experiment: Experiment, seeds: Sequence[int], **params) -> list[dict] | None:
+    found = [cache.lookup(experiment, seed=s, **params) for s in seeds]
+    return None if any(r is None for r in found) else found
+
+
+def verdict_measurements(cache: ResultCache, seeds: Sequence[int] = (0, 1, 2)) -> list[dict]:
+    """The measurements behind chapter 5's claims, read from ``cache`` only (never runs anything): one dict per
+    claim with ``claim``, ``metric``, and per setting an ``Interval.to_dict()`` (None where not in the cache)."""
+    def summary(experiment, metric, **params):
+        runs = _seeds(cache, experiment, seeds, **params)
+        if runs is None:
+            return None
+        s = summarize(runs).get(metric)
+        return None if s is None else s.to_dict()
+
+    return [
+        {"claim": "weight decay makes modular addition generalize (grok)", "metric": "generalized",
+         "with": summary(grok_modular, "generalized", weight_decay=1.0),
+         "without": summary(grok_modular, "generalized", weight_decay=0.0)},
+        {"claim": "weight decay makes modular addition generalize (grok)", "metric": "best_test_acc",
+         "with": summary(grok_modular, "best_test_acc", weight_decay=1.0),
+         "without": summary(grok_modular, "best_test_acc", weight_decay=0.0)},
+        {"claim": "weight decay lowers the recall of rare facts", "metric": "cloze_L1",
+         "with": summary(decay_recall, "cloze_L1", weight_decay=1.0),
+         "without": summary(decay_recall, "cloze_L1", weight_decay=0.0)},
+        {"claim": "facts that stop appearing are forgotten faster with weight decay", "metric": "forgotten_final",
+         "with": summary(decay_recall, "forgotten_final", weight_decay=1.0, forget=True),
+         "without": summary(decay_recall, "forgotten_final", weight_decay=0.0, forget=True)},
+        {"claim": "no weight decay on the final layers keeps more facts", "metric": "recall_cloze",
+         "with": summary(decay_recall, "recall_cloze", weight_decay=1.0, decay_final_layers=False),
+         "without": summary(decay_recall, "recall_cloze", weight_decay=1.0)},
+        {"claim": "a higher learning rate with warmup + cosine recalls more", "metric": "recall_cloze",
+         "with": summary(decay_recall, "recall_cloze", lr=1.2e-2, schedule="cosine"),
+         "without": summary(decay_recall, "recall_cloze")},
+    ]
+
+
+def timescale(lr: float, weight_decay: float) -> float:
+    """Steps over which decoupled weight decay alone shrinks a weight by a factor e: ``1 / (lr * weight_decay)``
+    (each step multiplies it by ``1 - lr * weight_decay``)."""
+    return math.inf if lr * weight_decay == 0 else 1.0 / (lr * weight_decay)

@@ -1,0 +1,93 @@
+"""Unit tests of the weight-decay study (chapter 5): parameter groups, norms, the forgetting helpers, tiny runs."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from minigpt import GPT, ModelConfig
+from minigpt.experiments import decay as D
+from minigpt.experiments import fast, registry
+from minigpt.worlds import FactsConfig, make_facts
+
+
+def _model(tie: bool) -> GPT:
+    return GPT(ModelConfig(vocab_size=20, block_size=8, n_layer=2, n_head=2, n_embd=16, tie_weights=tie), seed=0)
+
+
+def test_matrices_decay_biases_and_norms_never():
+    rows = D.group_table(_model(tie=False))
+    by_name = {r["name"]: r for r in rows}
+    assert not any(r["decays"] for r in rows if len(r["shape"]) == 1)  # biases and LayerNorm gains
+    assert by_name["h.0.attn.c_attn.weight"]["decays"] and by_name["lm_head.weight"]["decays"]
+    assert not by_name["wte.weight"]["decays"] and not by_name["wpe.weight"]["decays"]  # embeddings spared by default
+    assert sum(r["numel"] for r in rows) == _model(tie=False).num_params()
+    spared = {r["name"]: r["decays"] for r in D.group_table(_model(tie=False), decay_final_layers=False)}
+    assert not spared["lm_head.weight"] and not spared["h.1.mlp.c_fc.weight"] and spared["h.0.mlp.c_fc.weight"]
+    assert {r["name"]: r["decays"] for r in D.group_table(_model(False), decay_embeddings=True)}["wte.weight"]
+
+
+def test_a_tied_head_is_an_embedding_and_listed_once():
+    rows = D.group_table(_model(tie=True))
+    names = [r["name"] for r in rows]
+    assert "lm_head.weight" not in names and "wte.weight" in names
+    assert not {r["name"]: r["decays"] for r in rows}["wte.weight"]  # tied: the head is spared with the embeddings
+
+
+def test_decayed_norm_counts_the_decayed_group_only():
+    m = _model(tie=False)
+    with torch.no_grad():
+        for p in m.parameters():
+            p.fill_(1.0)
+    n_decayed = sum(r["numel"] for r in D.group_table(m) if r["decays"])
+    assert D.decayed_norm(m) == pytest.approx(math.sqrt(n_decayed))
+
+
+def test_timescale_and_half_life():
+    assert D.timescale(1e-2, 1.0) == pytest.approx(100.0) and D.timescale(1e-3, 0.0) == math.inf
+    assert D._half_life([0, 10, 20, 30], [0.9, 0.8, 0.6, 0.4], 10) == 20
+    assert D._half_life([0, 10, 20], [0.9, 0.8, 0.7], 0) is None
+    assert D._half_life([0, 10], [0.0, 0.0], 0) is None
+
+
+def test_forgotten_people_and_their_lines():
+    w = make_facts(FactsConfig(n_people=12, n_unseen=2, mention_levels=(1, 2), seed=1))
+    gone = D.forgotten_people(w, 0.25, seed=0)
+    assert len(gone) == 3 and gone == D.forgotten_people(w, 0.25, seed=0)
+    assert not set(gone) & {e.name for e in w.entities if e.group == "unseen"}
+    lines = w.train_text.splitlines()
+    hit = [line for line in lines if D._mentions(line, gone)]
+    assert hit and all(any(n in line for n in gone) for line in hit)
+    assert not D._mentions(gone[0] + "x is here.", gone)  # a longer name is not a mention
+
+
+def test_experiments_are_registered():
+    names = registry()
+    assert {"grok_modular", "decay_recall"} <= set(names)
+
+
+def test_grokking_tiny_run_records_curves_and_reads_the_threshold():
+    with fast():
+        r = D.grok_modular(weight_decay=1.0)
+        c = r["curves"]
+        assert r["done"] and c["step"][0] == 1 and c["step"][-1] == r["ended_at"]
+        assert len(c["step"]) == len(c["train_acc"]) == len(c["test_acc"]) == len(c["norm"])
+        assert 0.0 <= r["metrics"]["final_test_acc"] <= 1.0 and "test_acc_mirrored" not in c
+        assert r["metrics"]["final_test_acc"] == pytest.approx(c["test_acc"][-1])  # argmax = greedy decoding
+        ordered = D.grok_modular(weight_decay=1.0, split="ordered", steps=20)
+        assert "best_test_acc_mirrored" in ordered["metrics"]
+        with pytest.raises(ValueError, match="threshold"):
+            D.grok_modular.check(threshold=1.0)
+
+
+def test_recall_tiny_run_forgets_on_schedule():
+    with fast():
+        r = D.decay_recall(weight_decay=1.0, forget=True, steps=12, schedule="cosine", decay_final_layers=False)
+        assert r["done"] and r["forgotten"] and len(r["curves"]["step"]) >= 2
+        m = r["metrics"]
+        assert m["timescale"] == pytest.approx(1 / (6e-3 * 1.0)) and "forgotten_final" in m
+        assert r["spec"]["train"]["min_lr_ratio"] == 0.1 and not r["spec"]["train"]["decay_final_layers"]
+        with pytest.raises(ValueError, match="schedule"):
+            D.decay_recall.check(schedule="linear")
