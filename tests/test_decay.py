@@ -91,3 +91,21 @@ def test_recall_tiny_run_forgets_on_schedule():
         assert r["spec"]["train"]["min_lr_ratio"] == 0.1 and not r["spec"]["train"]["decay_final_layers"]
         with pytest.raises(ValueError, match="schedule"):
             D.decay_recall.check(schedule="linear")
+
+
+def test_verdict_rows_read_the_cache_only(tmp_path):
+    from minigpt.experiments import ResultCache
+
+    cache = ResultCache(tmp_path)
+    with fast():
+        rows = D.verdict_measurements(cache, seeds=(0, 1))
+        assert {r["claim"] for r in rows} == {"grok", "b", "g", "h"} and not list(tmp_path.iterdir())  # nothing ran
+        assert all(r["a"] is None and r["b"] is None and r["chapter"] == 5 for r in rows)
+        for wd in (0.0, 1.0):
+            for seed in (0, 1):
+                cache.run(D.decay_recall, weight_decay=wd, forget=True, seed=seed)
+        rows = D.verdict_measurements(cache, seeds=(0, 1))
+    once = next(r for r in rows if r["measure"] == "cloze_L1")
+    assert once["a"]["n"] == 2 and once["b"]["n"] == 2 and once["expect"] == "lower"
+    spared = next(r for r in rows if r["claim"] == "g")
+    assert spared["a"] is None and spared["b"] is not None  # its own setting never ran: not measured

@@ -190,6 +190,14 @@ def test_sweep_grid_order_and_cache_reuse(cache):
     assert again[0]["cached"] and len(log) == 6
     with pytest.raises(ValueError, match="both swept and fixed"):
         sweep(fake, grid, cache, x=1.0)
+    # a list of settings runs as given (not a product), from the cache where it can
+    settings = [{"x": 1.0, "y": 3}, {"x": 0.0, "y": 2}]
+    listed = sweep(fake, settings, cache, steps=2)
+    assert [r["params"]["y"] for r in listed] == [3, 2] and all(r["cached"] for r in listed)
+    with pytest.raises(ValueError, match="both swept and fixed"):
+        sweep(fake, settings, cache, y=1)
+    with pytest.raises(ValueError, match="grid is out of range"):
+        sweep(fake, [], cache)
 
 
 def test_on_eval_sees_partial_history():

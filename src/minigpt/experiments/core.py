@@ -440,13 +440,19 @@ class ResultCache:
 # --- sweeps -----------------------------------------------------------------------------------------------------
 
 
-def grid_points(grid: Mapping[str, Sequence]) -> list[dict]:
-    """Every combination of ``grid`` (name -> values), the last name varying fastest (row-major)."""
+def grid_points(grid: Mapping[str, Sequence] | Sequence[Mapping]) -> list[dict]:
+    """Every combination of ``grid`` (name -> values), the last name varying fastest (row-major); a list of
+    settings (dicts of parameters) is taken as it is, for comparisons that are not a product."""
+    if not isinstance(grid, Mapping):
+        points = [dict(p) for p in grid]
+        if not points or not all(isinstance(p, Mapping) for p in grid):
+            raise ValueError("grid is out of range: allowed a dict of name -> values, or a non-empty list of dicts")
+        return points
     names = list(grid)
     return [dict(zip(names, values, strict=True)) for values in itertools.product(*(grid[n] for n in names))]
 
 
-def sweep(fn: Experiment, grid: Mapping[str, Sequence], cache: ResultCache | None = None, *,
+def sweep(fn: Experiment, grid: Mapping[str, Sequence] | Sequence[Mapping], cache: ResultCache | None = None, *,
           seeds: Sequence[int] | None = None, executor: Executor | None = None, workers: int = 1,
           on_result: Callable[[dict], None] | None = None, stop: threading.Event | None = None,
           **fixed) -> list[dict]:
@@ -468,11 +474,12 @@ def sweep(fn: Experiment, grid: Mapping[str, Sequence], cache: ResultCache | Non
     Results are the same whichever ran them (only ``seconds`` and ``cached`` differ). Ctrl-C cancels the points
     not started; every finished point has been passed to ``on_result`` and stored in ``cache``.
     """
-    overlap = set(grid) & set(fixed)
+    swept = set().union(*map(set, grid_points(grid)))
+    overlap = swept & set(fixed)
     if overlap:
         raise ValueError(f"parameters {sorted(overlap)} are both swept and fixed")
     if seeds is not None:
-        if "seed" in grid or "seed" in fixed or "seed" not in fn.param_names:
+        if "seed" in swept or "seed" in fixed or "seed" not in fn.param_names:
             raise ValueError(f"seeds= needs a 'seed' parameter that is neither swept nor fixed: {fn.name} has "
                              f"{list(fn.param_names)}")
         if not seeds:
