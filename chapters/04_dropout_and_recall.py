@@ -31,10 +31,12 @@ from IPython.display import Markdown, display
 from minigpt.experiments import ResultCache, fast_mode, summarize, sweep
 from minigpt.experiments.recall import (
     DROPOUTS,
+    SCHEDULE_DROPOUT,
     bucket_intervals,
     dropout_recall,
     plot_buckets,
     recall_explorer,
+    study_seeds,
 )
 from minigpt.metrics import compare
 from minigpt.plots import plot_interval_points
@@ -42,8 +44,8 @@ from minigpt.worlds import FactsConfig, make_facts
 
 FAST = fast_mode()  # MINIGPT_FAST=1: tiny runs, for the notebook tests
 # every verdict below is over these seeds (two in fast mode: seconds)
-SEEDS = [0, 1] if FAST else [0, 1, 2]
-SCHED_P = 0.1  # the rate for the schedule comparison (section 2)
+SEEDS = list(study_seeds())  # [0, 1] if FAST else [0, 1, 2]
+SCHED_P = SCHEDULE_DROPOUT  # the rate for the schedule comparison (0.1)
 # dropout rates of section 1 (three in fast mode, to stay within seconds)
 RATES = [0.0, SCHED_P, 0.3] if FAST else list(DROPOUTS)
 cache = ResultCache()  # finished runs are stored; a rebuild reads them

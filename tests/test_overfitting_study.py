@@ -5,6 +5,7 @@ import pytest
 
 from minigpt.experiments import ResultCache
 from minigpt.experiments.overfitting import (
+    CLAIM_A,
     REGULARIZERS,
     best_val_params,
     overfit_stories,
@@ -55,10 +56,10 @@ def test_best_val_params_and_distinct_counts():
 def test_verdict_measurements_read_the_cache_only(tmp_path):
     cache = ResultCache(tmp_path / "c")
     rows = verdict_measurements(cache, seeds=[0, 1])
-    assert len(rows) == 2 * (len(REGULARIZERS) - 1)
-    assert all(r["novel"] is None for r in rows) and cache.misses == 0  # nothing ran
+    assert len(rows) == 2 * len(CLAIM_A) and {r["claim"] for r in rows} == {"a"}
+    assert all(r["a"] is None and r["b"] is None for r in rows) and cache.misses == 0  # nothing ran
     settings = {k: {**v, **TINY} for k, v in list(REGULARIZERS.items())[:2]}
     study = regularizer_study(cache, seeds=[0, 1], workers=1, settings=settings)
     assert set(study_summary(study)["none"]) == {"final", "best_val"}
     # verdict_measurements looks the default-size runs up: these tiny ones are not them
-    assert all(r["novel"] is None for r in verdict_measurements(cache, seeds=[0, 1]))
+    assert all(r["a"] is None and r["b"] is None for r in verdict_measurements(cache, seeds=[0, 1]))

@@ -100,5 +100,5 @@ def test_rl_checkpoint_must_be_stored(cache):
 
 def test_verdicts_come_from_the_cache_only(cache):
     rows = verdict_measurements(cache)
-    assert rows and all(r["a"] is None and r["comparison"] is None for r in rows)
+    assert rows and all(r["a"] is None and r["b"] is None and r["difference"] is None for r in rows)
     assert cache.misses == 0

@@ -1,4 +1,4 @@
-"""Command line: ``python -m minigpt train|sample|sweep ...``. Run with ``--help`` for every flag.
+"""Command line: ``python -m minigpt train|sample|sweep|verdicts ...``. Run with ``--help`` for every flag.
 
 The flags that set a config field are made from the dataclass itself (``ModelConfig``, ``TrainConfig``,
 ``SampleConfig``): the flag is the field name with dashes, its default is the field's default, its help is the
@@ -295,11 +295,48 @@ def sweep_command(args) -> int:
     return 0
 
 
+def verdicts_arguments(s: argparse.ArgumentParser) -> None:
+    s.add_argument("--cache", type=Path, default=None,
+                   help="result cache folder to read (default: $MINIGPT_CACHE, else .minigpt_cache)")
+    s.add_argument("--fast", action="store_true",
+                   help="read the runs of MINIGPT_FAST sizes (what the fast build and the notebook tests store)")
+    s.add_argument("--json", action="store_true", help="print the table as JSON instead of text")
+    s.add_argument("--csv", type=Path, default=None, metavar="FILE", help="also write the table as CSV to FILE")
+
+
+def verdicts_command(args) -> int:
+    """Print the verdict table from the local result cache (reads only; never runs an experiment)."""
+    from .experiments import ResultCache, fast
+    from .verdicts import RULE_TEXT, claim_verdicts, to_csv, to_json, to_text, verdict_table
+
+    cache = ResultCache(args.cache)
+    with fast(True if args.fast else None):
+        table = verdict_table(cache)
+    if args.csv is not None:
+        text = to_csv(table).encode()
+        atomic_write(args.csv, lambda f: f.write(text))
+    if args.json:
+        print(to_json(table))
+        return 0
+    print(f"Verdicts from {cache.root}\n")
+    print(to_text(table))
+    missing = [c for c, (v, _) in claim_verdicts(table).items() if v == "not measured"]
+    if missing:
+        print(f"Not measured: claims {', '.join(missing)}. Their chapters' runs are not in this cache: build the "
+              "book (or run those chapters) first, at the same scale (--fast for MINIGPT_FAST runs).\n")
+    print("Rule: " + RULE_TEXT.replace("\n\n", "\n\n      "))
+    if args.csv is not None:
+        print(f"\nCSV: {args.csv}")
+    return 0
+
+
 COMMANDS = {
     "train": ("train a character-level GPT on a text file", train_arguments, train),
     "sample": ("sample text from a trained run", sample_arguments, sample),
     "sweep": ("run an experiment over a grid of parameters and seeds; write results.csv and summary.csv",
               sweep_arguments, sweep_command),
+    "verdicts": ("print the verdict table (every claim, its measurements and verdict) from the local result cache",
+                 verdicts_arguments, verdicts_command),
 }
 
 

@@ -470,37 +470,48 @@ def curve_intervals(results: list[Mapping], temperature: float, name: str, error
 
 
 def verdict_measurements(cache, seeds=(0, 1, 2)) -> list[dict]:
-    """The measurements behind the chapter's claims, from ``cache`` only (never runs anything): one dict per claim
-    with ``claim``, ``a`` and ``b`` (Interval.to_dict() over ``seeds``, or None where a run is missing)."""
-    from ..metrics import compare
-
+    """The measurements behind claims (e) and (f) for the verdict table (chapter 9; the row shape is documented
+    in :mod:`minigpt.verdicts`), from ``cache`` only (never runs anything), at the current scale. Both settings
+    of a row are measured on the same stored model of each seed, so each row also carries ``difference``, the
+    paired difference a - b over seeds. A side is None where a run is missing."""
     def lookup(exp, **params):
         found = [cache.lookup(exp, seed=s, **params) for s in seeds]
         return None if any(f is None for f in found) else found
 
-    def iv(results, metric):
-        return None if results is None else mean_interval([r["metrics"][metric] for r in results])
+    def vote_at_0(r):  # the vote over the result's k at temperature 0, from the same bank
+        return r["curves"]["0"]["vote"][r["curves"]["ks"].index(r["spec"]["sample"]["k"])]
+
+    def metric(name):
+        return (lambda r: vote_at_0(r)) if name == "vote at 0" else (lambda r: r["metrics"][name])
 
     plain = lookup(sharpen_addition, temperature=0.8, k=16)
     pad = lookup(sharpen_addition, format="scratchpad", temperature=0.8, k=16)
     rl = lookup(rl_addition)
-    reg = lookup(sharpen_addition, dropout=0.2, bank="small", temperature=1.0, k=16)
-    sharp = lookup(sharpen_addition, dropout=0.2, dropout_off=0.7, bank="small", temperature=0.8, k=16)
-    top = f"pass_{64 if not fast_mode() else 8}"
-    rows = [
-        ("vote over 16 at T=0.8 beats one sample (direct answers)", iv(plain, "vote"), iv(plain, "single")),
-        ("vote over 16 at T=0.8 beats greedy (direct answers)", iv(plain, "vote"), iv(plain, "greedy")),
-        ("vote over 16 at T=0.8 beats greedy (scratchpad)", iv(pad, "vote"), iv(pad, "greedy")),
-        ("best-of-16 with a checker beats the vote (direct answers)", iv(plain, "pass_k"), iv(plain, "vote")),
-        ("RL raises pass@1", iv(rl, "pass_1"), iv(rl, "base_pass_1")),
-        (f"RL lowers pass@{top[5:]}", iv(rl, top), iv(rl, f"base_{top}")),
-        ("RL lowers distinct answers per problem", iv(rl, "distinct"), iv(rl, "base_distinct")),
-        ("sharp recipe (no dropout late, greedy) beats the regularized one (dropout, T=1, one sample)",
-         iv(sharp, "greedy"), iv(reg, "single")),
+    k = 8 if fast_mode() else 16  # the bank of fast mode holds 8 samples per problem
+    top = 8 if fast_mode() else 64
+    rows = [  # claim, results, metric a, metric b, expect, text, labels
+        ("e", plain, "vote", "single", "higher", f"direct answers: vote over {k} at T=0.8 vs one sample",
+         [f"vote over {k}", "one sample"]),
+        ("e", plain, "vote", "greedy", "higher", f"direct answers: vote over {k} at T=0.8 vs greedy",
+         [f"vote over {k}", "greedy"]),
+        ("e", pad, "vote", "greedy", "higher", f"scratchpad: vote over {k} at T=0.8 vs greedy",
+         [f"vote over {k}", "greedy"]),
+        ("e", plain, "vote at 0", "greedy", "equal", f"direct answers: vote over {k} at T=0 vs greedy",
+         [f"vote over {k} at T=0", "greedy"]),
+        ("f", rl, "pass_1", "base_pass_1", "higher", "RL on direct answers: pass@1 after vs before",
+         ["after RL", "before"]),
+        ("f", rl, f"pass_{top}", f"base_pass_{top}", "lower", f"RL on direct answers: pass@{top} after vs before",
+         ["after RL", "before"]),
+        ("f", rl, "distinct", "base_distinct", "lower", "RL on direct answers: distinct answers per problem",
+         ["after RL", "before"]),
     ]
     out = []
-    for claim, a, b in rows:
-        verdict = compare(a, b).to_dict() if a is not None and b is not None else None
-        out.append({"claim": claim, "a": a.to_dict() if a else None, "b": b.to_dict() if b else None,
-                    "comparison": verdict})
+    for claim, results, ma, mb, expect, text, labels in rows:
+        row = {"claim": claim, "chapter": 7, "measure": ma if ma != "vote at 0" else "vote", "text": text,
+               "labels": labels, "expect": expect, "a": None, "b": None, "difference": None}
+        if results is not None:
+            xa, xb = [metric(ma)(r) for r in results], [metric(mb)(r) for r in results]
+            row.update(a=mean_interval(xa).to_dict(), b=mean_interval(xb).to_dict(),
+                       difference=mean_interval([x - y for x, y in zip(xa, xb, strict=True)]).to_dict())
+        out.append(row)
     return out
