@@ -139,10 +139,7 @@ def test_a_wrong_row_is_a_clear_error(bad, match):
 
 
 # Every study module that exists follows the shape, reading an empty cache (so: all "not measured").
-@pytest.mark.parametrize("study", [
-    pytest.param(s, marks=pytest.mark.xfail(reason="decay.verdict_measurements is conformed with chapter 5's "
-                                                   "new experiments", strict=True)) if s == "decay" else s
-    for s in V.STUDIES])
+@pytest.mark.parametrize("study", list(V.STUDIES))
 def test_every_study_follows_the_shape(study, tmp_path):
     try:
         module = importlib.import_module(f"minigpt.experiments.{study}")

@@ -451,11 +451,19 @@ def _seeds(cache: ResultCache, experiment: Experiment, seeds: Sequence[int], **p
     return None if any(r is None for r in found) else found
 
 
-def verdict_measurements(cache: ResultCache, seeds: Sequence[int] = (0, 1, 2)) -> list[dict]:
+def study_seeds() -> tuple[int, ...]:
+    """The seeds of chapter 5's runs: three, two in fast mode."""
+    return (0, 1) if fast_mode() else (0, 1, 2)
+
+
+def verdict_measurements(cache: ResultCache, seeds: Sequence[int] | None = None) -> list[dict]:
     """The measurements behind chapter 5's claims, read from ``cache`` only (never runs anything), at the scale
     ``fast_mode()`` resolves now: one row per comparison in the shape ``minigpt.verdicts`` reads (``claim``,
-    ``chapter``, ``measure``, ``text``, ``labels``, ``a`` and ``b`` as ``Interval.to_dict()`` over ``seeds`` or
+    ``chapter``, ``measure``, ``text``, ``labels``, ``a`` and ``b`` as ``Interval.to_dict()`` over ``seeds``
+    (default: the chapter's, :func:`study_seeds`) or
     None where a run is missing, ``expect``: what the claim predicts for a against b)."""
+    seeds = study_seeds() if seeds is None else seeds
+
     def side(experiment, metric, **params):
         runs = _seeds(cache, experiment, seeds, **params)
         s = None if runs is None else summarize(runs).get(metric)
