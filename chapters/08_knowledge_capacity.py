@@ -142,10 +142,11 @@ for d in SIZES:
     n = s[HIGH]["world"]["n_people"]
     print(f"{d:>5} {s[HIGH]['n_params']:>7,} {n:>6,} "
           f"{n * BITS_PER_PERSON:>10,.0f} "
-          + " ".join(f"{s[e]['train']['steps']:>10,}" for e in (LOW, HIGH)))
+          + " ".join(f"{s[e]['train']['steps']:>10,}"
+                     for e in (LOW, HIGH)))
+hi_spec = capacity_bits.spec(n_embd=SIZES[0], exposures=HIGH)
 print(f"exposures per fact = steps x 16 / people: "
-      f"{capacity_bits.spec(n_embd=SIZES[0], exposures=HIGH)['exposures']:g}"
-      f" at the high count, for every size")
+      f"{hi_spec['exposures']:g} at the high count, for every size")
 
 # %% [markdown]
 # ## Predict first
@@ -177,7 +178,8 @@ for r in sorted(runs, key=lambda r: (r["params"]["exposures"],
     print(f"{p['exposures']:>5} {p['n_embd']:>5} {p['seed']:>4} "
           f"{m['n_params']:>7,} {m['knowledge_bits']:>8,.0f} "
           f"{m['knowledge_bits_clipped']:>8,.0f} "
-          f"{m['bits_per_param']:>10.3f} {m['bits_per_param_clipped']:>7.3f} "
+          f"{m['bits_per_param']:>10.3f} "
+          f"{m['bits_per_param_clipped']:>7.3f} "
           f"{m['stored_share']:>8.0%} {m['recall']:>8.0%}")
 
 # %%
@@ -320,7 +322,8 @@ if hi_iv is not None:
     if ref is not None and hi_iv.high < ref:
         lines.append(
             f"- **Against the paper.** At {HIGH} exposures Allen-Zhu and "
-            f"Li report about {ref:g} bit per parameter; this build stores "
+            f"Li report about {ref:g} bit per parameter; this build "
+            "stores "
             f"{hi_iv.estimate / ref:.0%} of that, and "
             f"{hi_iv.estimate / 2:.0%} of the 2 bits/parameter they reach "
             "at 1000 exposures. The claim's number does **not** hold at "
@@ -329,6 +332,17 @@ if hi_iv is not None:
         lines.append(f"- **Against the paper.** At {HIGH} exposures this "
                      f"build's interval reaches the paper's {ref:g} bit "
                      "per parameter.")
+ps, ivs = by_size(by_e[HIGH], "bits_per_param")
+rising = all(b.estimate > a.estimate
+             for a, b in zip(ivs, ivs[1:], strict=False))
+if rising:
+    lines.append(
+        f"- **Not flat.** At {HIGH} exposures bits per parameter rise "
+        f"with size, from {ivs[0].estimate:.2f} ({ps[0]:,} parameters) "
+        f"to {ivs[-1].estimate:.2f} ({ps[-1]:,}): these models are not "
+        "on the paper's plateau, where every size stores the same bits "
+        "per parameter; the smallest pay the fixed costs (format, "
+        "names, value sets) out of too few weights.")
 if hi_iv is not None and lo_iv is not None:
     lines.append(f"- Ten times fewer exposures: {lo_iv:.3f} against "
                  f"{hi_iv:.3f} bits per parameter.")
@@ -360,9 +374,10 @@ trained = runs + check + [r for k, v in reg.items() if k != "none"
                           for r in v]
 train_s = sum(r.get("seconds", 0.0) for r in trained if not r["cached"])
 cpu = time.process_time() - cpu_start
-lines.append(f"- Cost: {train_s:.0f} s of one-thread training in worker "
-             f"processes (for the runs trained in this build) and {cpu:.0f} "
-             "CPU seconds in this page's process.")
+lines.append(f"- Cost: {train_s:.0f} wall seconds of training in the "
+             "worker processes (summed over the runs trained in this "
+             "build, two at a time; more than CPU seconds on a busy "
+             f"machine) and {cpu:.0f} CPU seconds in this page's process.")
 if FAST:
     lines.append("- *(fast mode: tiny runs, the numbers say little.)*")
 Markdown("\n".join(lines))
@@ -408,12 +423,14 @@ if grid_csv is not None and grid_csv.is_file():
     with plots.style():
         fig, ax = plt.subplots(figsize=(6.0, 3.4), layout="constrained")
         for e in sorted({int(r["exposures"]) for r in rows}):
-            mine = sorted((float(r["n_params"]), float(r["knowledge_bits"]))
+            mine = sorted((float(r["n_params"]),
+                           float(r["knowledge_bits"]))
                           for r in rows if int(r["exposures"]) == e)
             ax.plot([p for p, _ in mine], [max(b, 1.0) for _, b in mine],
                     marker="o", label=f"{e} exposures")
         xs = [min(p for p, _ in mine) / 1.5, max(p for p, _ in mine) * 1.5]
-        ax.plot(xs, [2 * x for x in xs], color="black", label="2 bits/param")
+        ax.plot(xs, [2 * x for x in xs], color="black",
+                label="2 bits/param")
         ax.plot(xs, xs, color="black", linestyle="--", label="1 bit/param")
         ax.set(xscale="log", yscale="log", xlabel="parameters",
                ylabel="knowledge bits (bound)",

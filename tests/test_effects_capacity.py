@@ -19,8 +19,8 @@ SEEDS = [int(s) for s in os.environ.get("MINIGPT_EFFECT_SEEDS", "0").split(",")]
 
 # ---------------------------------------------------------------------------------------------------------
 # Both models read the same world of 128 people (3,217 bits; world_bits_per_param is chosen so both round to
-# 128 people) 60 times each. Width 32 (17,088 parameters) against width 8 (1,968), bits as bound / clipped:
-# MEASURED_MARGINS. About 5 CPU-s per seed.
+# 128 people) 60 times each. Width 32 (17,088 parameters) against width 8 (1,968), bits as bound / clipped,
+# seed 0: width 32 1,697 / 1,745 (54% of the world), width 8 -7,152 / 45. About 15 CPU-s per seed.
 
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -239,8 +239,9 @@ def param_count(model_json: str) -> int:
     return GPT(ModelConfig(vocab_size=len(ALPHABET) + 3, **json.loads(model_json)), seed=0).num_params()
 
 
-def _configure(n_embd: int = 16, exposures: int = 100, dropout: float = 0.0, weight_decay: float = 0.0,
-               world_bits_per_param: float = 1.5, lr: float | None = None, seed: int = 0) -> dict:
+def _configure(exposures: int = 100, n_embd: int = 16, dropout: float = 0.0, weight_decay: float = 0.0,
+               world_bits_per_param: float = 1.5, lr: float | None = None, seed: int = 0,
+               saturated_share: float = SATURATED_SHARE) -> dict:
     fast_ = fast_mode()
     _int("n_embd", n_embd, 4, 512)
     _int("exposures", exposures, 1, 100_000)
@@ -264,10 +265,12 @@ def _configure(n_embd: int = 16, exposures: int = 100, dropout: float = 0.0, wei
                   "min_lr_ratio": 0.1, "weight_decay": weight_decay, "eval_interval": steps, "seed": seed},
         "n_params": n_params,
         "exposures": exposures_of(steps, batch, n_people),
+        "sample": {"saturated_share": saturated_share},
     }
 
 
 def _check(spec: dict) -> None:
+    _real("saturated_share", spec["sample"]["saturated_share"], 0.0, 1.0, low_open=True)
     FactsConfig(**spec["world"])
     ModelConfig(vocab_size=len(ALPHABET) + 3, **spec["model"])
     TrainConfig(device=spec["device"], **spec["train"])
@@ -315,7 +318,7 @@ def _evaluate(spec: dict, trained: Trained) -> dict:
         "bits_per_param": bits_per_parameter(got["knowledge_bits"], n),
         "bits_per_param_clipped": bits_per_parameter(got["knowledge_bits_clipped"], n),
         "stored_share": got["knowledge_bits"] / got["world_bits"],
-        "saturated": float(got["knowledge_bits_clipped"] < SATURATED_SHARE * got["world_bits"]),
+        "saturated": float(got["knowledge_bits_clipped"] < spec["sample"]["saturated_share"] * got["world_bits"]),
         "exposures": spec["exposures"],
         "n_people": spec["world"]["n_people"],
         "final_train_loss": trained.history.eval_train_loss[-1],
@@ -324,7 +327,8 @@ def _evaluate(spec: dict, trained: Trained) -> dict:
     return {"metrics": metrics, "samples": lines[:3]}
 
 
-capacity_bits = Experiment("capacity_bits", _configure, _train, _evaluate, check=_check)
+capacity_bits = Experiment("capacity_bits", _configure, _train, _evaluate, sample_params=("saturated_share",),
+                           check=_check)
 
 
 # --- summaries ---------------------------------------------------------------------------------------------------
