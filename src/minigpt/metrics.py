@@ -237,14 +237,16 @@ def mean_pass_at_k(ns: Sequence[int], cs: Sequence[int], k: int) -> float:
 # --- knowledge capacity -----------------------------------------------------------------------------------
 
 
-def knowledge_bits(set_sizes: Sequence[int], cross_entropy_bits: Sequence[float]) -> float:
+def knowledge_bits(set_sizes: Sequence[int], cross_entropy_bits: Sequence[float], clip: bool = False) -> float:
     """Lower bound on the bits of knowledge a model stores (after Allen-Zhu and Li, 2024).
 
     For each fact whose value was drawn uniformly from a set S of its attribute: ``log2 |S|`` bits of
     information minus the model's cross-entropy in bits for the value given the question (its code length,
     terminator included). Summed over facts: a model that codes the values in fewer bits than the uniform
-    code must hold at least the difference. Not clipped per fact (that would overstate the bound); the sum
-    can be negative for a model worse than uniform.
+    code must hold at least the difference. By default not clipped per fact (clipping would overstate the
+    bound: it drops what the confidently wrong facts cost); the sum can be negative for a model worse than
+    uniform. ``clip=True`` clips each fact's term at zero, counting only the facts the model beats the uniform
+    code on (the per-fact definition some write-ups use; no longer a bound).
     """
     if len(set_sizes) != len(cross_entropy_bits):
         raise ValueError(
@@ -252,7 +254,8 @@ def knowledge_bits(set_sizes: Sequence[int], cross_entropy_bits: Sequence[float]
         )
     if any(s < 1 for s in set_sizes):
         raise ValueError(f"set_sizes: every set must have at least one value, got {min(set_sizes)}")
-    return sum(math.log2(s) - ce for s, ce in zip(set_sizes, cross_entropy_bits, strict=True))
+    terms = (math.log2(s) - ce for s, ce in zip(set_sizes, cross_entropy_bits, strict=True))
+    return sum(max(0.0, t) for t in terms) if clip else sum(terms)
 
 
 def bits_per_parameter(bits: float, n_params: int) -> float:

@@ -29,7 +29,7 @@ from .core import (
 )
 
 # the study modules, by name: each one's Experiments are listed by registry()
-STUDIES = ("overfitting", "recall", "decay", "sampling", "sharpening")
+STUDIES = ("overfitting", "recall", "decay", "sampling", "sharpening", "capacity")
 
 __all__ = [
     "Experiment", "ModelStore", "ResultCache", "Trained", "STUDIES", "canonical_json", "default_cache_root", "fast",

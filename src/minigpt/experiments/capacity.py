@@ -1,0 +1,505 @@
+"""Study: how much can a small model know? Knowledge bits per parameter (chapter 8).
+
+Allen-Zhu and Li (Physics of Language Models, Part 3.3, 2024) train GPT-2 models on synthetic biographies of N
+made-up people and find that, once a model has seen each person about 1000 times, it stores about **2 bits of
+knowledge per parameter** (about 1 bit after 100 exposures), whatever its size. This module repeats the
+measurement at toy scale, on the facts world of chapter 2.
+
+**The data.** The people and their values are the facts world's (:func:`~minigpt.worlds.facts.make_facts`, all six
+attributes, no Q/A lines, no unseen people). Each person is written as one compact *record*, a line holding every
+value in a fixed order (as in the paper's compact ``bioD`` data)::
+
+    Ilvo Marren: Tessaly 1934 potter red cat flute
+
+so one pass over a line is one exposure of each of its six facts, and training on records rather than the
+world's biography sentences (about 45 characters per fact) costs a third of the characters per exposure.
+Training walks through the records in epochs (a fresh shuffle each epoch), so **every fact is seen exactly
+``exposures`` times**: ``steps * batch_size = exposures * n_people`` (:func:`exposures_of`).
+
+**The measurement.** Each value was drawn uniformly from its attribute's set ``S`` (16 cities, 100 years, 16
+trades, 12 colours, 12 pets, 10 instruments: 25.14 bits a person). The model's cross-entropy ``CE`` of a value
+(its characters and the separator after it, given the name and the values before it in the record) is the code
+length it assigns. Summed over facts, ``log2 |S| - CE`` is a lower bound on what the parameters hold
+(:func:`minigpt.metrics.knowledge_bits`): ``knowledge_bits`` here. A model that is *confidently wrong* about a
+fact pays more than ``log2 |S|`` for it and the bound goes down; clipping each fact's term at zero
+(``knowledge_bits_clipped``) counts only the facts where the model beats the uniform code. The clipped sum is
+the issue's definition and reads as "bits on the facts it knows"; it is no longer a bound (it ignores what the
+wrong facts cost), so the chapter reports both.
+
+**Saturation.** A model can only store what its world holds. Each run's world holds
+``world_bits_per_param`` bits per parameter of the model (``n_people`` is rounded up to a whole number of
+batches); a model is counted as saturated when it stores less than :data:`SATURATED_SHARE` of its world's bits,
+and the chapter also checks that doubling the world leaves the smallest model's bits about where they were.
+
+One experiment, ``capacity_bits``: a 1-layer character GPT of width ``n_embd`` trained for ``exposures`` passes
+over its world, with ``dropout`` and ``weight_decay`` as the regularization knobs.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import threading
+from collections.abc import Callable, Mapping, Sequence
+
+import torch
+from matplotlib.figure import Figure
+
+from ..config import ModelConfig, TrainConfig, _int, _real
+from ..explore import Display, Explorer
+from ..metrics import Interval, bits_per_parameter, knowledge_bits, mean_interval
+from ..model import GPT
+from ..plots import COLORS, tidy
+from ..tokenizer import CharTokenizer
+from ..train import Trainer
+from ..worlds import facts as facts_module
+from ..worlds.facts import ATTRIBUTES, VALUE_SETS, FactsConfig, make_facts
+from .core import Experiment, ResultCache, Trained, canonical_json, fast_mode, summarize
+
+SEPARATOR, TERMINATOR = " ", "\n"
+BITS_PER_PERSON = sum(math.log2(len(VALUE_SETS[a])) for a in ATTRIBUTES)  # 25.14 bits: six uniform values
+SATURATED_SHARE = 0.5  # a model storing less than this share of its world's bits is limited by itself, not the data
+PAPER_BITS = {1000: 2.0, 100: 1.0}  # Allen-Zhu and Li (2024): bits per parameter after that many exposures
+LR_WIDTH = 0.5  # default peak learning rate = LR_WIDTH / n_embd (tried by hand on widths 8 to 36, 100 exposures)
+
+
+def _alphabet() -> str:
+    """Every character any record can hold (names from the facts world's syllables, values, separators), so the
+    vocabulary, and with it the parameter count, is the same for every world."""
+    parts = [getattr(facts_module, n) for n in ("_FIRST_ONSETS", "_FIRST_ENDS", "_LAST_ONSETS", "_LAST_ENDS")]
+    chars = set("".join("".join(p) for p in parts))
+    chars.update("".join(v for values in VALUE_SETS.values() for v in values))
+    chars.update(" :" + TERMINATOR)
+    return "".join(sorted(chars))
+
+
+ALPHABET = _alphabet()
+
+
+def _longest_record() -> int:
+    parts = [getattr(facts_module, n) for n in ("_FIRST_ONSETS", "_FIRST_ENDS", "_LAST_ONSETS", "_LAST_ENDS")]
+    name = sum(max(len(s) for s in p) for p in parts) + 1
+    return name + 1 + sum(1 + max(len(v) for v in VALUE_SETS[a]) for a in ATTRIBUTES) + 1
+
+
+BLOCK_SIZE = _longest_record() - 1  # a record's training row is its characters but the last
+
+
+def tokenizer() -> CharTokenizer:
+    """The tokenizer of every capacity run (one id per character of :data:`ALPHABET`, plus the specials)."""
+    return CharTokenizer(ALPHABET)
+
+
+# --- records ---------------------------------------------------------------------------------------------------
+
+
+def record(entity) -> tuple[str, list[tuple[str, int, int]]]:
+    """One person's record line (``Name: v1 v2 ... v6`` and a newline) and, per attribute, ``(attribute, start,
+    end)``: the value is ``line[start:end]`` and ``line[end]`` the separator that closes it."""
+    line = f"{entity.name}:"
+    spans = []
+    for a in ATTRIBUTES:
+        line += SEPARATOR
+        start = len(line)
+        line += entity.values[a]
+        spans.append((a, start, len(line)))
+    return line + TERMINATOR, spans
+
+
+def records(world) -> tuple[list[str], list[list[tuple[str, int, int]]]]:
+    """The record of every known person of ``world`` (a facts world made with all six attributes)."""
+    if tuple(world.config.attributes) != ATTRIBUTES:
+        raise ValueError(f"world.config.attributes={world.config.attributes} is out of range: allowed all six, "
+                         f"{ATTRIBUTES}")
+    out = [record(e) for e in world.entities if e.group != "unseen"]
+    return [line for line, _ in out], [spans for _, spans in out]
+
+
+def record_rows(lines: Sequence[str], tok: CharTokenizer) -> tuple[torch.Tensor, torch.Tensor]:
+    """Next-character rows ``(X, Y)``, LongTensors of shape (N, T) with T the longest line's length minus one (at
+    most :data:`BLOCK_SIZE`): the loss on every character after the first (the newline included), -1 on the
+    padding."""
+    T = max(len(line) for line in lines) - 1
+    X = torch.zeros(len(lines), T, dtype=torch.long)
+    Y = torch.full((len(lines), T), -1, dtype=torch.long)
+    for i, line in enumerate(lines):
+        ids = tok.encode(line)
+        n = len(ids) - 1
+        X[i, :n] = torch.tensor(ids[:-1])
+        Y[i, :n] = torch.tensor(ids[1:])
+    return X, Y
+
+
+@torch.no_grad()
+def value_cross_entropy_bits(model, lines: Sequence[str], spans: Sequence[Sequence[tuple[str, int, int]]],
+                             tok: CharTokenizer | None = None, batch_size: int = 512) -> list[tuple[str, float]]:
+    """The model's cross-entropy in bits of every value of every record (its characters and the separator after
+    it, given everything before it in the line), in eval mode: ``[(attribute, bits), ...]``, six per record."""
+    tok = tok or tokenizer()
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    out: list[tuple[str, float]] = []
+    try:
+        for start in range(0, len(lines), batch_size):
+            X, Y = record_rows(lines[start:start + batch_size], tok)
+            logp = torch.log_softmax(model(X.to(device)).float(), dim=-1)
+            bits = -logp.gather(-1, Y.clamp(min=0).to(device).unsqueeze(-1)).squeeze(-1) / math.log(2)  # (N, T)
+            cum = torch.nn.functional.pad(bits.cumsum(dim=1), (1, 0)).cpu()  # cum[i, j] = bits of targets < j
+            for i, line_spans in enumerate(spans[start:start + batch_size]):
+                # target position j predicts character j + 1: the value's characters s..e are targets s-1..e-1
+                out += [(a, float(cum[i, e] - cum[i, s - 1])) for a, s, e in line_spans]
+        return out
+    finally:
+        model.train(was_training)
+
+
+def stored_bits(model, world, tok: CharTokenizer | None = None) -> dict:
+    """Knowledge bits of ``model`` on ``world``: ``knowledge_bits`` (the bound, unclipped),
+    ``knowledge_bits_clipped`` (each fact's term clipped at 0), ``world_bits``, ``n_facts``, ``recall`` (share of
+    values whose every character, separator included, is the model's top choice: what greedy decoding would
+    write) and ``bits_<attribute>`` (the unclipped bound per attribute)."""
+    tok = tok or tokenizer()
+    lines, spans = records(world)
+    ce = value_cross_entropy_bits(model, lines, spans, tok)
+    sizes = [len(VALUE_SETS[a]) for a, _ in ce]
+    bits = [b for _, b in ce]
+    out = {"knowledge_bits": knowledge_bits(sizes, bits), "knowledge_bits_clipped": knowledge_bits(sizes, bits,
+                                                                                                   clip=True),
+           "world_bits": sum(math.log2(s) for s in sizes), "n_facts": len(ce), "recall": _recall(model, lines, spans,
+                                                                                                 tok)}
+    for a in ATTRIBUTES:
+        mine = [(len(VALUE_SETS[a]), b) for name, b in ce if name == a]
+        out[f"bits_{a}"] = knowledge_bits([s for s, _ in mine], [b for _, b in mine])
+    return out
+
+
+@torch.no_grad()
+def _recall(model, lines, spans, tok, batch_size: int = 512) -> float:
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    hits = total = 0
+    try:
+        for start in range(0, len(lines), batch_size):
+            X, Y = record_rows(lines[start:start + batch_size], tok)
+            ok = (model(X.to(device)).argmax(-1).cpu() == Y)
+            for i, line_spans in enumerate(spans[start:start + batch_size]):
+                for _, s, e in line_spans:
+                    hits += bool(ok[i, s - 1:e].all())
+                    total += 1
+        return hits / max(1, total)
+    finally:
+        model.train(was_training)
+
+
+def exposures_of(steps: int, batch_size: int, n_people: int) -> float:
+    """How many times training showed each fact: ``steps * batch_size / n_people`` (every row is one record, which
+    states each of its person's facts once; epochs make the count the same for every fact)."""
+    _int("steps", steps, 0)
+    _int("batch_size", batch_size, 1)
+    _int("n_people", n_people, 1)
+    return steps * batch_size / n_people
+
+
+def people_for(n_params: int, world_bits_per_param: float, batch_size: int) -> int:
+    """People in a world holding at least ``world_bits_per_param`` bits per parameter of an ``n_params`` model,
+    rounded up to a whole number of batches (so each epoch is whole batches: every fact is seen equally often)."""
+    _int("n_params", n_params, 1)
+    _real("world_bits_per_param", world_bits_per_param, 0.0, 1000.0, low_open=True)
+    _int("batch_size", batch_size, 1)
+    need = math.ceil(world_bits_per_param * n_params / BITS_PER_PERSON)
+    return max(2 * batch_size, batch_size * math.ceil(need / batch_size))
+
+
+class EpochTrainer(Trainer):
+    """A :class:`~minigpt.Trainer` whose batches walk through the rows in epochs (a fresh permutation from the
+    batch generator each epoch) instead of drawing rows with replacement, so every row is seen equally often."""
+
+    def get_batch(self, data, gen: torch.Generator, batch_size: int | None):
+        X, Y = data
+        if batch_size is None or batch_size >= len(X):
+            return X, Y
+        order = getattr(self, "_order", None)
+        if order is None or self._pos + batch_size > len(order):
+            rest = order[self._pos:] if order is not None else torch.empty(0, dtype=torch.long)
+            self._order, self._pos = torch.cat([rest, torch.randperm(len(X), generator=gen)]), 0
+        ix = self._order[self._pos:self._pos + batch_size].to(self.device)
+        self._pos += batch_size
+        return X[ix], Y[ix]
+
+
+# --- the experiment ------------------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=64)
+def param_count(model_json: str) -> int:
+    """Parameters of the GPT of a spec's ``model`` section (a tied head counted once)."""
+    return GPT(ModelConfig(vocab_size=len(ALPHABET) + 3, **json.loads(model_json)), seed=0).num_params()
+
+
+def _configure(exposures: int = 100, n_embd: int = 16, dropout: float = 0.0, weight_decay: float = 0.0,
+               world_bits_per_param: float = 1.5, lr: float | None = None, seed: int = 0,
+               saturated_share: float = SATURATED_SHARE) -> dict:
+    fast_ = fast_mode()
+    _int("n_embd", n_embd, 4, 512)
+    _int("exposures", exposures, 1, 100_000)
+    if n_embd % 4:
+        raise ValueError(f"n_embd={n_embd} is out of range: allowed a multiple of 4 (2 heads of an even width)")
+    batch = 16
+    if lr is None:  # Adam's step is per weight: a wider layer sums more of them, so the rate falls with width
+        lr = LR_WIDTH / n_embd
+    model = {"block_size": BLOCK_SIZE, "n_layer": 1, "n_head": 2, "n_embd": n_embd, "dropout": dropout}
+    n_params = param_count(canonical_json(model))
+    n_people = (batch * max(2, round(2 * world_bits_per_param / 1.5)) if fast_
+                else people_for(n_params, world_bits_per_param, batch))
+    steps = exposures * n_people // batch
+    return {
+        "torch_threads": 1,
+        # each seed is another world (people and values) and another initialization
+        "world": {"n_people": n_people, "attributes": list(ATTRIBUTES), "mention_levels": [1], "qa_fraction": 0.0,
+                  "n_unseen": 0, "seed": seed},
+        "model": model,
+        "train": {"steps": steps, "batch_size": batch, "lr": lr, "warmup_steps": max(1, steps // 10),
+                  "min_lr_ratio": 0.1, "weight_decay": weight_decay, "eval_interval": steps, "seed": seed},
+        "n_params": n_params,
+        "exposures": exposures_of(steps, batch, n_people),
+        "sample": {"saturated_share": saturated_share},
+    }
+
+
+def _check(spec: dict) -> None:
+    _real("saturated_share", spec["sample"]["saturated_share"], 0.0, 1.0, low_open=True)
+    FactsConfig(**spec["world"])
+    ModelConfig(vocab_size=len(ALPHABET) + 3, **spec["model"])
+    TrainConfig(device=spec["device"], **spec["train"])
+
+
+@functools.lru_cache(maxsize=8)
+def _world(config_json: str):
+    return make_facts(FactsConfig(**json.loads(config_json)))
+
+
+def _train(spec: dict, on_eval: Callable | None = None, stop: threading.Event | None = None) -> Trained:
+    """Train a 1-layer character GPT on the records of a facts world, every fact seen exactly ``exposures`` times
+    (see the module docstring).
+
+    Parameters: ``n_embd`` (the model's size), ``exposures``, ``dropout`` (every site), ``weight_decay`` (AdamW,
+    matrices only), ``world_bits_per_param`` (the world's size relative to the model's), ``lr`` (peak, default
+    ``0.5 / n_embd``; warmup over the first tenth, cosine to a tenth), ``seed`` (world and initialization).
+    """
+    world = _world(canonical_json(spec["world"]))
+    tok = tokenizer()
+    lines, _ = records(world)
+    X, Y = record_rows(lines, tok)
+    model = GPT(ModelConfig(vocab_size=tok.vocab_size, **spec["model"]), seed=spec["train"]["seed"])
+    trainer = EpochTrainer(model, TrainConfig(device=spec["device"], **spec["train"]), (X, Y))
+    if on_eval is not None:
+        trainer.add_callback("on_eval", lambda t: on_eval(t.history))
+    if stop is not None:
+        for event in ("on_step_end", "on_eval"):
+            trainer.add_callback(event, lambda t: t.stop() if stop.is_set() else None)
+    if stop is not None and stop.is_set():
+        history = trainer.history
+        history.stop_reason = "stopped"
+    else:
+        history = trainer.fit()
+    return Trained(model, history, {"n_people": len(lines)})
+
+
+def _evaluate(spec: dict, trained: Trained) -> dict:
+    world = _world(canonical_json(spec["world"]))
+    got = stored_bits(trained.model, world)
+    n = trained.model.num_params()
+    metrics = {
+        **got,
+        "n_params": n,
+        "bits_per_param": bits_per_parameter(got["knowledge_bits"], n),
+        "bits_per_param_clipped": bits_per_parameter(got["knowledge_bits_clipped"], n),
+        "stored_share": got["knowledge_bits"] / got["world_bits"],
+        "saturated": float(got["knowledge_bits_clipped"] < spec["sample"]["saturated_share"] * got["world_bits"]),
+        "exposures": spec["exposures"],
+        "n_people": spec["world"]["n_people"],
+        "final_train_loss": trained.history.eval_train_loss[-1],
+    }
+    lines, _ = records(world)
+    return {"metrics": metrics, "samples": lines[:3]}
+
+
+capacity_bits = Experiment("capacity_bits", _configure, _train, _evaluate, sample_params=("saturated_share",),
+                           check=_check)
+
+
+# --- summaries ---------------------------------------------------------------------------------------------------
+
+
+def pooled_bits_per_param(results: Sequence[Mapping], metric: str = "knowledge_bits",
+                          saturated_only: bool = True) -> Interval | None:
+    """Bits per parameter of a set of runs (several sizes, several seeds): per seed, the total ``metric`` of its
+    (saturated) runs over their total parameters; then the mean over seeds with a 95% t interval. None when no
+    seed has a saturated run."""
+    by_seed: dict[int, list[Mapping]] = {}
+    for r in results:
+        if not saturated_only or r["metrics"]["saturated"]:
+            by_seed.setdefault(r["params"]["seed"], []).append(r)
+    ratios = [sum(r["metrics"][metric] for r in rs) / sum(r["metrics"]["n_params"] for r in rs)
+              for rs in by_seed.values()]
+    return mean_interval(ratios) if ratios else None
+
+
+def by_size(results: Sequence[Mapping], metric: str = "knowledge_bits") -> tuple[list[int], list[Interval]]:
+    """Per model size (sorted by parameters): the parameter count and ``metric`` over the seeds."""
+    groups: dict[int, list[Mapping]] = {}
+    for r in results:
+        groups.setdefault(r["metrics"]["n_params"], []).append(r)
+    sizes = sorted(groups)
+    return sizes, [summarize(groups[p])[metric] for p in sizes]
+
+
+def plot_bits_vs_params(ax, series: Mapping[str, tuple[Sequence[int], Sequence[Interval]]],
+                        world_bits: Sequence[tuple[int, float]] | None = None, colors: Sequence[str] | None = None):
+    """Bits against parameters on log-log axes: one band per series (label -> (params, intervals)), the lines of
+    1 and 2 bits per parameter, and (dashed grey) what each world holds. Values at or below zero sit on the
+    lower edge (a log axis has no zero) and are marked as such in the legend text by the caller."""
+    from ..plots import plot_band
+
+    all_p = [p for ps, _ in series.values() for p in ps] or [1000, 100_000]
+    lo, hi = min(all_p) / 1.5, max(all_p) * 1.5
+    xs = [lo, hi]
+    ax.plot(xs, [2 * x for x in xs], color="black", linewidth=1.0, label="2 bits / parameter")
+    ax.plot(xs, [1 * x for x in xs], color="black", linewidth=1.0, linestyle="--", label="1 bit / parameter")
+    if world_bits:
+        ws = sorted(world_bits)
+        ax.plot([p for p, _ in ws], [b for _, b in ws], color="grey", linestyle=":", marker=".",
+                label="bits the world holds")
+    floor = lo / 100
+    palette = list(colors or [COLORS.get("train", "C0"), COLORS.get("val", "C1"), "C2", "C3", "C4"])
+    for (label, (ps, ivs)), color in zip(series.items(), palette * 3, strict=False):
+        clipped = [Interval(max(i.estimate, floor), max(i.low, floor), max(i.high, floor), i.n, i.level, i.method,
+                            i.successes) for i in ivs]
+        plot_band(ax, list(ps), clipped, label=label, color=color)
+    ax.set(xscale="log", yscale="log", xlim=(lo, hi), ylim=(floor, 3 * hi), xlabel="parameters",
+           ylabel="knowledge bits stored")
+    tidy(ax)
+    return ax
+
+
+def plot_result(result: Mapping, fig: Figure) -> Figure:
+    """One run, for the explorer: left, its bits against its parameters among the 1 and 2 bits/parameter lines;
+    right, the share of each attribute's bits it stores (unclipped bound and clipped)."""
+    ax, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.3]})
+    if fig.get_layout_engine() is None:
+        fig.subplots_adjust(left=0.1, right=0.98, bottom=0.2, top=0.86, wspace=0.35)
+    m = result.get("metrics")
+    n = (m or {}).get("n_params") or result.get("n_params") or 5000
+    xs = [n / 4, n * 4]
+    ax.plot(xs, [2 * x for x in xs], color="black", linewidth=1.0, label="2 bits/param")
+    ax.plot(xs, xs, color="black", linewidth=1.0, linestyle="--", label="1 bit/param")
+    ax.set(xscale="log", yscale="log", xlim=xs, ylim=(n / 100, 8 * n), xlabel="parameters", ylabel="bits")
+    if m:
+        ax.axhline(m["world_bits"], color="grey", linestyle=":", label="world holds")
+        for key, marker, label in (("knowledge_bits", "o", "bound"), ("knowledge_bits_clipped", "^", "clipped")):
+            ax.plot([n], [max(m[key], n / 100)], marker=marker, color=COLORS.get("val", "C1"), linestyle="none",
+                    label=label)
+        shares = [m[f"bits_{a}"] / (m["n_people"] * math.log2(len(VALUE_SETS[a]))) for a in ATTRIBUTES]
+        ax2.barh(range(len(ATTRIBUTES)), shares, color=COLORS.get("train", "C0"))
+        ax2.set_yticks(range(len(ATTRIBUTES)), [a.replace("_", " ") for a in ATTRIBUTES])
+        ax2.axvline(0, color="black", linewidth=0.6)
+        ax2.set(xlim=(min(-0.2, min(shares) - 0.05), 1.0), xlabel="share of the attribute's bits stored")
+    else:
+        ax2.text(0.5, 0.5, "training...", ha="center", va="center", transform=ax2.transAxes)
+        ax2.set_axis_off()
+    ax.legend(fontsize=7, frameon=False, loc="upper left")
+    tidy(ax)
+    p = result.get("params", {})
+    fig.suptitle(f"width {p.get('n_embd')}, {p.get('exposures')} exposures, dropout {p.get('dropout', 0):g}",
+                 fontsize=9)
+    return fig
+
+
+def numbers(result: Mapping) -> dict[str, str]:
+    """The numbers the explorer shows, as display strings."""
+    m = result.get("metrics")
+    h = result.get("history") or {}
+    if not m:
+        step = (h.get("step") or [0])[-1]
+        return {"step": str(step)}
+    return {"parameters": f"{m['n_params']:,}", "people": f"{m['n_people']:,}",
+            "exposures per fact": f"{m['exposures']:g}", "world holds": f"{m['world_bits']:,.0f} bits",
+            "stored (bound)": f"{m['knowledge_bits']:,.0f} bits", "bits / parameter": f"{m['bits_per_param']:.3f}",
+            "clipped": f"{m['bits_per_param_clipped']:.3f} bits / parameter", "values recalled": f"{m['recall']:.0%}"}
+
+
+def explorer(sizes: Sequence[int], exposures: Sequence[int], cache: ResultCache | None = None, **fixed) -> Explorer:
+    """Chapter 8's explorer over :data:`capacity_bits`: model width, exposures and dropout as sliders; the plot is
+    the run's bits among the 1 and 2 bits/parameter lines and its share of each attribute's bits. The static view
+    steps through width and exposures at dropout 0 (seed 0 unless ``fixed`` says otherwise)."""
+    return Explorer(
+        capacity_bits,
+        controls={"n_embd": list(sizes), "exposures": list(exposures), "dropout": [0.0, 0.2]},
+        initial={"n_embd": sizes[-1], "exposures": exposures[-1]},
+        static_grid={"n_embd": list(sizes), "exposures": list(exposures)},
+        plot=plot_result,
+        numbers=numbers,
+        cache=cache,
+        fixed=fixed,
+        display=Display(title="Knowledge bits of one model",
+                        labels={"n_embd": "model width", "exposures": "exposures per fact"}),
+    )
+
+
+# --- the book scale grid and the verdicts ---------------------------------------------------------------------
+
+
+def grid(fast_: bool | None = None) -> dict:
+    """The chapter's grid: ``sizes`` (widths), ``exposures`` (low, high), ``seeds``, the size the regularization
+    runs use (``reg_size``), its ``dropout`` and ``weight_decay``, and the world factor of the saturation check."""
+    fast_ = fast_mode() if fast_ is None else fast_
+    if fast_:
+        return {"sizes": [8, 12], "exposures": [2, 4], "seeds": [0, 1], "reg_size": 8, "dropout": 0.2,
+                "weight_decay": 0.1, "check_size": 8, "check_world": 3.0}
+    return {"sizes": [8, 16, 24, 36], "exposures": [10, 100], "seeds": [0, 1], "reg_size": 16, "dropout": 0.2,
+            "weight_decay": 0.1, "check_size": 8, "check_world": 3.0}
+
+
+def _runs(cache: ResultCache, seeds: Sequence[int], **params) -> list[dict] | None:
+    found = [cache.lookup(capacity_bits, seed=s, **params) for s in seeds]
+    return None if any(r is None for r in found) else found
+
+
+def verdict_measurements(cache: ResultCache) -> list[dict]:
+    """Chapter 8's measurements, read from ``cache`` only (never runs anything), at the scale ``fast_mode()``
+    resolves now: bits per parameter of the saturated models at the chapter's high exposure count (100 at book
+    scale, the most two cores afford) against the paper's 1 (after 100 exposures) and 2 (after 1000), as the
+    bound and clipped per fact; and the stored bits with dropout and with weight decay against none (claim b)."""
+    g = grid()
+    high = g["exposures"][-1]
+    found = [_runs(cache, g["seeds"], n_embd=d, exposures=high) for d in g["sizes"]]
+    rows = []
+    for metric in ("knowledge_bits", "knowledge_bits_clipped"):
+        a = None
+        if all(f is not None for f in found):
+            iv = pooled_bits_per_param([r for f in found for r in f], metric)
+            a = None if iv is None else iv.to_dict()
+        kind = "bound" if metric == "knowledge_bits" else "clipped per fact"
+        for paper_exposures, ref in sorted(PAPER_BITS.items()):
+            rows.append({"claim": "capacity", "chapter": 8,
+                         "measure": "bits_per_param" + ("" if metric == "knowledge_bits" else "_clipped"),
+                         "text": f"knowledge bits per parameter ({kind}) of the saturated models after {high} "
+                                 f"exposures, vs the paper's {ref:g} after {paper_exposures}",
+                         "labels": [f"this build, {high} exposures", f"Allen-Zhu and Li, {paper_exposures}"],
+                         "a": a, "b": None, "reference": ref, "expect": "equal"})
+    base = _runs(cache, g["seeds"], n_embd=g["reg_size"], exposures=high)
+    for knob, value, label in (("dropout", g["dropout"], f"dropout {g['dropout']:g}"),
+                               ("weight_decay", g["weight_decay"], f"weight decay {g['weight_decay']:g}")):
+        reg = _runs(cache, g["seeds"], n_embd=g["reg_size"], exposures=high, **{knob: value})
+
+        def iv(runs):
+            return None if runs is None else summarize(runs)["knowledge_bits"].to_dict()
+
+        rows.append({"claim": "b", "chapter": 8, "measure": "knowledge_bits",
+                     "text": f"knowledge bits stored (width {g['reg_size']}, {high} exposures): {label} vs none",
+                     "labels": [label, "none"], "a": iv(reg), "b": iv(base), "reference": None,
+                     "expect": "lower"})
+    return rows

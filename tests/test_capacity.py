@@ -1,0 +1,126 @@
+"""Unit tests of the capacity study (chapter 8): records, the bits computation, exposures, errors, tiny runs."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from minigpt import GPT, ModelConfig, TrainConfig
+from minigpt.experiments import STUDIES, ResultCache, fast, registry
+from minigpt.experiments import capacity as C
+from minigpt.metrics import knowledge_bits
+from minigpt.worlds.facts import FactsConfig, make_facts
+
+
+def _world(n: int = 4, seed: int = 0):
+    return make_facts(FactsConfig(n_people=n, attributes=C.ATTRIBUTES, mention_levels=(1,), qa_fraction=0.0,
+                                  n_unseen=0, seed=seed))
+
+
+class Uniform(torch.nn.Module):
+    """A stand-in model that gives every character the same probability: its code length for a value of k
+    characters (and the separator after it) is (k + 1) * log2(V) bits."""
+
+    def __init__(self, vocab: int):
+        super().__init__()
+        self.vocab = vocab
+        self.w = torch.nn.Parameter(torch.zeros(1))
+
+    def forward(self, x):
+        return torch.zeros(*x.shape, self.vocab) + 0 * self.w
+
+
+def test_knowledge_bits_by_hand_and_clipped():
+    # city (|S| = 16) coded in 2 bits: 4 - 2 = +2; year (|S| = 100) in 8 bits: log2(100) - 8 = -1.356
+    terms = [2.0, math.log2(100) - 8.0]
+    assert knowledge_bits([16, 100], [2.0, 8.0]) == pytest.approx(sum(terms))
+    assert knowledge_bits([16, 100], [2.0, 8.0], clip=True) == pytest.approx(2.0)
+    assert knowledge_bits([16, 100], [2.0, 8.0], clip=True) >= knowledge_bits([16, 100], [2.0, 8.0])
+    with pytest.raises(ValueError, match="cross_entropy_bits"):
+        knowledge_bits([16], [1.0, 2.0])
+
+
+def test_records_hold_every_value_at_its_span():
+    world = _world()
+    lines, spans = C.records(world)
+    assert len(lines) == 4 and all(line.endswith("\n") for line in lines)
+    for e, line, line_spans in zip(world.entities, lines, spans, strict=True):
+        assert line.startswith(e.name + ": ")
+        assert [a for a, _, _ in line_spans] == list(C.ATTRIBUTES)
+        for a, s, end in line_spans:
+            assert line[s:end] == e.values[a] and line[end] in (C.SEPARATOR, C.TERMINATOR)
+        assert len(line) - 1 <= C.BLOCK_SIZE
+    assert set("".join(lines)) <= set(C.ALPHABET)
+    assert C.BITS_PER_PERSON == pytest.approx(4 + math.log2(100) + 4 + 2 * math.log2(12) + math.log2(10))
+
+
+def test_value_cross_entropy_of_a_uniform_model_is_the_characters_times_log2_v():
+    world = _world()
+    lines, spans = C.records(world)
+    tok = C.tokenizer()
+    got = C.value_cross_entropy_bits(Uniform(tok.vocab_size), lines, spans, tok)
+    want = [(a, (end - s + 1) * math.log2(tok.vocab_size)) for line_spans in spans for a, s, end in line_spans]
+    assert [a for a, _ in got] == [a for a, _ in want]
+    assert [b for _, b in got] == pytest.approx([b for _, b in want], rel=1e-5)
+    bits = C.stored_bits(Uniform(tok.vocab_size), world, tok)
+    assert bits["world_bits"] == pytest.approx(4 * C.BITS_PER_PERSON)
+    assert bits["knowledge_bits"] == pytest.approx(bits["world_bits"] - sum(b for _, b in want), rel=1e-5)
+    assert bits["knowledge_bits_clipped"] == 0.0 and bits["n_facts"] == 24
+    assert sum(bits[f"bits_{a}"] for a in C.ATTRIBUTES) == pytest.approx(bits["knowledge_bits"], rel=1e-5)
+
+
+def test_exposures_and_the_epoch_trainer_show_every_fact_equally_often(one_thread):
+    assert C.exposures_of(100, 16, 32) == 50.0
+    n, batch, epochs = 48, 16, 3
+    model = GPT(ModelConfig(vocab_size=n, block_size=2, n_layer=1, n_head=1, n_embd=4), seed=0)
+    rows = torch.arange(n).view(n, 1)
+    trainer = C.EpochTrainer(model, TrainConfig(batch_size=batch, steps=1), (rows, rows))
+    seen = torch.cat([trainer.get_batch(trainer.train_data, trainer.batch_gen, batch)[0].view(-1)
+                      for _ in range(epochs * n // batch)])
+    assert torch.bincount(seen, minlength=n).tolist() == [epochs] * n
+    with fast(False):
+        spec = C.capacity_bits.spec(n_embd=16, exposures=100)
+        assert spec["world"]["n_people"] % spec["train"]["batch_size"] == 0
+        assert spec["exposures"] == C.exposures_of(spec["train"]["steps"], spec["train"]["batch_size"],
+                                                   spec["world"]["n_people"]) == 100
+        assert spec["world"]["n_people"] * C.BITS_PER_PERSON >= 1.5 * spec["n_params"]
+        assert spec["train"]["lr"] == pytest.approx(C.LR_WIDTH / 16)
+
+
+@pytest.mark.parametrize(("call", "name"), [
+    (lambda: C.capacity_bits.spec(n_embd=6), "n_embd"),
+    (lambda: C.capacity_bits.spec(n_embd=2), "n_embd"),
+    (lambda: C.capacity_bits.spec(exposures=0), "exposures"),
+    (lambda: C.people_for(1000, 0.0, 16), "world_bits_per_param"),
+    (lambda: C.exposures_of(10, 0, 5), "batch_size"),
+    (lambda: C.exposures_of(10, 16, 0), "n_people"),
+    (lambda: C.records(make_facts(FactsConfig(n_people=4))), "attributes"),
+    (lambda: C.capacity_bits.check(dropout=1.5), "dropout"),
+    (lambda: C.capacity_bits.check(weight_decay=-1.0), "weight_decay"),
+])
+def test_bad_parameters_are_errors_that_name_them(call, name):
+    with pytest.raises(ValueError, match=name):
+        call()
+
+
+def test_the_study_is_registered():
+    assert "capacity" in STUDIES
+    assert registry()["capacity_bits"] is C.capacity_bits
+
+
+def test_a_tiny_run_and_its_verdict_rows(tmp_path, one_thread):
+    cache = ResultCache(tmp_path)
+    with fast(True):
+        rows = C.verdict_measurements(cache)
+        assert {r["claim"] for r in rows} == {"capacity", "b"}
+        assert all(r["a"] is None for r in rows)
+        assert all(set(r) == {"claim", "chapter", "measure", "text", "labels", "a", "b", "reference", "expect"}
+                   for r in rows)
+        r = cache.run(C.capacity_bits, n_embd=8, exposures=2)
+        m = r["metrics"]
+        assert m["n_params"] == r["n_params"] == C.capacity_bits.spec(n_embd=8)["n_params"]
+        assert m["knowledge_bits_clipped"] >= max(0.0, m["knowledge_bits"])
+        assert m["exposures"] == 2.0 and m["n_facts"] == 6 * m["n_people"]
+        assert C.numbers(r)["parameters"] == f"{m['n_params']:,}"

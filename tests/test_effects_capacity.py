@@ -1,0 +1,40 @@
+"""Chapter 8's effect, small and seeded (the assertion is the claim): on one world, a wider model stores more
+knowledge bits than a narrower one, and what either stores lies between 0 and what the world holds.
+
+`MINIGPT_EFFECT_SEEDS=0,1,2 pytest tests/test_effects_capacity.py -s` checks more seeds and prints the numbers.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from minigpt.experiments import fast
+from minigpt.experiments.capacity import capacity_bits
+
+pytestmark = pytest.mark.slow
+SEEDS = [int(s) for s in os.environ.get("MINIGPT_EFFECT_SEEDS", "0").split(",")]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Both models read the same world of 128 people (3,217 bits; world_bits_per_param is chosen so both round to
+# 128 people) 60 times each. Width 32 (17,088 parameters) against width 8 (1,968), bits as bound / clipped,
+# seed 0: width 32 1,697 / 1,745 (54% of the world), width 8 -7,152 / 45. About 15 CPU-s per seed.
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_wider_model_stores_more_bits_within_what_the_world_holds(seed, one_thread):
+    with fast(False):
+        small = capacity_bits(n_embd=8, exposures=60, world_bits_per_param=1.5, seed=seed)
+        big = capacity_bits(n_embd=32, exposures=60, world_bits_per_param=0.18, seed=seed)
+    ms, mb = small["metrics"], big["metrics"]
+    print(f"capacity seed {seed}: width 8 bound {ms['knowledge_bits']:.0f} clipped "
+          f"{ms['knowledge_bits_clipped']:.0f}; width 32 bound {mb['knowledge_bits']:.0f} clipped "
+          f"{mb['knowledge_bits_clipped']:.0f}; world {mb['world_bits']:.0f}")
+    assert small["spec"]["world"] == big["spec"]["world"]  # one world, one exposure count
+    assert mb["knowledge_bits_clipped"] > 2 * ms["knowledge_bits_clipped"], (ms, mb)
+    assert mb["knowledge_bits"] > ms["knowledge_bits"], (ms, mb)
+    for m in (ms, mb):
+        assert 0.0 <= m["knowledge_bits_clipped"] <= m["world_bits"]
+        assert m["knowledge_bits"] <= m["world_bits"]
