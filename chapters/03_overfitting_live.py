@@ -38,7 +38,7 @@ from minigpt.experiments.overfitting import (
     regularizer_study,
     study_summary,
 )
-from minigpt.metrics import compare, mean_interval
+from minigpt.metrics import SHARE, compare, mean_interval
 from minigpt.worlds.stories import (
     StoriesConfig,
     language_size,
@@ -466,7 +466,8 @@ for name, x in (("shorter schedule", short), ("stopped run", stopped)):
 for temp in (0.5, 0.8, 1.0):
     xs = [cache.run(overfit_stories, temperature=temp, seed=s)["metrics"]
           for s in STUDY_SEEDS]
-    ivs = {k: mean_interval([x[k] for x in xs]) for k in KINDS}
+    ivs = {k: mean_interval([x[k] for x in xs], bounds=SHARE)
+           for k in KINDS}
     print(f"temperature {temp}: " + ", ".join(
         f"{plots.KIND_LABELS[k]} {pct(ivs[k])}" for k in KINDS))
 

@@ -29,7 +29,7 @@ from matplotlib.figure import Figure
 
 from ..config import ModelConfig, TrainConfig, _one_of
 from ..explore import Display, Explorer
-from ..metrics import Interval, auroc, exact_match_recall, majority_vote, recall_by_frequency
+from ..metrics import SHARE, Interval, auroc, exact_match_recall, majority_vote, recall_by_frequency
 from ..model import GPT
 from ..plots import plot_band, tidy
 from ..tokenizer import CharTokenizer
@@ -205,7 +205,8 @@ def _finite(x: float) -> float | None:
 
 
 dropout_recall = Experiment("dropout_recall", _configure, _train, _evaluate, sample_params=("mc_passes",),
-                            check=_check)
+                            check=_check, bounds={"*recall_*": SHARE, "*cloze_L*": SHARE,
+                                                  "disagreement_*": SHARE, "auroc_*": SHARE})
 
 
 # --- what the chapter reports --------------------------------------------------------------------------------
