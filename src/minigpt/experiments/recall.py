@@ -7,8 +7,9 @@ lines of half the people, as line-aligned rows) with dropout at one rate on ever
 ("early", the equal-steps comparison of a run half as long: the learning rate is constant after warmup, so the
 first half of the run *is* the shorter run) and at the end (trained twice as long); at half the steps only the
 cloze probes are decoded. A quarter was tried first: at book scale (250 of 1000 steps) every rate sat at the
-floor, so that comparison measured nothing. Book scale is 800 steps (1000 cost a chapter of 21 runs twice its
-4-minute budget; at 400 steps the rates already differ: see tests/test_effects_recall.py).
+floor, so that comparison measured nothing. Book scale is 800 steps, its half 400 (1000 steps and 21 runs cost the
+chapter twice its 4-minute budget; after 500 steps dropout 0 and 0.3 differ by 0.17 or more: see
+tests/test_effects_recall.py).
 
 ``schedule`` switches dropout on for a part of training only (``TrainConfig.dropout_window``): "constant" (always),
 "off_late" (off for the last 25% of the steps) or "only_late" (on for the last 25% only). ``mc_passes`` is a
