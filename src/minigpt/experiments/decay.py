@@ -31,7 +31,7 @@ import torch
 from matplotlib.figure import Figure
 
 from ..config import ModelConfig, TrainConfig, _one_of
-from ..explore import Explorer
+from ..explore import Display, Explorer
 from ..metrics import SHARE, Interval, exact_match_recall, recall_by_frequency
 from ..model import GPT
 from ..plots import COLORS, tidy
@@ -272,8 +272,8 @@ def grokking_explorer(cache=None, **fixed) -> Explorer:
         numbers=grok_numbers,
         cache=cache,
         fixed=fixed,
-        title="Modular addition: memorizing, then (maybe) finding the rule",
-        labels={"weight_decay": "weight decay", "lr": "learning rate"},
+        display=Display(title="Modular addition: memorizing, then (maybe) finding the rule",
+                        labels={"weight_decay": "weight decay", "lr": "learning rate"}),
     )
 
 
