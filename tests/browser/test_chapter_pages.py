@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
-from .test_static_book import PAGES
-
+ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.browser
 
 
@@ -42,7 +42,12 @@ CHAPTERS = [
 
 
 def _doc(prefix: str) -> str | None:
-    return next((p for p in PAGES if Path(p).name.startswith(prefix)), None)
+    """The _toc.yml entry ("book/04_...") of the chapter whose file name starts with ``prefix``."""
+    toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
+    files = re.findall(r"file:\s*(\S+)", toc) if "file:" in toc else []
+    files = [re.sub(r"\.(md|ipynb)$", "", f) for f in files]
+    assert yaml.safe_load(toc), "_toc.yml is empty"
+    return next((f for f in files if Path(f).name.startswith(prefix)), None)
 
 
 # Figures in cell outputs that are not explorer frames, with their rendered size and whether they loaded.

@@ -239,6 +239,8 @@ def recall_numbers(result: Mapping) -> dict[str, str]:
     out = {f"recall {s}": f"{m[f'recall_{s}']:.0%}" for s in ("cloze", "recitation", "extraction")}
     out["held-out phrasing"] = f"{m['recall_heldout_phrasing']:.0%}"
     out["never-seen people"] = f"{m['recall_unseen']:.0%}"
+    # what dropout did to the fit, also where recall sits at the floor (a short run): nats per character
+    out["final train loss"] = f"{m['final_train_loss']:.3f}"
     if m.get("auroc_right_wrong") is not None:
         out["MC disagreement AUROC (right/wrong)"] = f"{m['auroc_right_wrong']:.2f}"
     return out
@@ -266,7 +268,7 @@ def plot_recall(result: Mapping, fig: Figure) -> Figure:
     ax.set(xscale="log", xticks=levels, xticklabels=[str(c) for c in levels], ylim=(-0.03, 1.03),
            xlabel="times the fact is stated", ylabel="exact recall (greedy)")
     ax.set_title(f"cloze recall by frequency; recitation {m['recall_recitation']:.0%}, "
-                 f"extraction {m['recall_extraction']:.0%}", fontsize=9)
+                 f"extraction {m['recall_extraction']:.0%}; train loss {m['final_train_loss']:.3f}", fontsize=9)
     ax.legend(loc="upper left", fontsize=8)
     tidy(ax)
     return fig
