@@ -38,7 +38,7 @@ from minigpt.experiments.overfitting import (
     regularizer_study,
     study_summary,
 )
-from minigpt.metrics import compare, mean_interval
+from minigpt.metrics import SHARE, compare, mean_interval
 from minigpt.worlds.stories import (
     StoriesConfig,
     language_size,
@@ -47,6 +47,7 @@ from minigpt.worlds.stories import (
 )
 
 FAST = fast_mode()  # MINIGPT_FAST=1: tiny runs, for the notebook tests
+WORKERS = 1 if FAST else 2  # fast runs take less than starting a process
 # finished runs are stored on disk; a second build reads them back
 cache = ResultCache()
 spec = overfit_stories.spec()  # every setting of the default run, as data
@@ -107,10 +108,10 @@ print(f"each run: evaluate every {t['eval_interval']} steps, then sample "
 print(f"explorer grid: dropout {explorer.static_grid['dropout']} "
       f"x weight decay {explorer.static_grid['weight_decay']}")
 start = time.perf_counter()
-grid = explorer.precompute(workers=2)
+grid = explorer.precompute(workers=WORKERS)
 runs = {(r["params"]["dropout"], r["params"]["weight_decay"]): r
         for r in grid}
-study = regularizer_study(cache, seeds=STUDY_SEEDS, workers=2)
+study = regularizer_study(cache, seeds=STUDY_SEEDS, workers=WORKERS)
 everything = grid + [r for by in study.values() for rs in by.values()
                      for r in rs]
 computed = {r["key"]: r for r in everything if not r["cached"]}
@@ -466,7 +467,8 @@ for name, x in (("shorter schedule", short), ("stopped run", stopped)):
 for temp in (0.5, 0.8, 1.0):
     xs = [cache.run(overfit_stories, temperature=temp, seed=s)["metrics"]
           for s in STUDY_SEEDS]
-    ivs = {k: mean_interval([x[k] for x in xs]) for k in KINDS}
+    ivs = {k: mean_interval([x[k] for x in xs], bounds=SHARE)
+           for k in KINDS}
     print(f"temperature {temp}: " + ", ".join(
         f"{plots.KIND_LABELS[k]} {pct(ivs[k])}" for k in KINDS))
 

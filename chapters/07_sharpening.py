@@ -36,7 +36,7 @@ from minigpt.experiments.sharpening import (
     sharpen_addition,
     vote_explorer,
 )
-from minigpt.metrics import compare, mean_interval
+from minigpt.metrics import SHARE, compare, mean_interval
 from minigpt.worlds.arithmetic import AdditionConfig, make_addition
 
 FAST = fast_mode()  # MINIGPT_FAST=1: tiny runs, for the notebook tests
@@ -133,7 +133,7 @@ print("vote at T=0 for every k equals greedy accuracy on every seed:",
 # %%
 ks = direct[0]["curves"]["ks"]
 temps = [t for t in direct[0]["spec"]["sample"]["temperatures"] if t > 0]
-g_iv = mean_interval(greedy)
+g_iv = mean_interval(greedy, bounds=SHARE)
 with plots.style():
     fig, axes = plt.subplots(1, len(temps), figsize=(9.6, 3.0),
                              sharey=True, layout="constrained")
@@ -141,7 +141,7 @@ with plots.style():
         plots.plot_band(ax, ks, curve_intervals(direct, temp, "vote"),
                         label="vote over k")
         single = mean_interval([r["curves"][f"{temp:g}"]["single"]
-                                for r in direct])
+                                for r in direct], bounds=SHARE)
         ax.axhline(single.estimate, color="grey", linestyle=":",
                    label="one sample")
         ax.axhspan(g_iv.low, g_iv.high, color="black", alpha=0.1)
@@ -192,7 +192,8 @@ best = max(((t, k) for t in temps for k in ks),
                [r["curves"][f"{tk[0]:g}"]["vote"][ks.index(tk[1])]
                 for r in direct]).estimate)
 best_iv = mean_interval([r["curves"][f"{best[0]:g}"]["vote"]
-                         [ks.index(best[1])] for r in direct])
+                         [ks.index(best[1])] for r in direct],
+                        bounds=SHARE)
 lines = [
     f"- **Vote over {K} at temperature {T:g} against one sample**: "
     f"{d['vote']:.1%} vs {d['single']:.1%}; the vote "
@@ -306,7 +307,8 @@ with plots.style():
 pk = Verdict(direct, "pass_k", "vote")
 bo = Verdict(direct, "best_of_k", "vote")
 e = direct[0]["spec"]["sample"]["verifier_error"]
-top = mean_interval([r["curves"][f"{T:g}"]["pass"][-1] for r in direct])
+top = mean_interval([r["curves"][f"{T:g}"]["pass"][-1] for r in direct],
+                    bounds=SHARE)
 Markdown("\n".join([
     f"- **A perfect checker with {K} samples** gets {d['pass_k']:.1%} "
     f"right, against the vote's {d['vote']:.1%} ({pk.verdict}); with "
@@ -466,7 +468,8 @@ reg, lt = ivs(regular), ivs(late)
 q_all = summarize(rl_direct)
 rows = [
     ("regularized: dropout 0.2, T = 1, one sample",
-     mean_interval([r["curves"]["1"]["single"] for r in regular])),
+     mean_interval([r["curves"]["1"]["single"] for r in regular],
+                   bounds=SHARE)),
     ("dropout 0.2, greedy", reg["greedy"]),
     ("dropout off late, greedy", lt["greedy"]),
     (f"dropout off late, vote over {K} at T = {T:g}", lt["vote"]),

@@ -12,7 +12,7 @@ from .conftest import tiny_config
 
 
 def fake_experiment(name: str, configure: Callable[..., dict], run: Callable, metrics: Callable[[dict], dict],
-                    sample_params: tuple[str, ...] = ()) -> Experiment:
+                    sample_params: tuple[str, ...] = (), bounds: dict | None = None) -> Experiment:
     """``run(spec, on_eval, stop) -> History`` plays training; ``metrics(spec)`` plays evaluation."""
 
     def train(spec, on_eval=None, stop=None):
@@ -21,4 +21,4 @@ def fake_experiment(name: str, configure: Callable[..., dict], run: Callable, me
     def evaluate(spec, trained):
         return {"metrics": metrics(spec)}
 
-    return Experiment(name, configure, train, evaluate, sample_params=sample_params)
+    return Experiment(name, configure, train, evaluate, sample_params=sample_params, bounds=bounds)

@@ -30,6 +30,7 @@ from minigpt.experiments import (
 )
 from minigpt.experiments.core import write_csv
 from minigpt.experiments.overfitting import overfit_numbers, overfit_stories
+from minigpt.metrics import SHARE
 from minigpt.train import History
 
 from .fakes import fake_experiment
@@ -318,6 +319,23 @@ def test_seeds_sweep_and_summaries(cache):
         sweep(fake, {"seed": [0, 1]}, cache, seeds=[0])
     with pytest.raises(ValueError, match="seeds"):
         sweep(make_fake(), {"x": [1.0]}, cache, seeds=[0])  # no seed parameter
+
+
+def test_summarize_clips_the_intervals_of_the_metrics_an_experiment_bounds():
+    # shares near the ceiling over 3 seeds: the t interval of their mean runs past 1 unless the metric is bounded
+    shares = {0: 0.6, 1: 1.0, 2: 1.0}
+    fake = fake_experiment("fake_bounded", lambda seed=0: {"train": {"steps": 2}}, fake_run(),
+                           lambda spec: {"recall_a": shares[spec["params"]["seed"]],
+                                         "loss": shares[spec["params"]["seed"]], "n": 3},
+                           bounds={"recall_*": SHARE, "nothing_*": (0, 2)})
+    results = [fake(seed=s) for s in range(3)]
+    assert results[0]["bounds"] == {"recall_a": [0.0, 1.0]}  # the concrete names that matched, as JSON
+    s = summarize(results)
+    assert s["recall_a"].high == 1.0 and s["recall_a"].clipped and "clipped to [0, 1]" in str(s["recall_a"])
+    assert s["loss"].high > 1 and s["loss"].bounds is None  # no pattern matches: left alone
+    assert summarize(results, bounds={"loss": SHARE})["loss"].high == 1.0  # an explicit bound for a metric
+    rows = summary_rows(results)
+    assert rows[0]["recall_a_high"] == 1.0 and rows[0]["loss_high"] > 1
 
 
 def test_csv_rows_are_written_atomically(tmp_path):

@@ -250,6 +250,34 @@ def test_mean_interval_one_seed_is_marked_not_zero_width():
     assert M.Interval.from_dict(json.loads(json.dumps(two.to_dict(), allow_nan=False))) == two
 
 
+def test_mean_interval_of_a_share_is_clipped_to_its_bounds_and_says_so():
+    raw = M.mean_interval([0.6, 1.0, 1.0])  # 3 seeds near the ceiling: the t interval runs past 1
+    assert raw.high > 1 and raw.bounds is None and not raw.clipped
+    iv = M.mean_interval([0.6, 1.0, 1.0], bounds=M.SHARE)
+    assert (iv.estimate, iv.low) == (raw.estimate, raw.low) and iv.high == 1.0
+    assert iv.bounds == (0.0, 1.0) and iv.clipped and iv.method == "t"
+    assert str(iv) == "0.87 [0.29, 1.00] (3 seeds; clipped to [0, 1])"
+    low = M.mean_interval([0.4, 0.0, 0.0], bounds=(0, 1))  # the mirror image: past 0 at the floor
+    assert low.low == 0.0 and low.high == pytest.approx(1 - raw.low) and low.clipped
+    inside = M.mean_interval([0.4, 0.5, 0.6], bounds=M.SHARE)  # nothing to clip: the plain t interval
+    assert (inside.low, inside.high) == (M.mean_interval([0.4, 0.5, 0.6]).low, M.mean_interval([0.4, 0.5, 0.6]).high)
+    assert not inside.clipped and "clipped" not in str(inside)
+    one = M.mean_interval([1.0], bounds=M.SHARE)
+    assert one.one_seed and not one.clipped
+    for x in (iv, low, inside, one):
+        d = json.loads(json.dumps(x.to_dict(), allow_nan=False))
+        assert M.Interval.from_dict(d) == x
+
+
+@settings(max_examples=100, deadline=None)
+@given(values=st.lists(st.floats(0, 1), min_size=1, max_size=10), level=st.floats(0.5, 0.999))
+def test_mean_interval_with_bounds_stays_inside_them(values, level):
+    iv = M.mean_interval(values, level, bounds=M.SHARE)
+    assert 0.0 <= iv.estimate <= 1.0
+    if not iv.one_seed:
+        assert 0.0 <= iv.low <= iv.estimate <= iv.high <= 1.0
+
+
 @settings(max_examples=100, deadline=None)
 @given(values=st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=30), level=st.floats(0.5, 0.999))
 def test_mean_interval_contains_its_mean(values, level):
@@ -285,6 +313,11 @@ def test_mean_interval_contains_its_mean(values, level):
         (lambda: M.Interval(0.5, 0.4, 0.6, 3, method="bootstrap"), "method: must be one of"),
         (lambda: M.Interval(0.5, 0.4, 0.6, 4, method="wilson"), "successes: must be set for Wilson"),
         (lambda: M.Interval(math.nan, None, None, 1, method="one seed"), "estimate: must be a finite number"),
+        (lambda: M.mean_interval([0.5, 1.2], bounds=M.SHARE), r"values: must lie within bounds \[0, 1\], got 1.2"),
+        (lambda: M.mean_interval([0.5, 0.6], bounds=(1, 0)), "bounds: must satisfy low < high"),
+        (lambda: M.mean_interval([0.5, 0.6], bounds=0.5), "bounds: must be two numbers"),
+        (lambda: M.Interval(0.5, 0.4, 1.2, 3, bounds=(0, 1)), "must lie within bounds"),
+        (lambda: M.Interval(0.5, 0.4, 0.6, 3, clipped=True), "clipped: needs bounds"),
     ],
 )
 def test_interval_errors_name_the_argument(call, match):

@@ -298,6 +298,8 @@ class Interval:
     ``n`` is the number of trials (Wilson) or of seeds (t); ``successes`` is set for Wilson intervals only.
     ``method`` is one of ``INTERVAL_METHODS``; for ``"one seed"`` there is no interval: ``low`` and ``high``
     are None (never NaN, so :meth:`to_dict` stays JSON) and every helper says so instead of guessing.
+    ``bounds`` is the range the quantity cannot leave (e.g. ``(0, 1)`` for a share), when one was given;
+    ``clipped`` says that a t interval ran past it and was cut back to it (and the text says so).
     Build one with :func:`proportion_interval` or :func:`mean_interval`.
     """
 
@@ -308,6 +310,8 @@ class Interval:
     level: float = 0.95
     method: str = "t"
     successes: int | None = None
+    bounds: tuple[float, float] | None = None
+    clipped: bool = False
 
     def __post_init__(self):
         if self.method not in INTERVAL_METHODS:
@@ -328,6 +332,15 @@ class Interval:
                              f"for method {self.method!r}")
         if self.successes is not None:
             _check_count("successes", self.successes, 0, self.n)
+        if self.bounds is not None:
+            lo, hi = _check_bounds(self.bounds)
+            object.__setattr__(self, "bounds", (lo, hi))  # a list from JSON compares equal to the tuple
+            ends = [self.estimate] + ([] if self.one_seed else [self.low, self.high])
+            if not all(lo <= x <= hi for x in ends):
+                raise ValueError(f"low, estimate, high: must lie within bounds {self.bounds}, got {self.low}, "
+                                 f"{self.estimate}, {self.high}")
+        if self.clipped and (self.bounds is None or self.one_seed):
+            raise ValueError("clipped: needs bounds and an interval (more than one seed)")
 
     @property
     def one_seed(self) -> bool:
@@ -354,7 +367,8 @@ class Interval:
         level = "" if self.level == 0.95 else f", {self.level:.0%}"  # the book's default level goes unsaid
         if self.one_seed:
             return f"{self.estimate:{spec}} (one seed: no interval)"
-        return f"{self.estimate:{spec}} [{self.low:{spec}}, {self.high:{spec}}] ({self._count()}{level})"
+        clip = f"; clipped to [{self.bounds[0]:g}, {self.bounds[1]:g}]" if self.clipped else ""
+        return f"{self.estimate:{spec}} [{self.low:{spec}}, {self.high:{spec}}] ({self._count()}{level}{clip})"
 
     def __str__(self) -> str:
         return format(self)
@@ -362,13 +376,16 @@ class Interval:
     def to_dict(self) -> dict:
         """A JSON-able dict (None where there is no interval, never NaN), ``text`` being ``str(self)``."""
         return {"estimate": self.estimate, "low": self.low, "high": self.high, "n": self.n, "level": self.level,
-                "method": self.method, "successes": self.successes, "one_seed": self.one_seed, "text": str(self)}
+                "method": self.method, "successes": self.successes, "one_seed": self.one_seed,
+                "bounds": None if self.bounds is None else list(self.bounds), "clipped": self.clipped,
+                "text": str(self)}
 
     @classmethod
     def from_dict(cls, d: dict) -> Interval:
         """The inverse of :meth:`to_dict` (derived keys such as ``text`` are ignored)."""
         return cls(estimate=d["estimate"], low=d["low"], high=d["high"], n=d["n"], level=d["level"],
-                   method=d["method"], successes=d.get("successes"))
+                   method=d["method"], successes=d.get("successes"),
+                   bounds=None if d.get("bounds") is None else tuple(d["bounds"]), clipped=d.get("clipped", False))
 
 
 def _two_sided_z(level: float) -> float:
@@ -398,13 +415,34 @@ def proportion_interval(successes: int, n: int, level: float = 0.95) -> Interval
     return Interval(p, low, high, n, level, "wilson", successes)
 
 
-def mean_interval(values: Iterable[float], level: float = 0.95) -> Interval:
+SHARE = (0.0, 1.0)  # the bounds of a share (recall, accuracy, validity, ...)
+
+
+def _check_bounds(bounds) -> tuple[float, float]:
+    try:
+        lo, hi = (float(b) for b in bounds)
+    except (TypeError, ValueError):
+        raise ValueError(f"bounds: must be two numbers (low, high), got {bounds!r}") from None
+    if not (lo < hi) or math.isnan(lo) or math.isnan(hi):
+        raise ValueError(f"bounds: must satisfy low < high, got {bounds!r}")
+    return lo, hi
+
+
+def mean_interval(values: Iterable[float], level: float = 0.95,
+                  bounds: tuple[float, float] | None = None) -> Interval:
     """Student t interval of the mean of ``values`` (one number per seed, in its own units).
 
     ``mean +- t_{n-1} s / sqrt(n)`` with s the sample standard deviation. A single value gives an Interval
     with ``method = "one seed"`` and no bounds: one seed says nothing about the spread between seeds.
+
+    ``bounds`` (e.g. :data:`SHARE`, ``(0, 1)``) is the range the quantity cannot leave: a value outside it is a
+    ``ValueError``, and an end of the t interval past it is cut back to it (few seeds with a wide spread near 0
+    or 1 would otherwise give e.g. [0.38, 1.14] for a recall). The Interval records ``bounds`` and ``clipped``,
+    and its text says "clipped to [0, 1]" when an end was cut.
     """
     level = _check_level(level)
+    if bounds is not None:
+        bounds = _check_bounds(bounds)
     try:
         xs = [float(v) for v in values]
     except (TypeError, ValueError) as e:
@@ -414,13 +452,24 @@ def mean_interval(values: Iterable[float], level: float = 0.95) -> Interval:
     bad = [x for x in xs if not math.isfinite(x)]
     if bad:
         raise ValueError(f"values: must be finite numbers (no NaN or inf), got {bad[0]!r}")
+    if bounds is not None:
+        out = [x for x in xs if not bounds[0] <= x <= bounds[1]]
+        if out:
+            raise ValueError(f"values: must lie within bounds [{bounds[0]:g}, {bounds[1]:g}], got {out[0]!r}")
     n = len(xs)
     mean = statistics.fmean(xs)
+    if bounds is not None:  # fmean's rounding could put the mean of values all at a bound a hair past it
+        mean = min(max(mean, bounds[0]), bounds[1])
     if n == 1:
-        return Interval(mean, None, None, 1, level, "one seed")
+        return Interval(mean, None, None, 1, level, "one seed", bounds=bounds)
     sd = statistics.stdev(xs, mean)
     half = t_quantile(0.5 + level / 2, n - 1) * sd / math.sqrt(n)
-    return Interval(mean, mean - half, mean + half, n, level, "t")
+    low, high = mean - half, mean + half
+    clipped = False
+    if bounds is not None:
+        clipped = low < bounds[0] or high > bounds[1]
+        low, high = max(low, bounds[0]), min(high, bounds[1])
+    return Interval(mean, low, high, n, level, "t", bounds=bounds, clipped=clipped)
 
 
 @dataclass(frozen=True)

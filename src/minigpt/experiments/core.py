@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import csv
+import fnmatch
 import hashlib
 import importlib
 import inspect
@@ -130,12 +131,17 @@ class Experiment:
     - ``sample_params``: the parameters that only feed ``spec["sample"]``; changing them keeps the trained model
       (a test checks, for every registered experiment, that they leave the training key unchanged).
     - ``check(spec)``: optional; raises ``ValueError`` for a spec that would fail, before anything runs.
+    - ``bounds``: ``{pattern: (low, high)}``, the range of every metric whose name matches the ``fnmatch``
+      pattern (e.g. ``{"recall_*": SHARE}``, the first matching pattern wins). A result records its metrics'
+      bounds under ``result["bounds"]``, and :func:`summarize` clips their intervals to them.
     """
 
     def __init__(self, name: str, configure: Callable[..., dict], train: Callable[..., Trained],
                  evaluate: Callable[[dict, Trained], dict], *, sample_params: Sequence[str] = (),
-                 check: Callable[[dict], None] | None = None, doc: str | None = None):
+                 check: Callable[[dict], None] | None = None, doc: str | None = None,
+                 bounds: Mapping[str, tuple[float, float]] | None = None):
         self.name = name
+        self.bounds = {str(k): (float(lo), float(hi)) for k, (lo, hi) in (bounds or {}).items()}
         self.configure = configure
         self.train_fn, self.evaluate_fn, self.check_fn = train, evaluate, check
         self.module = train.__module__
@@ -150,6 +156,16 @@ class Experiment:
         self.__name__ = name
         extra = [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=None) for n in ("on_eval", "stop")]
         self.__signature__ = self.signature.replace(parameters=params + extra)
+
+    def bounds_of(self, metrics: Mapping | None) -> dict[str, list[float]]:
+        """``{metric: [low, high]}`` for the metrics of ``metrics`` that match a pattern of :attr:`bounds`."""
+        out = {}
+        for name in metrics or {}:
+            for pattern, b in self.bounds.items():
+                if fnmatch.fnmatchcase(name, pattern):
+                    out[name] = list(b)
+                    break
+        return out
 
     @property
     def param_names(self) -> tuple[str, ...]:
@@ -225,6 +241,7 @@ class Experiment:
         result = {"experiment": self.name, "params": spec["params"], "spec": spec, "key": spec_key(spec),
                   "train_key": tkey, "model_cached": model_cached, "version": _version(), **out}
         result["done"] = result["stop_reason"] == "completed"
+        result["bounds"] = self.bounds_of(result["metrics"])
         result["seconds"] = time.perf_counter() - start
         return result
 
@@ -578,16 +595,21 @@ def scalar_metrics(result: Mapping) -> dict[str, float]:
     return {k: float(v) for k, v in metrics.items() if isinstance(v, (int, float)) and not isinstance(v, str)}
 
 
-def summarize(results: Sequence[Mapping], level: float = 0.95) -> dict:
+def summarize(results: Sequence[Mapping], level: float = 0.95,
+              bounds: Mapping[str, tuple[float, float]] | None = None) -> dict:
     """Mean and ``level`` interval over seeds of every scalar metric of ``results`` (runs of one setting):
-    ``{metric: Interval}`` (see :func:`minigpt.metrics.mean_interval`; one seed is marked as such)."""
+    ``{metric: Interval}`` (see :func:`minigpt.metrics.mean_interval`; one seed is marked as such).
+
+    A metric with bounds (``bounds[metric]``, else the first result's ``result["bounds"][metric]``, which the
+    experiment's ``bounds`` fill in) has its interval clipped to them: a share's interval stays in [0, 1]."""
     names = list(scalar_metrics(results[0])) if results else []
+    known = {**(results[0].get("bounds") or {}), **(bounds or {})} if results else {}
     out = {}
     for name in names:
         values = [scalar_metrics(r).get(name, math.nan) for r in results]
         values = [v for v in values if math.isfinite(v)]
         if values:
-            out[name] = mean_interval(values, level)
+            out[name] = mean_interval(values, level, bounds=known.get(name))
     return out
 
 

@@ -32,7 +32,7 @@ from matplotlib.figure import Figure
 
 from ..config import ModelConfig, TrainConfig, _one_of
 from ..explore import Display, Explorer
-from ..metrics import Interval, exact_match_recall, recall_by_frequency
+from ..metrics import SHARE, Interval, exact_match_recall, recall_by_frequency
 from ..model import GPT
 from ..plots import COLORS, tidy
 from ..tokenizer import CharTokenizer
@@ -213,7 +213,8 @@ def _grok_evaluate(spec: dict, trained: Trained) -> dict:
 
 
 grok_modular = Experiment("grok_modular", _grok_configure, _grok_train, _grok_evaluate,
-                          sample_params=("threshold",), check=_grok_check)
+                          sample_params=("threshold",), check=_grok_check,
+                          bounds={"generalized": SHARE, "*_acc": SHARE, "best_test_acc_*": SHARE})
 
 
 def grok_numbers(result: Mapping) -> dict[str, str]:
@@ -433,7 +434,9 @@ def _recall_evaluate(spec: dict, trained: Trained) -> dict:
 
 
 decay_recall = Experiment("decay_recall", _recall_configure, _recall_train, _recall_evaluate,
-                          sample_params=("temperature",), check=_recall_check)
+                          sample_params=("temperature",), check=_recall_check,
+                          bounds={"recall_*": SHARE, "cloze_L*": SHARE, "forgotten_at_removal": SHARE,
+                                  "forgotten_final": SHARE})
 
 
 def bucket_series(results: Sequence[Mapping]) -> tuple[list[int], list[Interval]]:

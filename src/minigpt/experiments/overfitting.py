@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 
 from ..config import ModelConfig, TrainConfig
 from ..explore import Display, Explorer
+from ..metrics import SHARE
 from ..model import GPT
 from ..plots import loss_curves, sample_bars
 from ..sample import generate
@@ -151,7 +152,8 @@ def _evaluate(spec: dict, trained: Trained) -> dict:
 
 
 overfit_stories = Experiment("overfit_stories", _configure, _train, _evaluate,
-                             sample_params=("temperature", "n_samples"), check=_check)
+                             sample_params=("temperature", "n_samples"), check=_check,
+                             bounds=dict.fromkeys(("copied", "novel", "invalid", "novel_of_new"), SHARE))
 
 
 def overfit_numbers(result: Mapping) -> dict[str, str]:

@@ -256,7 +256,10 @@ def _evaluate_stories(spec: dict, trained: Trained) -> dict:
 
 
 sample_stories = Experiment("sample_stories", _configure_stories, _train_stories, _evaluate_stories,
-                            sample_params=("temperature", "top_k", "top_p", "n_samples"), check=_check_stories)
+                            sample_params=("temperature", "top_k", "top_p", "n_samples"), check=_check_stories,
+                            bounds=dict.fromkeys(("validity", "copied", "novel", "invalid", "distinct_1",
+                                                  "distinct_2", "self_bleu", "novelty_4", "perfect_copied"),
+                                                 M.SHARE))
 
 
 # --- facts and addition -----------------------------------------------------------------------------------
@@ -319,7 +322,7 @@ def _evaluate_facts(spec: dict, trained: Trained) -> dict:
 
 
 sample_facts = Experiment("sample_facts", _configure_facts, _train_facts, _evaluate_facts,
-                          sample_params=("temperature",), check=_check_facts)
+                          sample_params=("temperature",), check=_check_facts, bounds={"accuracy": M.SHARE})
 
 
 def _configure_addition(temperature: float = 0.0, steps: int | None = None, seed: int = 0, world_seed: int = 0,
@@ -371,7 +374,7 @@ def _evaluate_addition(spec: dict, trained: Trained) -> dict:
 
 
 sample_addition = Experiment("sample_addition", _configure_addition, _train_addition, _evaluate_addition,
-                             sample_params=("temperature",), check=_check_addition)
+                             sample_params=("temperature",), check=_check_addition, bounds={"accuracy": M.SHARE})
 
 
 def stories_model(cache: ResultCache, seed: int = 0, **params):

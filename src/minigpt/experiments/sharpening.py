@@ -30,7 +30,14 @@ from matplotlib.figure import Figure
 
 from ..config import ModelConfig, TrainConfig, _check, _int, _one_of, _real
 from ..explore import Display, Explorer
-from ..metrics import best_of_k_accuracy, majority_vote, mean_distinct_answers, mean_interval, mean_pass_at_k
+from ..metrics import (
+    SHARE,
+    best_of_k_accuracy,
+    majority_vote,
+    mean_distinct_answers,
+    mean_interval,
+    mean_pass_at_k,
+)
 from ..model import GPT, Dropout
 from ..plots import tidy
 from ..rl import RLConfig, policy_gradient
@@ -220,7 +227,10 @@ def _evaluate(spec: dict, trained: Trained) -> dict:
 
 
 sharpen_addition = Experiment("sharpen_addition", _configure, _pretrain, _evaluate,
-                              sample_params=("bank", "temperature", "k", "verifier_error"), check=_check_spec)
+                              sample_params=("bank", "temperature", "k", "verifier_error"), check=_check_spec,
+                              bounds=dict.fromkeys(("greedy", "single", "vote", "pass_k", "best_of_k",
+                                                    "identical_at_0", "steps_ok", "right_answer_wrong_steps"),
+                                                   SHARE))
 
 
 # --- RL with verifiable rewards -----------------------------------------------------------------------------
@@ -351,7 +361,9 @@ def _rl_evaluate(spec: dict, trained: Trained) -> dict:
 
 
 rl_addition = Experiment("rl_addition", _rl_configure, _rl_train, _rl_evaluate, sample_params=("checkpoint",),
-                         check=_rl_check)
+                         check=_rl_check, bounds={f"{b}{m}": SHARE for b in ("", "base_") for m in (
+                             "pass_*", "greedy", "malformed", "steps_ok", "right_answer_wrong_steps",
+                             "greedy_steps_ok")})
 
 
 # --- numbers, plots, explorers ------------------------------------------------------------------------------
@@ -458,14 +470,15 @@ def rl_explorer(cache=None, **fixed) -> Explorer:
 
 
 def curve_intervals(results: list[Mapping], temperature: float, name: str, error: float | None = None) -> list:
-    """Mean and 95% interval over seeds (one result per seed) of a ``curves`` entry at every k."""
+    """Mean and 95% interval over seeds (one result per seed) of a ``curves`` entry at every k (every
+    curve is a share: the interval is clipped to [0, 1])."""
     out = []
     for i in range(len(results[0]["curves"]["ks"])):
         vals = []
         for r in results:
             c = r["curves"][f"{temperature:g}"][name]
             vals.append((c[f"{error:g}"] if error is not None else c)[i])
-        out.append(mean_interval(vals))
+        out.append(mean_interval(vals, bounds=SHARE))
     return out
 
 
