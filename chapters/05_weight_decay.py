@@ -228,7 +228,8 @@ t0 = time.perf_counter()
 facts = sweep(decay_recall, list(F_SETTINGS.values()), cache, seeds=SEEDS,
               workers=WORKERS, forget=True)
 n = len(SEEDS)  # results come in grid order, the seed varying fastest
-f_by = {name: facts[i * n:(i + 1) * n] for i, name in enumerate(F_SETTINGS)}
+f_by = {name: facts[i * n:(i + 1) * n]
+        for i, name in enumerate(F_SETTINGS)}
 print(f"{len(facts)} runs in {time.perf_counter() - t0:.0f} s wall")
 
 # %%
@@ -346,7 +347,8 @@ if g1.estimate <= 0.5 * s1.estimate and all(
     lines.append(
         "  Both settings lost most of the removed facts well within one "
         "tau: here forgetting is driven by the gradient of the data that "
-        "stayed (interference), not by the slow shrinkage of weight decay.")
+        "stayed (interference), not by the slow shrinkage of weight "
+        "decay.")
 lines.append("- **Final layers spared** (the sharp recipe's \"no weight "
              "decay on the final layers\"), all facts: "
              + claim("wd 1, final layers spared", "wd 1", "recall_cloze")
@@ -356,7 +358,8 @@ lines.append("- **Final layers spared** (the sharp recipe's \"no weight "
 lines.append("- **Twice the learning rate, with warmup and cosine**, all "
              "facts: "
              + claim("wd 1, lr x2 + cosine", "wd 1", "recall_cloze") + ".")
-v1, v0 = iv(f_by["wd 1"], "final_val_loss"), iv(f_by["wd 0"], "final_val_loss")
+v1 = iv(f_by["wd 1"], "final_val_loss")
+v0 = iv(f_by["wd 0"], "final_val_loss")
 lines.append("- Loss on held-out phrasings (nats per character): "
              f"{v1:.2f} with weight decay 1, {v0:.2f} without.")
 cpu = time.process_time() - cpu_start

@@ -76,7 +76,7 @@ STUDIES: dict[str, tuple[int, tuple[str, ...]]] = {
     "decay": (5, ("b", "g", "h", "grok")),
     "sampling": (6, ("d",)),
     "sharpening": (7, ("e", "f")),
-    "capacity": (8, ("capacity",)),
+    "capacity": (8, ("capacity", "b")),
 }
 
 # chapter -> its page in book/ (without the suffix); links are "<page>.html" in the built book
