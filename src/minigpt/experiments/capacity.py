@@ -472,7 +472,8 @@ def verdict_measurements(cache: ResultCache) -> list[dict]:
     """Chapter 8's measurements, read from ``cache`` only (never runs anything), at the scale ``fast_mode()``
     resolves now: bits per parameter of the saturated models at the chapter's high exposure count (100 at book
     scale, the most two cores afford) against the paper's number at the nearest exposure count (1 bit per
-    parameter after 100), equal within half a bit; and the stored bits with dropout and with weight decay against none (claim b)."""
+    parameter after 100), equal within half a bit; and the stored bits with dropout and with weight decay against
+    none (claim b)."""
     g = grid()
     high = g["exposures"][-1]
     found = [_runs(cache, g["seeds"], n_embd=d, exposures=high) for d in g["sizes"]]
