@@ -266,6 +266,7 @@ for name, runs in f_by.items():
           f"{s['final_val_loss'].estimate:>8.2f}")
 print(f"(means over {len(SEEDS)} seeds; intervals below)")
 
+# %% [markdown]
 # ## The measured answer
 
 # %% tags=["hide-input"]
