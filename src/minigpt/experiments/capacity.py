@@ -55,7 +55,7 @@ from ..tokenizer import CharTokenizer
 from ..train import Trainer
 from ..worlds import facts as facts_module
 from ..worlds.facts import ATTRIBUTES, VALUE_SETS, FactsConfig, make_facts
-from .core import Experiment, ResultCache, Trained, canonical_json, fast_mode, summarize
+from .core import Experiment, ResultCache, Trained, canonical_json, fast_mode, fit, summarize
 
 SEPARATOR, TERMINATOR = " ", "\n"
 BITS_PER_PERSON = sum(math.log2(len(VALUE_SETS[a])) for a in ATTRIBUTES)  # 25.14 bits: six uniform values
@@ -295,17 +295,7 @@ def _train(spec: dict, on_eval: Callable | None = None, stop: threading.Event | 
     X, Y = record_rows(lines, tok)
     model = GPT(ModelConfig(vocab_size=tok.vocab_size, **spec["model"]), seed=spec["train"]["seed"])
     trainer = EpochTrainer(model, TrainConfig(device=spec["device"], **spec["train"]), (X, Y))
-    if on_eval is not None:
-        trainer.add_callback("on_eval", lambda t: on_eval(t.history))
-    if stop is not None:
-        for event in ("on_step_end", "on_eval"):
-            trainer.add_callback(event, lambda t: t.stop() if stop.is_set() else None)
-    if stop is not None and stop.is_set():
-        history = trainer.history
-        history.stop_reason = "stopped"
-    else:
-        history = trainer.fit()
-    return Trained(model, history, {"n_people": len(lines)})
+    return Trained(model, fit(trainer, on_eval, stop), {"n_people": len(lines)})
 
 
 def _evaluate(spec: dict, trained: Trained) -> dict:

@@ -168,13 +168,7 @@ def _grok_train(spec: dict, on_eval: Callable | None = None, stop: threading.Eve
             t.stop()
 
     trainer.add_callback("on_step_end", measure)
-    if stop is not None:
-        trainer.add_callback("on_step_end", lambda t: t.stop() if stop.is_set() else None)
-    if stop is not None and stop.is_set():
-        history = trainer.history
-        history.stop_reason = "stopped"
-    else:
-        history = trainer.fit()
+    history = fit(trainer, None, stop)  # on_eval is called from measure, with the curves
     if history.stop_reason == "stopped" and trainer.step == end[0] and not (stop is not None and stop.is_set()):
         history.stop_reason = "completed"  # ended by design: generalized, plus the tail
     return Trained(model, history, {"curves": curves, "ended_at": trainer.step,
