@@ -232,10 +232,11 @@ explorer
 # Each setting is measured at two checkpoints:
 #
 # - **last step**: after all the training steps, the same for every setting;
-# - **best validation**: the same run stopped at the step of its lowest validation loss (`stop_at`; the weights are
-#   exactly that run's at that step). A regularizer that slows fitting reaches its best late; one that memorizes
-#   early reaches it early. At its own best checkpoint each setting is measured where it generalizes best, so what
-#   is left of a difference is not "not yet trained" against "trained too long".
+# - **best validation**: the same run stopped at the step of its lowest validation loss (`stop_at`). The full run
+#   keeps a copy of its weights at every new lowest validation loss, so the stopped run costs only its sampling (a
+#   test checks that it is, bit for bit, what training with `stop_at` gives). A regularizer that slows fitting reaches
+#   its best late; one that memorizes early reaches it early. At its own best checkpoint each setting is measured
+#   where it generalizes best, so what is left of a difference is not "not yet trained" against "trained too long".
 #
 # Copied sentences are valid by construction, so a model that copies less writes a larger invalid share even if it
 # is no worse at the grammar. The table therefore also gives **novel among new**: novel-valid sentences as a share of

@@ -35,6 +35,24 @@ def test_stop_at_is_the_long_runs_checkpoint():
     assert overfit_stories.train_key(**TINY) != overfit_stories.train_key(stop_at=8, **TINY)
 
 
+def test_a_long_run_keeps_its_best_validation_checkpoint(tmp_path):
+    """The full run stores the weights it had at its lowest validation loss as the ``stop_at`` run's model, so that
+    run only evaluates; it must be the run that training with ``stop_at`` gives (metrics, history, samples)."""
+    setting = dict(steps=60, n_stories=2, n_samples=2)  # overfits: the lowest validation loss is at step 30
+    cache = ResultCache(tmp_path / "c")
+    full = cache.run(overfit_stories, **setting)
+    params = best_val_params(full)
+    assert params is not None and params["stop_at"] < setting["steps"]
+    assert overfit_stories.train_key(**params) in cache.models  # stored by the full run
+    kept = cache.run(overfit_stories, **params)
+    assert kept["model_cached"]  # evaluated only: nothing trained
+    fresh = overfit_stories(**params)  # no cache: trains to stop_at
+    assert not fresh["model_cached"]
+    assert kept["metrics"] == fresh["metrics"] and kept["samples"] == fresh["samples"]
+    assert kept["history"] == fresh["history"]
+    assert kept["metrics"]["final_val_loss"] == full["metrics"]["best_val_loss"]
+
+
 @pytest.mark.parametrize("bad", [0, 13, 2.5, True])
 def test_stop_at_out_of_range_names_the_field(bad):
     with pytest.raises(ValueError, match="stop_at"):

@@ -109,11 +109,16 @@ def spec_key(spec: Mapping) -> str:
 @dataclass
 class Trained:
     """What the training stage of a run leaves: the model, its history and ``info``, plain JSON-able facts the
-    evaluation or the result needs (e.g. how many training sentences there were). Stored by :class:`ModelStore`."""
+    evaluation or the result needs (e.g. how many training sentences there were). Stored by :class:`ModelStore`.
+
+    ``derived`` holds other runs this training passed through on the way, as ``(params, Trained)`` pairs (e.g. the
+    same run stopped at an earlier step, kept from a snapshot): each is stored under its own training key, so
+    asking for that run later only evaluates it. Not itself stored."""
 
     model: GPT
     history: History
     info: dict = field(default_factory=dict)
+    derived: list[tuple[dict, Trained]] = field(default_factory=list)
 
     @property
     def completed(self) -> bool:
@@ -234,6 +239,8 @@ class Experiment:
                 trained = self.train_fn(spec, on_eval=on_eval, stop=stop)
                 if models is not None and trained.completed:
                     models.put(tkey, trained)
+                    for other_params, other in trained.derived:
+                        models.put(self.train_key(**other_params), other)
             out = {"n_params": trained.model.num_params(), **trained.info, "metrics": None, "samples": [],
                    "history": trained.history.to_dict(), "stop_reason": trained.history.stop_reason}
             if trained.completed:

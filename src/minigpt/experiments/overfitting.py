@@ -26,7 +26,7 @@ from ..model import GPT
 from ..plots import loss_curves, sample_bars
 from ..sample import generate
 from ..tokenizer import CharTokenizer
-from ..train import Trainer
+from ..train import History, Trainer
 from ..worlds.stories import StoriesConfig, make_stories, split_sentences
 from .core import Experiment, ResultCache, Trained, canonical_json, fast_mode, fit, summarize, sweep
 
@@ -90,7 +90,8 @@ def _train(spec: dict, on_eval: Callable | None = None, stop: threading.Event | 
     Parameters: ``dropout`` (all three sites), ``weight_decay`` (AdamW, matrices only), ``emb_noise_alpha``
     (NEFTune), ``drop_path`` (stochastic depth), ``steps`` (the length of the learning-rate schedule),
     ``stop_at`` (stop after that many of the ``steps``: the checkpoint a full run had there, e.g. at its lowest
-    validation loss; None: train all ``steps``), ``seed`` (init, batches, dropout, sampling),
+    validation loss; None: train all ``steps``, and keep the weights at the lowest validation loss as the
+    ``stop_at`` run's trained model), ``seed`` (init, batches, dropout, sampling),
     ``world_seed``, ``n_stories`` (training stories of 3-5 sentences); sampling only: ``temperature``,
     ``n_samples``.
 
@@ -111,10 +112,36 @@ def _train(spec: dict, on_eval: Callable | None = None, stop: threading.Event | 
     stop_at = spec.get("stop_at")
     if stop_at is not None:  # the Trainer evaluates at the step it stops after, then fit() ends
         trainer.add_callback("on_step_end", lambda t: t.stop() if t.step >= stop_at else None)
+    best: dict = {}
+    if stop_at is None:  # keep the weights at the lowest validation loss so far: the run stopped there (below)
+        def snapshot(t: Trainer) -> None:
+            if not best or t.history.val_loss[-1] < best["loss"]:  # strict: the first minimum, as best_val_step
+                best.update(loss=t.history.val_loss[-1], step=t.step,
+                            state={k: v.detach().clone() for k, v in t.model.state_dict().items()})
+        trainer.add_callback("on_eval", snapshot)
     history = fit(trainer, on_eval, stop)
     if stop_at is not None and trainer.step == stop_at and not (stop is not None and stop.is_set()):
         history.stop_reason = "completed"  # stopping at stop_at is the run asked for
-    return Trained(model, history, {"n_train_sentences": len(world.train_sentences)})
+    info = {"n_train_sentences": len(world.train_sentences)}
+    trained = Trained(model, history, info)
+    if history.stop_reason == "completed" and best and best["step"] < spec["train"]["steps"]:
+        trained.derived.append(({**spec["params"], "stop_at": best["step"]}, _stopped_at(model, history, best, info)))
+    return trained
+
+
+def _stopped_at(model: GPT, history: History, best: Mapping, info: dict) -> Trained:
+    """The run of ``history`` stopped after ``best["step"]`` steps, from the weights kept there: what training
+    with ``stop_at`` gives, bit for bit (evaluations draw no random numbers, so the two runs agree up to there;
+    tests/test_overfitting_study.py checks it)."""
+    copy = GPT(model.config)
+    copy.load_state_dict(best["state"])
+    k = best["step"]
+    n_evals = history.eval_step.index(k) + 1
+    h = history.to_dict()
+    cut = History(**{name: h[name][:k] for name in ("step", "train_loss", "lr", "grad_norm", "weight_norm")},
+                  **{name: h[name][:n_evals] for name in ("eval_step", "eval_train_loss", "val_loss")},
+                  stop_reason="completed")
+    return Trained(copy.to(model.lm_head.weight.device), cut, dict(info))
 
 
 def _evaluate(spec: dict, trained: Trained) -> dict:
@@ -259,7 +286,8 @@ def _sweep_points(cache: ResultCache, points: Mapping[str, Mapping], seeds: Sequ
 def regularizer_study(cache: ResultCache, *, seeds: Sequence[int] = STUDY_SEEDS, workers: int = 2,
                       settings: Mapping[str, Mapping] = REGULARIZERS) -> dict[str, dict[str, list[dict]]]:
     """Run (or read from ``cache``) every setting of ``settings`` with every seed, then the same runs stopped at
-    their own lowest validation loss, ``workers`` at a time (one torch thread each). Returns
+    their own lowest validation loss, ``workers`` at a time (one torch thread each). A full run stores its weights
+    at that step (``Trained.derived``), so the stopped runs only sample. Returns
     ``{label: {"final": [result per seed], "best_val": [...]}}``.
 
     The best-validation checkpoint separates two effects a regularizer has at a fixed number of steps: it
