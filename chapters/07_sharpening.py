@@ -347,6 +347,11 @@ explorer
 #
 # A group whose 8 answers all got the same reward teaches nothing. The reward is the world's checker, so nothing here
 # was labelled by hand. We measure the test problems before RL and at checkpoints along the run.
+#
+# The learning rate matters more than anything else here. Each format's rate (`sharpening.RL_LR`) was chosen by a
+# sweep that is not part of this build: `benchmarks/rl_learning_rate.py` runs a few rates on seeds 0 and 1 and
+# prints pass@1, greedy accuracy and the KL to the start for each. Too high a rate makes the policy wander off the
+# pretrained model; exercise 4 runs one.
 
 # %%
 rl_spec = rl_direct[0]["spec"]
@@ -567,4 +572,23 @@ Markdown("\n".join([
 # answers fall; pass@64 is where Yue et al. see RL fall below the base model, since answers the policy stopped
 # sampling can no longer be found by sampling more. The KL penalty keeps the policy near the pretrained model: less
 # of both effects. Each run takes about a minute; use 3 seeds before you believe a difference.
+# :::
+#
+# **4. Ten times the learning rate on the scratchpad.** Run the scratchpad RL at `lr=3e-4` instead of its default
+# (`sharpening.RL_LR["scratchpad"]`). Predict greedy accuracy, the KL to the start, and the share of right results
+# with a wrong column.
+#
+# :::{admonition} Solution (a prediction, not run in the build)
+# :class: dropdown
+#
+# ```python
+# fast_rl = sweep(rl_addition, {"lr": [3e-4]}, cache, seeds=SEEDS,
+#                 format="scratchpad")
+# print(summarize(fast_rl)["greedy"], summarize(fast_rl)["kl_last"])
+# ```
+#
+# Nothing in the reward holds the column steps in place, so a large step size lets the policy drift: the KL to the
+# start grows to nats per answer, greedy accuracy falls, and more right results come with wrong columns. Whether the
+# reward still rises is the thing to look at: a drift that pays would be a reward hack; a drift that does not is
+# just a step size too large for this model.
 # :::

@@ -208,8 +208,9 @@ with plots.style():
 # ## Is the world big enough?
 #
 # A model can only store what its world holds. Each run above counts as *saturated* when it stores less than
-# half of its world's bits; a stronger check is to give the smallest model a world twice as big, at the same
-# exposures: if the world was the limit, the bits go up with it.
+# half of its world's bits; a stronger check is to give a small model (width 16: width 8 may store nothing, which a
+# bigger world cannot change) a world twice as big, at the same exposures: if the world was the limit, the bits go
+# up with it.
 
 # %%
 check = sweep(capacity_bits, {"world_bits_per_param": [1.5,

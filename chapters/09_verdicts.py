@@ -47,6 +47,11 @@ print("fast mode" if FAST else "book scale", "| reading runs from",
 # (f) RL with verifiable rewards raises pass@1, and lowers pass@k and diversity.
 # (g) No weight decay on the final layers helps recall.
 # (h) Higher learning rates with warmup and cosine decay help.
+# (i) Dropout belongs off at inference: eval mode recalls more than Monte Carlo dropout, whose disagreement between
+#     passes flags the answers it gets wrong.
+# (j) A checker beats a vote: best-of-n with a verifier gets more answers right than a majority vote.
+# (k) For stories, diversity is the point: sampling at temperature 1 writes more distinct novel, valid sentences than
+#     greedy decoding.
 # And the book's own findings: weight decay makes modular addition grok (chapter 5); a small model stores about 2
 # bits of knowledge per parameter (chapter 8).
 #

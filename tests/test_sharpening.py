@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from minigpt.experiments import ResultCache
-from minigpt.experiments.sharpening import rl_addition, sharpen_addition, verdict_measurements
+from minigpt.experiments.sharpening import RL_LR, rl_addition, sharpen_addition, verdict_measurements
 from minigpt.metrics import best_of_k_accuracy, majority_vote_accuracy, mean_distinct_answers
 
 
@@ -96,6 +96,14 @@ def test_rl_checkpoint_must_be_stored(cache):
         rl_addition.check(checkpoint=5)
     with pytest.raises(ValueError, match=r"^kl_coef=-1.0 is out of range"):
         rl_addition.check(kl_coef=-1.0)
+    with pytest.raises(ValueError, match=r"^format='bogus' is out of range"):
+        rl_addition.check(format="bogus")
+
+
+def test_rl_learning_rate_defaults_per_format(cache):
+    assert rl_addition.spec()["rl"]["lr"] == RL_LR["plain"]
+    assert rl_addition.spec(format="scratchpad")["rl"]["lr"] == RL_LR["scratchpad"]
+    assert rl_addition.spec(format="scratchpad", lr=1e-3)["rl"]["lr"] == 1e-3
 
 
 def test_verdicts_come_from_the_cache_only(cache):

@@ -63,6 +63,16 @@ CLAIMS: dict[str, tuple[str, str]] = {
           "Does sparing the final layers from weight decay help recall?"),
     "h": ("Higher learning rates with careful scheduling (warmup and cosine decay) help.",
           "Do higher learning rates with warmup and cosine decay help?"),
+    "i": ("Dropout belongs off at inference: eval mode recalls more than Monte Carlo dropout, whose disagreement "
+          "between passes flags the answers it gets wrong.",
+          "Is recall better with dropout off at inference, and does the disagreement between Monte Carlo dropout "
+          "passes flag wrong answers?"),
+    "j": ("A checker beats a vote: best-of-n with a verifier gets more answers right than a majority vote.",
+          "Does best-of-n with a checker (a verifier) get more answers right than a majority vote over the same "
+          "samples?"),
+    "k": ("For stories, diversity is the point: sampling at temperature 1 writes more distinct novel, valid "
+          "sentences than greedy decoding.",
+          "Does sampling at temperature 1 write more distinct novel, valid sentences than greedy decoding?"),
     "grok": ("Weight decay makes modular addition grok.",
              "Does weight decay make a model find the rule of modular addition (grok)?"),
     "capacity": ("A small model stores about 2 bits of knowledge per parameter.",
@@ -72,10 +82,10 @@ CLAIMS: dict[str, tuple[str, str]] = {
 # study module (minigpt.experiments.<name>) -> (its chapter, the claims it measures)
 STUDIES: dict[str, tuple[int, tuple[str, ...]]] = {
     "overfitting": (3, ("a",)),
-    "recall": (4, ("b", "c")),
+    "recall": (4, ("b", "c", "i")),
     "decay": (5, ("b", "g", "h", "grok")),
-    "sampling": (6, ("d",)),
-    "sharpening": (7, ("e", "f")),
+    "sampling": (6, ("d", "k")),
+    "sharpening": (7, ("e", "f", "j")),
     "capacity": (8, ("capacity", "b")),
 }
 

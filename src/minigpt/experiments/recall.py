@@ -32,7 +32,7 @@ from matplotlib.figure import Figure
 
 from ..config import ModelConfig, TrainConfig, _one_of
 from ..explore import Display, Explorer
-from ..metrics import SHARE, Interval, auroc, exact_match_recall, majority_vote, recall_by_frequency
+from ..metrics import SHARE, Interval, auroc, exact_match_recall, majority_vote, mean_interval, recall_by_frequency
 from ..model import GPT
 from ..plots import plot_band, tidy
 from ..tokenizer import CharTokenizer
@@ -334,9 +334,11 @@ def study_seeds() -> tuple[int, ...]:
 
 
 def verdict_measurements(cache: ResultCache, seeds: Sequence[int] | None = None) -> list[dict]:
-    """The measurements behind claims (b) and (c) for the verdict table (chapter 9; the row shape is documented
-    in :mod:`minigpt.verdicts`), from ``cache`` only (never runs anything), at the chapter's scale and seeds
-    (:func:`study_seeds` unless given). A side is None where a run is missing."""
+    """The measurements behind claims (b), (c) and (i) for the verdict table (chapter 9; the row shape is
+    documented in :mod:`minigpt.verdicts`), from ``cache`` only (never runs anything), at the chapter's scale and
+    seeds (:func:`study_seeds` unless given). A side is None where a run is missing. Claim (i) reads the Monte
+    Carlo scores of the heavy-dropout runs: eval mode against one MC pass (the same models: a paired difference),
+    and the AUROC of the disagreement against chance (0.5)."""
     seeds = study_seeds() if seeds is None else seeds
 
     def iv(results, metric):
@@ -348,7 +350,7 @@ def verdict_measurements(cache: ResultCache, seeds: Sequence[int] | None = None)
     none, heavy = _seeds(cache, seeds, dropout=0.0), _seeds(cache, seeds, dropout=HEAVY_DROPOUT)
     const = _seeds(cache, seeds, dropout=SCHEDULE_DROPOUT)
     off = _seeds(cache, seeds, dropout=SCHEDULE_DROPOUT, schedule="off_late")
-    return [
+    rows = [
         {"claim": "b", "chapter": 4, "measure": "early_recall_cloze", "expect": "higher",
          "text": f"recall of facts, dropout 0 vs {HEAVY_DROPOUT:g}, at half the steps",
          "labels": ["dropout 0", f"dropout {HEAVY_DROPOUT:g}"],
@@ -361,4 +363,16 @@ def verdict_measurements(cache: ResultCache, seeds: Sequence[int] | None = None)
          "text": f"recall of facts, dropout {SCHEDULE_DROPOUT:g} off for the last 25% vs on throughout",
          "labels": ["off late", "constant"],
          "a": iv(off, "recall_cloze"), "b": iv(const, "recall_cloze")},
+        {"claim": "i", "chapter": 4, "measure": "eval_recall_known", "expect": "higher",
+         "text": f"recall of known facts, dropout {HEAVY_DROPOUT:g}: eval mode vs one Monte Carlo dropout pass",
+         "labels": ["eval mode", "MC dropout"],
+         "a": iv(heavy, "eval_recall_known"), "b": iv(heavy, "mc1_recall_known"),
+         "difference": None if heavy is None else mean_interval(
+             [r["metrics"]["eval_recall_known"] - r["metrics"]["mc1_recall_known"] for r in heavy]).to_dict()},
     ]
+    for metric, what in (("auroc_right_wrong", "wrong from right answers"),
+                         ("auroc_known_unseen", "never-seen from known people")):
+        rows.append({"claim": "i", "chapter": 4, "measure": metric, "expect": "higher",
+                     "text": f"MC dropout disagreement (dropout {HEAVY_DROPOUT:g}) telling {what}: AUROC vs chance",
+                     "labels": ["AUROC", "chance"], "a": iv(heavy, metric), "b": None, "reference": 0.5})
+    return rows

@@ -591,12 +591,12 @@ VERDICT_TEMPERATURES = (0.1, 0.5, 1.0)  # greedy is compared with these (those i
 
 
 def verdict_measurements(cache: ResultCache, seeds: Sequence[int] = SEEDS) -> list[dict]:
-    """The measurements behind claim (d) for the verdict table (chapter 9; the row shape is documented in
-    :mod:`minigpt.verdicts`), from ``cache`` only (never running anything), at the current scale: accuracy of
-    greedy decoding (T=0) against sampling at each of :data:`VERDICT_TEMPERATURES` in the chapter's grid, on
-    facts and on addition. ``a`` and ``b`` are the two settings' means over seeds; ``difference`` is the paired
-    difference a - b over seeds (the same stored models; :func:`paired_difference`). Every interval is None
-    where a run is missing from the cache."""
+    """The measurements behind claims (d) and (k) for the verdict table (chapter 9; the row shape is documented in
+    :mod:`minigpt.verdicts`), from ``cache`` only (never running anything), at the current scale: accuracy of greedy
+    decoding (T=0) against sampling at each of :data:`VERDICT_TEMPERATURES` in the chapter's grid, on facts and on
+    addition; for stories, creativity and distinct-2 at T=1 against greedy. ``a`` and ``b`` are the two settings'
+    means over seeds; ``difference`` is the paired difference a - b over seeds (the same stored models;
+    :func:`paired_difference`). Every interval is None where a run is missing from the cache."""
     runs = lookup_runs(cache, seeds)
     out = []
     for world in ("facts", "addition"):
@@ -609,6 +609,16 @@ def verdict_measurements(cache: ResultCache, seeds: Sequence[int] = SEEDS) -> li
                         "a": summary(a)["accuracy"].to_dict() if complete else None,
                         "b": summary(b)["accuracy"].to_dict() if complete else None,
                         "difference": paired_difference(a, b, "accuracy").to_dict() if complete else None})
+    temps = runs["stories"]["temperature"]
+    a, b = temps.get(1.0), temps.get(0.0)
+    complete = a is not None and b is not None and all(x is not None for x in (*a, *b))
+    for metric, what in (("creativity", "distinct novel, valid sentences per 1,000 characters"),
+                         ("distinct_2", "distinct-2")):
+        out.append({"claim": "k", "chapter": 6, "measure": metric, "expect": "higher",
+                    "text": f"stories: {what} at T=1 vs T=0 (greedy)", "labels": ["T=1", "T=0"],
+                    "a": summary(a)[metric].to_dict() if complete else None,
+                    "b": summary(b)[metric].to_dict() if complete else None,
+                    "difference": paired_difference(a, b, metric).to_dict() if complete else None})
     return out
 
 

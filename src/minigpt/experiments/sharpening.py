@@ -236,11 +236,20 @@ sharpen_addition = Experiment("sharpen_addition", _configure, _pretrain, _evalua
 # --- RL with verifiable rewards -----------------------------------------------------------------------------
 
 
-def _rl_configure(format: str = "plain", rl_steps: int | None = None, lr: float = 3e-4, kl_coef: float = 0.0,
+# The RL learning rate of each format (the default of ``rl_addition``), from benchmarks/rl_learning_rate.py (seeds
+# 0 and 1, 2026-12-02): direct answers, lr 1e-4 raised pass@1 and greedy accuracy (KL 0.1 nats), 3e-4 raised pass@1
+# less and lowered greedy accuracy, 1e-3 and up collapsed; the scratchpad drifts already at 1e-4 (greedy 0.93 ->
+# 0.82) and at 3e-4 falls to 0.43, while 3e-5 holds it (KL 0.1).
+RL_LR = {"plain": 1e-4, "scratchpad": 3e-5}
+
+
+def _rl_configure(format: str = "plain", rl_steps: int | None = None, lr: float | None = None, kl_coef: float = 0.0,
                   seed: int = 0, checkpoint: int | None = None) -> dict:
     fast = fast_mode()
     if rl_steps is None:
         rl_steps = 3 if fast else (150 if format == "plain" else 60)
+    if lr is None:
+        lr = RL_LR.get(format, RL_LR["plain"])  # an unknown format fails in the check, naming it
     base = sharpen_addition.spec(format=format, seed=seed)
     base_train = sharpen_addition.train_spec(base)
     n_checkpoints = 3
@@ -256,6 +265,7 @@ def _rl_configure(format: str = "plain", rl_steps: int | None = None, lr: float 
 
 
 def _rl_check(spec: dict) -> None:
+    _one_of("format", spec["params"]["format"], FORMATS)
     RLConfig(**spec["rl"])
     c = spec["sample"]["checkpoint"]
     _check("checkpoint", c, c in spec["eval"]["checkpoints"], f"one of {spec['eval']['checkpoints']}")
@@ -317,7 +327,8 @@ def _rl_train(spec: dict, on_eval: Callable | None = None, stop: threading.Event
     it measures, on the test problems, pass@k for k up to n at temperature 1, greedy accuracy, distinct answers
     per problem and, for the scratchpad, whether the steps stay right.
 
-    Parameters: ``format``, ``rl_steps``, ``lr``, ``kl_coef`` (penalty to the starting model), ``seed``; sampling
+    Parameters: ``format``, ``rl_steps``, ``lr`` (None: :data:`RL_LR` of the format), ``kl_coef`` (penalty to the
+    starting model), ``seed``; sampling
     only: ``checkpoint`` (which RL step the metrics report; default the last). ``checkpoints`` in the result holds
     every measurement, ``rl_history`` the reward and KL per update.
     """
@@ -483,7 +494,7 @@ def curve_intervals(results: list[Mapping], temperature: float, name: str, error
 
 
 def verdict_measurements(cache, seeds=(0, 1, 2)) -> list[dict]:
-    """The measurements behind claims (e) and (f) for the verdict table (chapter 9; the row shape is documented
+    """The measurements behind claims (e), (f) and (j) for the verdict table (chapter 9; the row shape is documented
     in :mod:`minigpt.verdicts`), from ``cache`` only (never runs anything), at the current scale. Both settings
     of a row are measured on the same stored model of each seed, so each row also carries ``difference``, the
     paired difference a - b over seeds. A side is None where a run is missing."""
@@ -501,6 +512,7 @@ def verdict_measurements(cache, seeds=(0, 1, 2)) -> list[dict]:
     pad = lookup(sharpen_addition, format="scratchpad", temperature=0.8, k=16)
     rl = lookup(rl_addition)
     k = 8 if fast_mode() else 16  # the bank of fast mode holds 8 samples per problem
+    err = sharpen_addition.defaults["verifier_error"]
     top = 8 if fast_mode() else 64
     rows = [  # claim, results, metric a, metric b, expect, text, labels
         ("e", plain, "vote", "single", "higher", f"direct answers: vote over {k} at T=0.8 vs one sample",
@@ -511,6 +523,11 @@ def verdict_measurements(cache, seeds=(0, 1, 2)) -> list[dict]:
          [f"vote over {k}", "greedy"]),
         ("e", plain, "vote at 0", "greedy", "equal", f"direct answers: vote over {k} at T=0 vs greedy",
          [f"vote over {k} at T=0", "greedy"]),
+        ("j", plain, "pass_k", "vote", "higher", f"direct answers, {k} samples at T=0.8: a perfect checker vs the vote",
+         ["perfect checker", "vote"]),
+        ("j", plain, "best_of_k", "vote", "higher",
+         f"direct answers, {k} samples at T=0.8: a checker wrong {err:.0%} of the time vs the vote",
+         [f"checker wrong {err:.0%}", "vote"]),
         ("f", rl, "pass_1", "base_pass_1", "higher", "RL on direct answers: pass@1 after vs before",
          ["after RL", "before"]),
         ("f", rl, f"pass_{top}", f"base_pass_{top}", "lower", f"RL on direct answers: pass@{top} after vs before",
