@@ -328,9 +328,8 @@ def _rl_train(spec: dict, on_eval: Callable | None = None, stop: threading.Event
     per problem and, for the scratchpad, whether the steps stay right.
 
     Parameters: ``format``, ``rl_steps``, ``lr`` (None: :data:`RL_LR` of the format), ``kl_coef`` (penalty to the
-    starting model), ``seed``; sampling
-    only: ``checkpoint`` (which RL step the metrics report; default the last). ``checkpoints`` in the result holds
-    every measurement, ``rl_history`` the reward and KL per update.
+    starting model), ``seed``; sampling only: ``checkpoint`` (which RL step the metrics report; default the last).
+    ``checkpoints`` in the result holds every measurement, ``rl_history`` the reward and KL per update.
     """
     base = _base_model(spec)
     world = _world(canonical_json(spec["base"]["world"]))
