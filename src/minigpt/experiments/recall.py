@@ -324,7 +324,7 @@ def _seeds(cache: ResultCache, seeds: Sequence[int], **params) -> list[dict] | N
     return None if any(r is None for r in found) else found
 
 
-SCHEDULE_DROPOUT = 0.3  # the rate of chapter 4's schedule comparison (constant vs off late)
+SCHEDULE_DROPOUT = 0.3  # the rate of chapter 4's schedule comparison (constant, off late, only late)
 HEAVY_DROPOUT = 0.3  # the "heavy" rate claim (b) compares with none (in the chapter's grid at both scales)
 
 
@@ -350,6 +350,7 @@ def verdict_measurements(cache: ResultCache, seeds: Sequence[int] | None = None)
     none, heavy = _seeds(cache, seeds, dropout=0.0), _seeds(cache, seeds, dropout=HEAVY_DROPOUT)
     const = _seeds(cache, seeds, dropout=SCHEDULE_DROPOUT)
     off = _seeds(cache, seeds, dropout=SCHEDULE_DROPOUT, schedule="off_late")
+    only = _seeds(cache, seeds, dropout=SCHEDULE_DROPOUT, schedule="only_late")
     rows = [
         {"claim": "b", "chapter": 4, "measure": "early_recall_cloze", "expect": "higher",
          "text": f"recall of facts, dropout 0 vs {HEAVY_DROPOUT:g}, at half the steps",
@@ -363,6 +364,10 @@ def verdict_measurements(cache: ResultCache, seeds: Sequence[int] | None = None)
          "text": f"recall of facts, dropout {SCHEDULE_DROPOUT:g} off for the last 25% vs on throughout",
          "labels": ["off late", "constant"],
          "a": iv(off, "recall_cloze"), "b": iv(const, "recall_cloze")},
+        {"claim": "c", "chapter": 4, "measure": "recall_cloze", "expect": "higher",
+         "text": f"recall of facts, no dropout vs dropout {SCHEDULE_DROPOUT:g} on for the last 25% only",
+         "labels": ["none", "only late"],
+         "a": iv(none, "recall_cloze"), "b": iv(only, "recall_cloze")},
         {"claim": "i", "chapter": 4, "measure": "eval_recall_known", "expect": "higher",
          "text": f"recall of known facts, dropout {HEAVY_DROPOUT:g}: eval mode vs one Monte Carlo dropout pass",
          "labels": ["eval mode", "MC dropout"],
