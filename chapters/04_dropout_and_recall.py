@@ -12,8 +12,9 @@
 #    the ones stated a hundred times? Does it only *slow* memorisation (train longer and the gap closes)
 #    or does it *cap* what is stored?
 # 2. **Late dropout.** Does switching dropout off for the last quarter of training recover what it cost, and does
-#    dropout switched on only for the last quarter cost recall? On which probes: completing a training sentence, reciting a trained question (*recitation*), answering a question about
-#    a person the model only read about (*extraction*, {cite:t}`allenzhu2023knowledge`), or a new phrasing?
+#    dropout switched on only for the last quarter cost recall? On which probes: completing a training sentence,
+#    reciting a trained question (*recitation*), answering a question about a person the model only read about
+#    (*extraction*, {cite:t}`allenzhu2023knowledge`), or a new phrasing?
 # 3. **Dropout at inference.** Keep dropout on while decoding and ask several times (Monte Carlo dropout,
 #    {cite:t}`gal2016dropout`). Is a vote better than one answer, and does the disagreement between the passes tell
 #    right answers from wrong ones, and people the model knows from people it has never seen?
