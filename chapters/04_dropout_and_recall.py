@@ -337,8 +337,8 @@ display(Markdown("\n".join(lines)))
 # **2. Heavier dropout, late.** Section 2 used dropout 0.3. Predict whether, at dropout 0.5, switching it off for
 # the last quarter recovers more or less of the cost than at 0.3, and whether 0.5 for the last quarter alone costs
 # recall; then run both schedules over the chapter's seeds:
-# `sweep(dropout_recall, {"schedule": ["constant", "off_late", "only_late"]}, cache, seeds=SEEDS, dropout=0.5)`
-# (nine new runs, about two minutes on two cores).
+# `sweep(dropout_recall, {"schedule": ["constant", "off_late", "only_late"]}, cache, seeds=SEEDS, dropout=0.5,
+# workers=WORKERS)` (nine new runs, about two minutes on two cores).
 #
 # **3. Only the last layer.** `ModelConfig(dropout_schedule=(1.0, 0.0))` keeps dropout in the first block only.
 # Predict, then run it with `dropout_recall`'s spec as a starting point: is recall closer to constant dropout or to
