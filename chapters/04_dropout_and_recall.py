@@ -108,9 +108,9 @@ for split in ("cloze", "recitation", "extraction",
 start = time.perf_counter()
 # one sweep for this section and the next (the schedule runs of section 2
 # ride along, so both workers stay busy to the end)
+LATE = ("off_late", "only_late")  # the schedules section 2 compares
 settings = [{"dropout": p} for p in RATES]
-settings += [{"dropout": SCHED_P, "schedule": s}
-             for s in ("off_late", "only_late")]
+settings += [{"dropout": SCHED_P, "schedule": s} for s in LATE]
 every = sweep(dropout_recall, settings, cache, seeds=SEEDS,
               workers=WORKERS)
 runs = [r for r in every if r["params"]["schedule"] == "constant"]
@@ -164,14 +164,10 @@ display(Markdown(
 
 # %%
 # the schedule runs came with the sweep of section 1
-groups = {
-    "none": by_p[0.0],
-    "constant": by_p[SCHED_P],
-    "off late": [r for r in every
-                 if r["params"]["schedule"] == "off_late"],
-    "only late": [r for r in every
-                  if r["params"]["schedule"] == "only_late"],
-}
+groups = {"none": by_p[0.0], "constant": by_p[SCHED_P]}
+for s in LATE:  # "off_late" -> "off late"
+    groups[s.replace("_", " ")] = [r for r in every
+                                   if r["params"]["schedule"] == s]
 probe_sets = {"cloze": "recall_cloze",
               "recitation": "recall_recitation",
               "extraction": "recall_extraction",
