@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from minigpt import GPT, TrainConfig, Trainer, lr_at, param_groups
+from minigpt.train import trim_padding
 
 from .conftest import tiny_config
 
@@ -165,6 +166,26 @@ def test_full_batch_rows_and_masked_targets():
     model = GPT(tiny_config(), seed=0)
     h = Trainer(model, TrainConfig(steps=60, batch_size=None, lr=1e-2, eval_interval=60), (X, Y), (X, Y)).fit()
     assert h.val_loss[-1] < 0.05  # only the last position is scored, and it is always token 3
+
+
+def test_trailing_padding_is_cut_and_changes_neither_loss_nor_gradients():
+    torch.manual_seed(0)
+    X = torch.randint(0, 32, (5, 12))
+    Y = torch.randint(0, 32, (5, 12))
+    Y[:, 7:] = -1  # no row has a loss after column 6
+    Y[2, 1:] = -1  # a short row
+    x, y = trim_padding(X, Y)
+    assert x.shape == y.shape == (5, 7) and torch.equal(x, X[:, :7]) and torch.equal(y, Y[:, :7])
+    losses, grads = [], []
+    for a, b in ((X, Y), (x, y)):
+        model = GPT(tiny_config(), seed=0)
+        _, loss = model(a, b)
+        loss.backward()
+        losses.append(loss.item())
+        grads.append(torch.cat([p.grad.flatten() for p in model.parameters()]))
+    assert math.isclose(losses[0], losses[1], rel_tol=1e-6)
+    assert torch.allclose(grads[0], grads[1], atol=1e-7)
+    assert trim_padding(X, torch.full_like(Y, -1))[0].shape == X.shape  # nothing to score: left as it is
 
 
 def test_bad_data_is_a_clear_error():

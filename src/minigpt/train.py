@@ -96,6 +96,19 @@ def lr_at(step: int, cfg: TrainConfig) -> float:
     return min_lr + 0.5 * (cfg.lr - min_lr) * (1 + math.cos(math.pi * min(progress, 1.0)))
 
 
+def trim_padding(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Drop the columns after the last one that carries a loss (y != -1) in any row of the batch.
+
+    Rows of different lengths are right-padded to the longest row of the whole data set. A causal model's output
+    at position t depends only on positions up to t, so trailing columns without a loss change neither the loss
+    nor the gradients: cutting them is the same computation, minus the padding (on the facts world's rows, about
+    a tenth of the columns of a batch, and a fifth of its attention).
+    """
+    has_loss = (y != -1).any(dim=0)
+    end = int(has_loss.nonzero().max()) + 1 if bool(has_loss.any()) else y.size(1)
+    return x[:, :end], y[:, :end]
+
+
 class Trainer:
     """Trains ``model`` on ``train_data``: a 1-D token stream, or a tuple (X, Y) of (N, T) rows with -1 where
     no loss is taken. ``batch_size=None`` uses every row at every step (full batch).
@@ -187,7 +200,7 @@ class Trainer:
         if batch_size is None or batch_size >= len(X):  # full batch, split across ranks
             return X[self.rank::self.world], Y[self.rank::self.world]
         ix = torch.randint(len(X), (batch_size,), generator=gen).to(self.device)
-        return X[ix], Y[ix]
+        return trim_padding(X[ix], Y[ix])
 
     def _autocast(self):
         if self.device.type == "cuda":
@@ -207,7 +220,7 @@ class Trainer:
                 gen = torch.Generator().manual_seed(12345)  # the same windows at every evaluation
                 batches = [self.get_batch(data, gen, self.config.batch_size) for _ in range(self.config.eval_batches)]
             else:
-                batches = list(zip(data[0].split(512), data[1].split(512), strict=True))
+                batches = [trim_padding(x, y) for x, y in zip(data[0].split(512), data[1].split(512), strict=True)]
             for x, y in batches:
                 weight = int((y != -1).sum())
                 if weight == 0:  # nothing to score in this chunk (its mean loss would be NaN)
