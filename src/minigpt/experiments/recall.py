@@ -14,8 +14,9 @@ tests/test_effects_recall.py).
 ``schedule`` switches dropout on for a part of training only (``TrainConfig.dropout_window``): "constant" (always),
 "off_late" (off for the last 25% of the steps) or "only_late" (on for the last 25% only). ``mc_passes`` is a
 sampling parameter: for a constant schedule the evaluation also decodes every probe that many times with the
-dropout sites on (Monte Carlo dropout, Gal and Ghahramani, 2016) and scores the first pass, the majority vote, and the disagreement between
-passes as an uncertainty signal (AUROC for right vs wrong answers and for known vs never-seen people).
+dropout sites on (Monte Carlo dropout, Gal and Ghahramani, 2016) and scores the first pass, the majority vote, and
+the disagreement between passes as an uncertainty signal (AUROC for right vs wrong answers and for known vs
+never-seen people).
 """
 
 from __future__ import annotations
@@ -130,8 +131,9 @@ def _train(spec: dict, on_eval: Callable | None = None, stop: threading.Event | 
 
     Returns ``metrics``: ``recall_{split}`` and ``cloze_L{level}`` at the end, ``early_recall_cloze`` and
     ``early_cloze_L{level}`` at step ``steps // 2``, ``final_train_loss`` (nats per character, eval mode), and for a
-    model with dropout on the constant schedule the Monte Carlo scores ``mc1_recall_known`` (one pass), ``vote_recall_known`` (majority of
-    ``mc_passes``), ``eval_recall_known`` (eval mode, the same probes: cloze, recitation and extraction),
+    model with dropout on the constant schedule the Monte Carlo scores ``mc1_recall_known`` (one pass),
+    ``vote_recall_known`` (majority of ``mc_passes``), ``eval_recall_known`` (eval mode, the same probes: cloze,
+    recitation and extraction),
     ``disagreement_known`` and ``disagreement_unseen`` (mean share of passes that differ from the majority),
     ``auroc_right_wrong`` (disagreement telling wrong eval-mode answers from right ones, cloze probes) and
     ``auroc_known_unseen`` (disagreement telling never-seen people from known ones, Q/A probes); None without dropout
