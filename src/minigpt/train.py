@@ -191,7 +191,8 @@ class Trainer:
         self._stop.set()
 
     def get_batch(self, data, gen: torch.Generator, batch_size: int | None):
-        """One batch (x, y) of shape (B, T): random windows of a stream, or rows of (X, Y)."""
+        """One batch (x, y) of shape (B, T): random windows of a stream, or rows of (X, Y) without the columns
+        after their last scored one (:func:`trim_padding`)."""
         if isinstance(data, torch.Tensor):
             ix = torch.randint(len(data) - self.block_size, (batch_size or 1,), generator=gen).to(self.device)
             window = torch.arange(self.block_size, device=self.device)
