@@ -51,13 +51,14 @@ def test_manual_attention_equals_sdpa():
     torch.testing.assert_close(manual(idx), sdpa(idx), atol=1e-5, rtol=1e-5)
 
 
-def test_cache_prefill_and_step_equal_full_forward(tiny_model):
-    tiny_model.eval()
+@pytest.mark.parametrize("attention", ["sdpa", "manual"])
+def test_cache_prefill_and_step_equal_full_forward(attention):
+    model = GPT(tiny_config(attention=attention), seed=0).eval()
     idx = torch.randint(0, 32, (2, 10))
-    full = tiny_model(idx)
-    cache = KVCache(tiny_model.config, 2)
-    first = tiny_model(idx[:, :6], cache=cache)
-    rest = tiny_model(idx[:, 6:], cache=cache)  # a multi-token chunk after a cache
+    full = model(idx)
+    cache = KVCache(model.config, 2)
+    first = model(idx[:, :6], cache=cache)
+    rest = model(idx[:, 6:], cache=cache)  # a multi-token chunk after a cache
     torch.testing.assert_close(torch.cat([first, rest], 1), full, atol=1e-5, rtol=1e-5)
 
 
