@@ -106,13 +106,14 @@ for split in ("cloze", "recitation", "extraction",
 
 # %%
 start = time.perf_counter()
-# one sweep for this section and the next (the schedule runs of section 2
-# ride along, so both workers stay busy to the end); the runs without
-# dropout are the quickest, so they go last and the workers end together
+# one sweep for this section and the next. The schedule runs of section 2
+# go last: each branches off a run of this section at 75% of the steps
+# (see section 2); that run, stored by then, leaves a quarter to train
 LATE = ("off_late", "only_late")  # the schedules section 2 compares
-settings = [{"dropout": p} for p in RATES[1:]]
+first = [SCHED_P, 0.0]  # the runs the late schedules branch off
+rates = first + [p for p in RATES if p not in first]
+settings = [{"dropout": p} for p in rates]
 settings += [{"dropout": SCHED_P, "schedule": s} for s in LATE]
-settings += [{"dropout": 0.0}]
 every = sweep(dropout_recall, settings, cache, seeds=SEEDS,
               workers=WORKERS)
 runs = [r for r in every if r["params"]["schedule"] == "constant"]
@@ -163,6 +164,11 @@ display(Markdown(
 # above). The knob is `TrainConfig(dropout_window=(start, end))`, the fractions of the steps during which dropout
 # is on: `(0, 0.75)` is *off late*, `(0.75, 1)` *only late*. *Off late* asks whether the last quarter without
 # dropout recovers what dropout cost; *only late* asks whether dropout in the last quarter alone costs recall.
+#
+# Up to 75% of its steps, an *off late* run *is* the constant run, and an *only late* run is the run without
+# dropout (scaled to 0, dropout draws no masks). So those two runs keep a snapshot of everything at that step
+# (weights, optimizer state, both random streams) and train the late schedule's last quarter from it: the same
+# numbers, bit for bit, as training it from the start (a unit test checks that), for a quarter of the steps.
 
 # %%
 # the schedule runs came with the sweep of section 1

@@ -3,6 +3,7 @@ the recall study's helpers."""
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
@@ -161,3 +162,35 @@ def test_verdict_measurements_read_the_cache_only(tmp_path):
     rows = study.verdict_measurements(ResultCache(tmp_path))
     assert rows and all(r["a"] is None and r["b"] is None for r in rows)
     assert not list(tmp_path.glob("*.json"))  # nothing ran
+
+
+@pytest.mark.parametrize("first", [{"dropout": study.SCHEDULE_DROPOUT}, {"dropout": 0.0}])
+def test_late_schedule_branched_off_a_run_equals_it_trained_from_the_start(first):
+    from minigpt.experiments import fast
+
+    exp = study.dropout_recall
+    with fast():
+        trained = exp.train_fn(exp.spec(steps=12, seed=1, **first))
+        [(params, make)] = trained.derived
+        branched = make()  # what a store would keep
+        alone = exp.train_fn(exp.spec(**params))
+    assert params["schedule"] == ("off_late" if first["dropout"] else "only_late")
+    assert params["dropout"] == study.SCHEDULE_DROPOUT and params["steps"] == 12 and params["seed"] == 1
+    # every loss, norm and evaluation, exactly (as JSON: the unused val_loss entries are NaN, which != itself)
+    assert json.dumps(branched.history.to_dict()) == json.dumps(alone.history.to_dict())
+    a, b = branched.model.state_dict(), alone.model.state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert branched.info == alone.info
+    assert branched.history.train_loss != trained.history.train_loss  # the last quarter did differ
+    assert not exp.train_fn(exp.spec(steps=12, dropout=0.1)).derived  # only at the chapter's rate
+
+
+def test_through_a_cache_the_late_schedule_only_evaluates(tmp_path):
+    from minigpt.experiments import ResultCache, fast
+
+    cache = ResultCache(tmp_path)
+    with fast():
+        cache.run(study.dropout_recall, dropout=study.SCHEDULE_DROPOUT, steps=12)
+        late = cache.run(study.dropout_recall, dropout=study.SCHEDULE_DROPOUT, steps=12, schedule="off_late")
+        other = cache.run(study.dropout_recall, dropout=0.1, steps=12, schedule="off_late")
+    assert late["model_cached"] and late["done"] and not other["model_cached"]

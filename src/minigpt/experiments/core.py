@@ -113,12 +113,13 @@ class Trained:
 
     ``derived`` holds other runs this training passed through on the way, as ``(params, Trained)`` pairs (e.g. the
     same run stopped at an earlier step, kept from a snapshot): each is stored under its own training key, so
-    asking for that run later only evaluates it. Not itself stored."""
+    asking for that run later only evaluates it. In place of a Trained, a function that makes one (one that
+    costs more training) is called only where there is a store to keep what it makes. Not itself stored."""
 
     model: GPT
     history: History
     info: dict = field(default_factory=dict)
-    derived: list[tuple[dict, Trained]] = field(default_factory=list)
+    derived: list[tuple[dict, Trained | Callable[[], Trained]]] = field(default_factory=list)
 
     @property
     def completed(self) -> bool:
@@ -240,7 +241,7 @@ class Experiment:
                 if models is not None and trained.completed:
                     models.put(tkey, trained)
                     for other_params, other in trained.derived:
-                        models.put(self.train_key(**other_params), other)
+                        models.put(self.train_key(**other_params), other() if callable(other) else other)
             out = {"n_params": trained.model.num_params(), **trained.info, "metrics": None, "samples": [],
                    "history": trained.history.to_dict(), "stop_reason": trained.history.stop_reason}
             if trained.completed:

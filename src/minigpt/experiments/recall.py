@@ -21,6 +21,7 @@ never-seen people).
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import math
@@ -41,7 +42,9 @@ from ..train import Trainer
 from ..worlds.facts import FactsConfig, make_facts, recall, sample_answers
 from .core import Experiment, ResultCache, Trained, canonical_json, fast_mode, fit, summarize
 
-SCHEDULES = {"constant": None, "off_late": (0.0, 0.75), "only_late": (0.75, 1.0)}  # name -> dropout_window
+LATE_START = 0.75  # the late schedules switch dropout at 75% of the steps
+SCHEDULES = {"constant": None, "off_late": (0.0, LATE_START), "only_late": (LATE_START, 1.0)}  # -> dropout_window
+SCHEDULE_DROPOUT = 0.3  # the rate of chapter 4's schedule comparison (constant, off late, only late)
 SPLITS = ("cloze", "recitation", "extraction", "heldout_phrasing", "unseen")
 DROPOUTS = (0.0, 0.1, 0.2, 0.3, 0.5)
 EVAL_ROWS = 512  # eval-mode loss on a fixed sample of rows: every row would cost more than a tenth of the run
@@ -124,7 +127,9 @@ def _train(spec: dict, on_eval: Callable | None = None, stop: threading.Event | 
     """Train a 2-layer, 48-wide character GPT on the facts world's text (by default 64 people, 8,288 lines as
     rows; 800 steps of 32 rows, about 3 passes) with ``dropout`` on every site, switched by ``schedule``; measure
     greedy recall at half the steps and at the end; on the constant schedule, decode every probe ``mc_passes``
-    times with dropout on.
+    times with dropout on. The constant run at ``SCHEDULE_DROPOUT`` and the run without dropout also train the
+    "off late" and the "only late" run at that rate from a snapshot at 75% of the steps (``Trained.derived``: asked
+    for later, those runs only evaluate); through a cache, that adds a quarter of the steps to these two runs.
 
     Parameters: ``dropout``, ``schedule`` ("constant", "off_late", "only_late"), ``steps``, ``seed`` (init,
     batches, dropout, MC masks), ``world_seed``, ``n_people``; sampling only: ``mc_passes``.
@@ -154,8 +159,57 @@ def _train(spec: dict, on_eval: Callable | None = None, stop: threading.Event | 
             early.update(recall_metrics(t.model, tok, world, prefix="early_", splits=("cloze",)))
 
     trainer.add_callback("on_step_end", measure_early)
+    branch = _late_branch(spec["params"])
+    fork = math.ceil(LATE_START * spec["train"]["steps"])  # the first step that dropout_on sees switched
+    snapshot: dict = {}
+    if branch is not None:
+        trainer.add_callback("on_step_end", lambda t: snapshot.update(_snapshot(t)) if t.step == fork else None)
     history = fit(trainer, on_eval, stop)
-    return Trained(model, history, {"early": early, "n_lines": len(rows[0]), "knowledge_bits": world.knowledge_bits})
+    info = {"early": early, "n_lines": len(rows[0]), "knowledge_bits": world.knowledge_bits}
+    trained = Trained(model, history, info)
+    if branch is not None and trained.completed:
+        # trained only where a store keeps it (a run outside a cache does not pay for it)
+        trained.derived.append((branch, lambda: _continue(dropout_recall.spec(**branch), snapshot, rows, tok, info)))
+    return trained
+
+
+# --- the late schedules branch off other runs ----------------------------------------------------------------
+# A late schedule's run is, up to 75% of its steps, another run: "off late" is the constant run (dropout on), and
+# "only late" is the run without dropout (dropout scaled to 0 draws no masks). So those two runs keep a snapshot
+# at that step and train the late schedule's last quarter from it: the same numbers, bit for bit, as training it
+# from the start (tests/test_recall.py), for a quarter of the steps. Only at chapter 4's rate SCHEDULE_DROPOUT.
+
+def _late_branch(params: Mapping) -> dict | None:
+    """The params of the late-schedule run that a run of ``params`` passes through, or None."""
+    if params["schedule"] != "constant":
+        return None
+    if params["dropout"] == SCHEDULE_DROPOUT:
+        return {**params, "schedule": "off_late"}
+    if params["dropout"] == 0.0:
+        return {**params, "dropout": SCHEDULE_DROPOUT, "schedule": "only_late"}
+    return None
+
+
+def _snapshot(t: Trainer) -> dict:
+    """Everything the rest of a run depends on, copied: weights, optimizer state, both random streams, history."""
+    return {"model": copy.deepcopy(t.model.state_dict()), "optimizer": copy.deepcopy(t.optimizer.state_dict()),
+            "batch_gen": t.batch_gen.get_state(), "noise_gen": t.noise_gen.get_state(),
+            "history": copy.deepcopy(t.history), "step": t.step}
+
+
+def _continue(spec: dict, snapshot: dict, rows, tok, info: dict) -> Trained:
+    """Train the run of ``spec`` from ``snapshot`` (taken after ``snapshot["step"]`` steps) to its end."""
+    model = GPT(ModelConfig(vocab_size=tok.vocab_size, **spec["model"]), seed=spec["train"]["seed"])
+    model.load_state_dict(snapshot["model"])
+    trainer = _Trainer(model, TrainConfig(device=spec["device"], **spec["train"]), rows)
+    trainer.eval_rows = spec["eval_rows"]
+    trainer.optimizer.load_state_dict(snapshot["optimizer"])
+    trainer.batch_gen.set_state(snapshot["batch_gen"])
+    trainer.noise_gen.set_state(snapshot["noise_gen"])
+    trainer.history, trainer.step = copy.deepcopy(snapshot["history"]), snapshot["step"]
+    if trainer.step % trainer.config.eval_interval == 0:  # the evaluation the first run made after that step
+        trainer._evaluate(trainer.step)
+    return Trained(model, trainer.fit(), copy.deepcopy(info))
 
 
 def mc_scores(eval_correct: Sequence[bool], passes: Sequence[Sequence[str]], answers: Sequence[str]) -> dict:
@@ -330,7 +384,6 @@ def _seeds(cache: ResultCache, seeds: Sequence[int], **params) -> list[dict] | N
     return None if any(r is None for r in found) else found
 
 
-SCHEDULE_DROPOUT = 0.3  # the rate of chapter 4's schedule comparison (constant, off late, only late)
 HEAVY_DROPOUT = 0.3  # the "heavy" rate claim (b) compares with none (in the chapter's grid at both scales)
 
 
