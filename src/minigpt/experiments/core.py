@@ -241,7 +241,9 @@ class Experiment:
                 if models is not None and trained.completed:
                     models.put(tkey, trained)
                     for other_params, other in trained.derived:
-                        models.put(self.train_key(**other_params), other() if callable(other) else other)
+                        other = other() if callable(other) else other
+                        if other.completed:  # a Ctrl-C in a derived run's training stores nothing
+                            models.put(self.train_key(**other_params), other)
             out = {"n_params": trained.model.num_params(), **trained.info, "metrics": None, "samples": [],
                    "history": trained.history.to_dict(), "stop_reason": trained.history.stop_reason}
             if trained.completed:
