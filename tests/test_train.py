@@ -188,6 +188,24 @@ def test_trailing_padding_is_cut_and_changes_neither_loss_nor_gradients():
     assert trim_padding(X, torch.full_like(Y, -1))[0].shape == X.shape  # nothing to score: left as it is
 
 
+def test_a_restored_snapshot_trains_on_bit_for_bit(stream, tok):
+    def trainer(seed):  # dropout on for steps 0-14 of 30: the snapshot at 13 is mid-way through its draws
+        model = GPT(tiny_config(vocab_size=tok.vocab_size, dropout=0.2), seed=seed)
+        cfg = TrainConfig(steps=30, batch_size=8, lr=3e-3, eval_interval=10, dropout_window=(0.0, 0.5))
+        return Trainer(model, cfg, stream, stream[-200:])
+
+    whole, snap = trainer(0), {}
+    whole.add_callback("on_step_end", lambda t: snap.update(t.snapshot()) if t.step == 13 else None)
+    whole.fit()
+    later = trainer(5)  # other initial weights: the snapshot's must replace them
+    later.restore(snap)
+    assert snap["step"] == 13 and len(snap["history"].train_loss) == 13  # the snapshot is left as it was
+    later.fit()
+    assert later.history.train_loss == whole.history.train_loss
+    assert all(torch.equal(a, b) for a, b in zip(later.model.state_dict().values(),
+                                                 whole.model.state_dict().values(), strict=True))
+
+
 def test_bad_data_is_a_clear_error():
     model = GPT(tiny_config(), seed=0)
     with pytest.raises(ValueError, match="train_data"):

@@ -147,9 +147,8 @@ def _train(spec: dict, on_eval: Callable | None = None, stop: threading.Event | 
     world = _world(canonical_json(spec["world"]))
     tok = _tokenizer(world)
     rows = world.text_rows(tok)
-    model = GPT(ModelConfig(vocab_size=tok.vocab_size, **spec["model"]), seed=spec["train"]["seed"])
-    trainer = _Trainer(model, TrainConfig(device=spec["device"], **spec["train"]), rows)
-    trainer.eval_rows = spec["eval_rows"]
+    trainer = _trainer(spec, tok, rows)
+    model = trainer.model
     early: dict[str, float] = {}
 
     def measure_early(t: Trainer) -> None:
@@ -163,7 +162,7 @@ def _train(spec: dict, on_eval: Callable | None = None, stop: threading.Event | 
     fork = math.ceil(LATE_START * spec["train"]["steps"])  # the first step that dropout_on sees switched
     snapshot: dict = {}
     if branch is not None:
-        trainer.add_callback("on_step_end", lambda t: snapshot.update(_snapshot(t)) if t.step == fork else None)
+        trainer.add_callback("on_step_end", lambda t: snapshot.update(t.snapshot()) if t.step == fork else None)
     history = fit(trainer, on_eval, stop)
     info = {"early": early, "n_lines": len(rows[0]), "knowledge_bits": world.knowledge_bits}
     trained = Trained(model, history, info)
@@ -190,26 +189,21 @@ def _late_branch(params: Mapping) -> dict | None:
     return None
 
 
-def _snapshot(t: Trainer) -> dict:
-    """Everything the rest of a run depends on, copied: weights, optimizer state, both random streams, history."""
-    return {"model": copy.deepcopy(t.model.state_dict()), "optimizer": copy.deepcopy(t.optimizer.state_dict()),
-            "batch_gen": t.batch_gen.get_state(), "noise_gen": t.noise_gen.get_state(),
-            "history": copy.deepcopy(t.history), "step": t.step}
+def _trainer(spec: dict, tok, rows) -> _Trainer:
+    """A fresh model of ``spec`` and its trainer on ``rows``."""
+    model = GPT(ModelConfig(vocab_size=tok.vocab_size, **spec["model"]), seed=spec["train"]["seed"])
+    trainer = _Trainer(model, TrainConfig(device=spec["device"], **spec["train"]), rows)
+    trainer.eval_rows = spec["eval_rows"]
+    return trainer
 
 
 def _continue(spec: dict, snapshot: dict, rows, tok, info: dict) -> Trained:
-    """Train the run of ``spec`` from ``snapshot`` (taken after ``snapshot["step"]`` steps) to its end."""
-    model = GPT(ModelConfig(vocab_size=tok.vocab_size, **spec["model"]), seed=spec["train"]["seed"])
-    model.load_state_dict(snapshot["model"])
-    trainer = _Trainer(model, TrainConfig(device=spec["device"], **spec["train"]), rows)
-    trainer.eval_rows = spec["eval_rows"]
-    trainer.optimizer.load_state_dict(snapshot["optimizer"])
-    trainer.batch_gen.set_state(snapshot["batch_gen"])
-    trainer.noise_gen.set_state(snapshot["noise_gen"])
-    trainer.history, trainer.step = copy.deepcopy(snapshot["history"]), snapshot["step"]
+    """Train the run of ``spec`` from a ``Trainer.snapshot`` (taken at the end of a step) to its end."""
+    trainer = _trainer(spec, tok, rows)
+    trainer.restore(snapshot)
     if trainer.step % trainer.config.eval_interval == 0:  # the evaluation the first run made after that step
         trainer._evaluate(trainer.step)
-    return Trained(model, trainer.fit(), copy.deepcopy(info))
+    return Trained(trainer.model, trainer.fit(), copy.deepcopy(info))
 
 
 def mc_scores(eval_correct: Sequence[bool], passes: Sequence[Sequence[str]], answers: Sequence[str]) -> dict:
