@@ -34,9 +34,9 @@ TARGETS_S = {"cached result": 0.2, "cached result, new kernel": 0.2, "cached res
 def measure(repeats: int) -> dict[str, list[float]]:
     import torch
 
-    from minigpt.experiments import ResultCache
-    from minigpt.experiments.overfitting import OVERFIT_CONTROLS, overfitting_explorer
     from minigpt.explore import warm_up
+    from minigpt.runs import ResultCache
+    from minigpt.studies.overfitting import OVERFIT_CONTROLS, overfitting_explorer
 
     times: dict[str, list[float]] = {name: [] for name in TARGETS_S}
     with tempfile.TemporaryDirectory() as tmp:

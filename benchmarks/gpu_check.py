@@ -261,12 +261,13 @@ def experiment_end_to_end(check: Check) -> dict:
     # samples, the second is a cache hit with the same result, a new temperature re-samples the stored model (moved
     # back to the device) without training. Then, not --quick, every registered experiment at its MINIGPT_FAST size
     # (what the chapters run under nbval), timed on the device.
-    from minigpt.experiments import ResultCache, fast, registry
-    from minigpt.experiments.overfitting import overfit_stories
+    from minigpt.runs import ResultCache, set_fast
+    from minigpt.studies import experiments
+    from minigpt.studies.overfitting import overfit_stories
 
     device = str(check.device)
     small = dict(steps=6, n_stories=8, n_samples=4) if check.quick else {}
-    with tempfile.TemporaryDirectory() as tmp, fast(True):
+    with tempfile.TemporaryDirectory() as tmp, set_fast(True):
         cache = ResultCache(tmp)
         t = time.perf_counter()
         first = cache.run(overfit_stories, device=device, **small)
@@ -279,7 +280,7 @@ def experiment_end_to_end(check: Check) -> dict:
               and hotter["model_cached"] and not hotter["cached"] and hotter["history"] == first["history"])
         timings = {}
         if not check.quick:
-            for name, fn in registry().items():
+            for name, fn in experiments().items():
                 t = time.perf_counter()
                 result = cache.run(fn, device=device)
                 timings[name] = dict(seconds=time.perf_counter() - t, done=result["done"])

@@ -3,7 +3,7 @@ pretrained addition models of the chapter; prints one line per run and writes be
 
 A learning rate is good when the policy improves (pass@1, greedy accuracy) without wandering off (the KL to the
 start stays small; on the scratchpad the column steps stay right). The defaults in
-``minigpt.experiments.sharpening.RL_LR`` come from this sweep. It reads the same test problems the chapter reports,
+``minigpt.studies.sharpening.RL_LR`` come from this sweep. It reads the same test problems the chapter reports,
 so the chosen rate is slightly favoured there: use other seeds (``--seeds 3 4``) to check it.
 
     python benchmarks/rl_learning_rate.py [--seeds 0 1] [--workers 2]     # about 4 minutes on 2 cores
@@ -13,8 +13,8 @@ import argparse
 import csv
 from pathlib import Path
 
-from minigpt.experiments import ResultCache, sweep
-from minigpt.experiments.sharpening import rl_addition
+from minigpt.runs import ResultCache, sweep
+from minigpt.studies.sharpening import rl_addition
 
 RATES = {"plain": (1e-4, 3e-4, 1e-3, 3e-3), "scratchpad": (3e-5, 1e-4, 3e-4)}
 COLUMNS = ("format", "lr", "seed", "base_pass_1", "pass_1", "base_greedy", "greedy", "base_distinct", "distinct",

@@ -43,11 +43,8 @@ import torch
 from IPython.display import HTML, Markdown, display
 
 from minigpt import GPT, CharTokenizer, ModelConfig, TrainConfig, Trainer
-from minigpt.metrics import (
-    exact_match_recall,
-    proportion_interval,
-    recall_by_frequency,
-)
+from minigpt.metrics import exact_match_recall, recall_by_frequency
+from minigpt.stats import proportion_interval
 from minigpt.worlds import (
     ADDITION_FORMATS,
     AdditionConfig,

@@ -29,8 +29,9 @@ import matplotlib.pyplot as plt
 from IPython.display import HTML, Markdown, display
 
 from minigpt import plots
-from minigpt.experiments import ResultCache, fast_mode
-from minigpt.experiments.overfitting import (
+from minigpt.runs import ResultCache, fast_mode
+from minigpt.stats import SHARE, compare, mean_interval
+from minigpt.studies.overfitting import (
     REGULARIZERS,
     STUDY_SEEDS,
     overfit_stories,
@@ -38,7 +39,6 @@ from minigpt.experiments.overfitting import (
     regularizer_study,
     study_summary,
 )
-from minigpt.metrics import SHARE, compare, mean_interval
 from minigpt.worlds.stories import (
     StoriesConfig,
     language_size,
@@ -52,7 +52,7 @@ WORKERS = 1 if FAST else 2  # fast runs take less than starting a process
 cache = ResultCache()
 spec = overfit_stories.spec()  # every setting of the default run, as data
 print("fast mode" if FAST else "book scale", "| results cached in",
-      cache.root)
+      cache.root.name)
 
 # %% [markdown]
 # ## The data: a small story set, many passes

@@ -29,24 +29,24 @@ from collections import Counter
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from minigpt.experiments import ResultCache, fast_mode, summarize, sweep
-from minigpt.experiments.recall import (
+from minigpt.plots import plot_interval_points
+from minigpt.runs import ResultCache, fast_mode, summarize, sweep
+from minigpt.stats import compare
+from minigpt.studies.recall import (
+    CHAPTER_SEEDS,
     SCHEDULE_DROPOUT,
     STUDY_RATES,
     bucket_intervals,
     dropout_recall,
     plot_buckets,
     recall_explorer,
-    study_seeds,
 )
-from minigpt.metrics import compare
-from minigpt.plots import plot_interval_points
 from minigpt.worlds import FactsConfig, make_facts
 
 FAST = fast_mode()  # MINIGPT_FAST=1: tiny runs, for the notebook tests
 WORKERS = 1 if FAST else 2  # fast runs take less than starting a process
 # every verdict below is over these seeds (two in fast mode: seconds)
-SEEDS = list(study_seeds())  # [0, 1] if FAST else [0, 1, 2]
+SEEDS = list(CHAPTER_SEEDS[FAST])  # [0, 1] if FAST else [0, 1, 2]
 SCHED_P = SCHEDULE_DROPOUT  # the rate for the schedule comparison (0.3)
 # dropout rates of section 1: none, light and heavy (0.2 and 0.5 are on
 # the live slider; three rates keep the chapter within its 4 minutes)
@@ -54,7 +54,7 @@ RATES = list(STUDY_RATES)
 cache = ResultCache()  # finished runs are stored; a rebuild reads them
 spec = dropout_recall.spec()
 print("fast mode" if FAST else "book scale", "| results cached in",
-      cache.root)
+      cache.root.name)
 
 # %% [markdown]
 # ## The world and the model

@@ -28,28 +28,28 @@ import matplotlib.pyplot as plt
 from IPython.display import Markdown
 
 from minigpt import GPT, ModelConfig, plots
-from minigpt.experiments import ResultCache, fast_mode, summarize, sweep
-from minigpt.experiments.decay import (
+from minigpt.runs import ResultCache, fast_mode, summarize, sweep
+from minigpt.stats import compare, mean_interval
+from minigpt.studies.decay import (
+    CHAPTER_SEEDS,
     bucket_series,
     decay_recall,
     grok_modular,
     grokking_explorer,
     group_table,
-    study_seeds,
     timescale,
 )
-from minigpt.metrics import compare, mean_interval
 from minigpt.worlds.arithmetic import ModularConfig, make_modular
 
 FAST = fast_mode()  # MINIGPT_FAST=1: tiny runs, for the notebook tests
-SEEDS = list(study_seeds())  # three seeds; two in fast mode, for nbval
+SEEDS = list(CHAPTER_SEEDS[FAST])  # three seeds; two in fast mode (nbval)
 # two worker processes at book scale; fast mode's tiny runs take less time
 # than starting a worker
 WORKERS = 1 if FAST else 2
 cache = ResultCache()
 cpu_start = time.process_time()
 print("fast mode" if FAST else "book scale", "| results cached in",
-      cache.root)
+      cache.root.name)
 
 # %% [markdown]
 # ## What decays

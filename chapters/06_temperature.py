@@ -28,8 +28,9 @@ import torch
 from IPython.display import Markdown
 
 from minigpt import plots
-from minigpt.experiments import ResultCache, fast_mode
-from minigpt.experiments.sampling import (
+from minigpt.runs import ResultCache, fast_mode
+from minigpt.sample import filter_logits, reductions
+from minigpt.studies.sampling import (
     SEEDS,
     best_setting,
     book_runs,
@@ -38,20 +39,18 @@ from minigpt.experiments.sampling import (
     paired_difference,
     plot_frontier,
     qa_verdict,
-    reductions,
     sample_stories,
     sampling_explorer,
     sign,
     stories_model,
     summary,
 )
-from minigpt.sample import filter_logits
 
 FAST = fast_mode()  # MINIGPT_FAST=1: tiny runs, for the notebook tests
 cache = ResultCache()  # trained models and results, stored on disk
 spec = sample_stories.spec()
 print("fast mode" if FAST else "book scale", "| results cached in",
-      cache.root)
+      cache.root.name)
 
 # %% [markdown]
 # ## The knobs, on one real distribution
@@ -127,16 +126,17 @@ print("first token ids:", reference[0, start.size(1):][:12].tolist())
 #
 # ## The experiment
 #
-# Three experiments, one per world, each training one model per seed and then sampling it at every setting:
+# Two experiments over three worlds, one trained model per world and seed, sampled at every setting:
 #
 # - `sample_stories`: a 2-layer, 64-wide character GPT, 800 steps on 300 training stories. Each setting samples
 #   96 continuations of 63 characters after a story start (a fixed budget of 6,048 characters) and scores every
 #   complete sentence as copied, novel-valid or invalid (chapter 3), plus distinct-n {cite:p}`li2016diversity`
 #   (distinct word n-grams over all n-grams), self-BLEU {cite:p}`zhu2018texygen` (how much each sample resembles the
 #   others) and 4-gram novelty (the share of word 4-grams never seen in training).
-# - `sample_facts`: the same model size on the Q/A rows of a facts world of 200 made-up people (each fact repeated as
-#   often as the text states it); accuracy = exact recall of the training facts.
-# - `sample_addition`: 2-digit addition, 3000 training problems; accuracy on 500 unseen problems.
+# - `sample_qa`: the same model size on question/answer rows, for the two worlds with one right answer.
+#   `world="facts"`: a facts world of 200 made-up people (each fact repeated as often as the text states it);
+#   accuracy = exact recall of the training facts. `world="addition"`: 2-digit addition, 3000 training problems;
+#   accuracy on 500 unseen problems.
 #
 # A share of novel sentences can be gamed: a model that writes one new sentence 96 times is 100% novel. So the score
 # we care about is **creativity**: the number of *distinct* novel-valid sentences per 1,000 sampled characters, at a

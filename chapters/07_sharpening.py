@@ -28,15 +28,15 @@ import matplotlib.pyplot as plt
 from IPython.display import Markdown
 
 from minigpt import plots
-from minigpt.experiments import ResultCache, fast_mode, summarize, sweep
-from minigpt.experiments.sharpening import (
+from minigpt.runs import ResultCache, fast_mode, summarize, sweep
+from minigpt.stats import SHARE, compare, mean_interval
+from minigpt.studies.sharpening import (
     curve_intervals,
     rl_addition,
     rl_explorer,
     sharpen_addition,
     vote_explorer,
 )
-from minigpt.metrics import SHARE, compare, mean_interval
 from minigpt.worlds.arithmetic import AdditionConfig, make_addition
 
 FAST = fast_mode()  # MINIGPT_FAST=1: tiny runs, for the notebook tests
@@ -45,7 +45,7 @@ SEEDS = [0, 1, 2]
 WORKERS = 1 if FAST else 2  # a process pool costs more than tiny runs
 spec = sharpen_addition.spec()
 print("fast mode" if FAST else "book scale", "| results cached in",
-      cache.root)
+      cache.root.name)
 
 # %% [markdown]
 # ## The task, two ways
@@ -524,7 +524,7 @@ Markdown("\n".join([
 # The bank is in memory once the stored model is loaded; `sample_bank` returns it (temperature -> completions):
 #
 # ```python
-# from minigpt.experiments.sharpening import sample_bank
+# from minigpt.studies.sharpening import sample_bank
 # from minigpt.metrics import majority_vote
 # r = cache.run(sharpen_addition, temperature=1.0)
 # trained = cache.models.get(r["train_key"])

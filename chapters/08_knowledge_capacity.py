@@ -22,8 +22,10 @@ import torch
 from IPython.display import Markdown
 
 from minigpt import GPT, ModelConfig, plots
-from minigpt.experiments import ResultCache, fast_mode, summarize, sweep
-from minigpt.experiments.capacity import (
+from minigpt.metrics import knowledge_bits
+from minigpt.runs import ResultCache, fast_mode, summarize, sweep
+from minigpt.stats import compare
+from minigpt.studies.capacity import (
     ATTRIBUTES,
     BITS_PER_PERSON,
     SATURATED_SHARE,
@@ -39,7 +41,6 @@ from minigpt.experiments.capacity import (
     tokenizer,
     value_cross_entropy_bits,
 )
-from minigpt.metrics import compare, knowledge_bits
 from minigpt.worlds.facts import FactsConfig, make_facts
 
 FAST = fast_mode()  # MINIGPT_FAST=1: tiny runs, for the notebook tests
@@ -50,7 +51,7 @@ WORKERS = 1 if FAST else 2  # fast runs take less than starting a process
 cache = ResultCache()
 cpu_start = time.process_time()
 print("fast mode" if FAST else "book scale", "| results cached in",
-      cache.root)
+      cache.root.name)
 
 # %% [markdown]
 # ## The data: one record per person

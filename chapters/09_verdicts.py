@@ -19,7 +19,7 @@ import time
 
 from IPython.display import HTML, Markdown
 
-from minigpt.experiments import ResultCache, fast_mode
+from minigpt.runs import ResultCache, fast_mode
 from minigpt.verdicts import (
     RULE_TEXT,
     claim_verdicts,
@@ -31,7 +31,7 @@ FAST = fast_mode()  # MINIGPT_FAST=1: the tiny runs of the notebook tests
 cache = ResultCache()  # the same folder chapters 3-8 stored their runs in
 cpu_start = time.process_time()
 print("fast mode" if FAST else "book scale", "| reading runs from",
-      cache.root)
+      cache.root.name)
 
 # %% [markdown]
 # ## Predict first

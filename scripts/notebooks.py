@@ -3,8 +3,10 @@
     python scripts/notebooks.py            write every chapter's notebook (what `make notebooks` runs)
     python scripts/notebooks.py --check    write nothing; exit 1 if a committed notebook differs from its source
 
-Edit the chapter sources, never the notebook JSON: tests/test_book.py checks that the two agree. Besides the
-conversion, this script does three things the sources leave out:
+Edit the chapter sources, never the notebook JSON: tests/test_book.py checks that the two agree. It also writes
+the list of claims in book/intro.md (between `<!-- claims -->` and `<!-- /claims -->`) from the verdict table's
+claims and the study registry (minigpt.studies.STUDIES), so the intro names each claim and its chapters as the
+verdict table does. Besides the conversion, this script does three things the sources leave out:
 - it gives every cell a fixed id, "ch01-00", "ch01-01", ..., so regenerating gives a stable diff;
 - it writes the same notebook metadata (a Python 3 kernelspec) into every chapter;
 - it expands the marker cell `# colab-install` into the cell that installs minigpt on Colab from
@@ -15,7 +17,9 @@ conversion, this script does three things the sources leave out:
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+import textwrap
 from pathlib import Path
 
 import jupytext
@@ -82,6 +86,38 @@ def render(source: Path) -> str:
     return nbformat.writes(nb) + "\n"
 
 
+INTRO = BOOK / "intro.md"
+CLAIMS_BLOCK = re.compile(r"(<!-- claims -->\n)(.*?)(<!-- /claims -->)", re.S)
+
+
+def intro_claims() -> str:
+    """The intro's list of claims: each claim's question, the chapters whose studies measure it (from the
+    registry) and a link to its row of the verdict table."""
+    from minigpt.studies import STUDIES
+    from minigpt.verdicts import CLAIMS
+
+    lines = []
+    for claim, (_, question) in CLAIMS.items():
+        chapters = sorted({s.chapter for s in STUDIES if claim in s.claims})
+        where = f"Chapter {chapters[0]}" if len(chapters) == 1 else \
+            f"Chapters {', '.join(map(str, chapters[:-1]))} and {chapters[-1]}"
+        label = f"({claim}) " if len(claim) == 1 else ""
+        # the link is one word to textwrap (a NUL stands in for its spaces), so no line ends inside the tag
+        link = f'<a\0href="09_verdicts.html#verdict-{claim}">verdict{chr(0) + label.strip() if label else ""}</a>'
+        lines += [line.replace("\0", " ") for line in textwrap.wrap(
+            f"- {label}{question} {where}; {link}.", 110, subsequent_indent="  ", break_on_hyphens=False,
+            break_long_words=False)]
+    return "\n".join(lines) + "\n"
+
+
+def intro_text() -> str:
+    """book/intro.md with its list of claims written by :func:`intro_claims`."""
+    text = INTRO.read_text(encoding="utf-8")
+    if not CLAIMS_BLOCK.search(text):
+        raise SystemExit("book/intro.md has no <!-- claims --> ... <!-- /claims --> block")
+    return CLAIMS_BLOCK.sub(lambda m: m.group(1) + intro_claims() + m.group(3), text)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare only; exit 1 on any difference")
@@ -96,6 +132,13 @@ def main(argv: list[str] | None = None) -> int:
         else:
             target.write_text(text, encoding="utf-8")
             print(f"wrote {target.relative_to(ROOT)} from {source.relative_to(ROOT)}")
+    intro = intro_text()
+    if INTRO.read_text(encoding="utf-8") != intro:
+        if args.check:
+            stale.append(INTRO)
+        else:
+            INTRO.write_text(intro, encoding="utf-8")
+            print(f"wrote the claims of {INTRO.relative_to(ROOT)} from the registry")
     for target in stale:
         print(f"{target.relative_to(ROOT)} differs from its source: run `make notebooks`", file=sys.stderr)
     return 1 if stale else 0

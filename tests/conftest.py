@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from minigpt import GPT, CharTokenizer, ModelConfig
-from minigpt.experiments import torch_threads
+from minigpt.runs import torch_threads
 
 TEXT = "the cat sat on the mat. the dog ran in the fog. a bird sang in the tree. " * 20
 

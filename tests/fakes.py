@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from minigpt import GPT
-from minigpt.experiments import Experiment, Trained
+from minigpt.runs import Experiment, Trained
 
 from .conftest import tiny_config
 

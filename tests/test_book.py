@@ -129,3 +129,8 @@ def test_book_sources_use_no_emoji(path):
              for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
              for m in EMOJI.finditer(line)]
     assert not found, f"{path.name} uses characters the book has no font for:\n" + "\n".join(found)
+
+
+def test_the_intro_lists_the_claims_as_the_registry_and_the_verdict_table_do():
+    assert notebooks.intro_text() == (BOOK / "intro.md").read_text(encoding="utf-8"), (
+        "book/intro.md's list of claims differs from the registry: run `make notebooks`")

@@ -7,10 +7,10 @@ import math
 import pytest
 import torch
 
-from minigpt import GPT, ModelConfig, TrainConfig
-from minigpt.experiments import STUDIES, ResultCache, fast, registry
-from minigpt.experiments import capacity as C
 from minigpt.metrics import knowledge_bits
+from minigpt.runs import ResultCache, set_fast
+from minigpt.studies import STUDIES, experiments
+from minigpt.studies import capacity as C
 from minigpt.worlds.facts import FactsConfig, make_facts
 
 
@@ -71,16 +71,14 @@ def test_value_cross_entropy_of_a_uniform_model_is_the_characters_times_log2_v()
     assert sum(bits[f"bits_{a}"] for a in C.ATTRIBUTES) == pytest.approx(bits["knowledge_bits"], rel=1e-5)
 
 
-def test_exposures_and_the_epoch_trainer_show_every_fact_equally_often(one_thread):
+def test_exposures_and_epochs_show_every_fact_equally_often(one_thread):
     assert C.exposures_of(100, 16, 32) == 50.0
     n, batch, epochs = 48, 16, 3
-    model = GPT(ModelConfig(vocab_size=n, block_size=2, n_layer=1, n_head=1, n_embd=4), seed=0)
     rows = torch.arange(n).view(n, 1)
-    trainer = C.EpochTrainer(model, TrainConfig(batch_size=batch, steps=1), (rows, rows))
-    seen = torch.cat([trainer.get_batch(trainer.train_data, trainer.batch_gen, batch)[0].view(-1)
-                      for _ in range(epochs * n // batch)])
+    batches = C.epochs((rows, rows), batch, torch.Generator().manual_seed(0))
+    seen = torch.cat([next(batches)[0].view(-1) for _ in range(epochs * n // batch)])
     assert torch.bincount(seen, minlength=n).tolist() == [epochs] * n
-    with fast(False):
+    with set_fast(False):
         spec = C.capacity_bits.spec(n_embd=16, exposures=100)
         assert spec["world"]["n_people"] % spec["train"]["batch_size"] == 0
         assert spec["exposures"] == C.exposures_of(spec["train"]["steps"], spec["train"]["batch_size"],
@@ -106,17 +104,17 @@ def test_bad_parameters_are_errors_that_name_them(call, name):
 
 
 def test_the_study_is_registered():
-    assert "capacity" in STUDIES
-    assert registry()["capacity_bits"] is C.capacity_bits
+    assert "capacity" in [s.name for s in STUDIES]
+    assert experiments()["capacity_bits"] is C.capacity_bits
 
 
 def test_a_tiny_run_and_its_verdict_rows(tmp_path, one_thread):
     cache = ResultCache(tmp_path)
-    with fast(True):
+    with set_fast(True):
         rows = C.verdict_measurements(cache)
         assert {r["claim"] for r in rows} == {"capacity", "b"}
         assert all(r["a"] is None for r in rows)
-        keys = {"claim", "chapter", "measure", "text", "labels", "a", "b", "reference", "expect"}
+        keys = {"claim", "measure", "text", "labels", "a", "b", "reference", "expect"}
         assert all(set(r) - {"tolerance"} == keys for r in rows)
         assert [r["reference"] for r in rows if r["claim"] == "capacity"] == [C.PAPER_BITS[100]]
         r = cache.run(C.capacity_bits, n_embd=8, exposures=2)

@@ -142,7 +142,7 @@ def test_sweep_bad_input_fails_before_anything_runs(tmp_path, capsys):
 
 
 def test_sweep_ctrl_c_keeps_finished_rows(tmp_path, monkeypatch, capsys):
-    from minigpt.experiments.overfitting import overfit_stories
+    from minigpt.studies.overfitting import overfit_stories
 
     evaluate, calls = overfit_stories.evaluate_fn, []
 

@@ -8,8 +8,9 @@ import pytest
 import torch
 
 from minigpt import GPT, ModelConfig
-from minigpt.experiments import decay as D
-from minigpt.experiments import fast, registry
+from minigpt.runs import set_fast
+from minigpt.studies import decay as D
+from minigpt.studies import experiments, study
 from minigpt.worlds import FactsConfig, make_facts
 
 
@@ -64,12 +65,12 @@ def test_forgotten_people_and_their_lines():
 
 
 def test_experiments_are_registered():
-    names = registry()
+    names = experiments()
     assert {"grok_modular", "decay_recall"} <= set(names)
 
 
 def test_grokking_tiny_run_records_curves_and_reads_the_threshold():
-    with fast():
+    with set_fast():
         r = D.grok_modular(weight_decay=1.0)
         c = r["curves"]
         assert r["done"] and c["step"][0] == 1 and c["step"][-1] == r["ended_at"]
@@ -83,7 +84,7 @@ def test_grokking_tiny_run_records_curves_and_reads_the_threshold():
 
 
 def test_recall_tiny_run_forgets_on_schedule():
-    with fast():
+    with set_fast():
         r = D.decay_recall(weight_decay=1.0, forget=True, steps=12, schedule="cosine", decay_final_layers=False)
         assert r["done"] and r["forgotten"] and len(r["curves"]["step"]) >= 2
         m = r["metrics"]
@@ -94,13 +95,13 @@ def test_recall_tiny_run_forgets_on_schedule():
 
 
 def test_verdict_rows_read_the_cache_only(tmp_path):
-    from minigpt.experiments import ResultCache
+    from minigpt.runs import ResultCache
 
     cache = ResultCache(tmp_path)
-    with fast():
+    with set_fast():
         rows = D.verdict_measurements(cache, seeds=(0, 1))
         assert {r["claim"] for r in rows} == {"grok", "b", "g", "h"} and not list(tmp_path.iterdir())  # nothing ran
-        assert all(r["a"] is None and r["b"] is None and r["chapter"] == 5 for r in rows)
+        assert all(r["a"] is None and r["b"] is None for r in rows) and study("decay").chapter == 5
         for wd in (0.0, 1.0):
             for seed in (0, 1):
                 cache.run(D.decay_recall, weight_decay=wd, forget=True, seed=seed)

@@ -10,8 +10,8 @@ import os
 
 import pytest
 
-from minigpt.experiments import fast
-from minigpt.experiments.capacity import capacity_bits
+from minigpt.runs import set_fast
+from minigpt.studies.capacity import capacity_bits
 
 pytestmark = pytest.mark.slow
 SEEDS = [int(s) for s in os.environ.get("MINIGPT_EFFECT_SEEDS", "0").split(",")]
@@ -25,7 +25,7 @@ SEEDS = [int(s) for s in os.environ.get("MINIGPT_EFFECT_SEEDS", "0").split(",")]
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_a_wider_model_stores_more_bits_within_what_the_world_holds(seed, one_thread):
-    with fast(False):
+    with set_fast(False):
         small = capacity_bits(n_embd=8, exposures=60, world_bits_per_param=1.5, seed=seed)
         big = capacity_bits(n_embd=32, exposures=60, world_bits_per_param=0.18, seed=seed)
     ms, mb = small["metrics"], big["metrics"]

@@ -9,8 +9,8 @@ import os
 
 import pytest
 
-from minigpt.experiments import fast
-from minigpt.experiments.decay import grok_modular
+from minigpt.runs import set_fast
+from minigpt.studies.decay import grok_modular
 
 pytestmark = pytest.mark.slow
 SEEDS = [int(s) for s in os.environ.get("MINIGPT_EFFECT_SEEDS", "0").split(",")]
@@ -26,7 +26,7 @@ SEEDS = [int(s) for s in os.environ.get("MINIGPT_EFFECT_SEEDS", "0").split(",")]
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_weight_decay_caps_and_then_lowers_the_weight_norm(seed, one_thread):
-    with fast(False):  # the chapter's book-scale setting, also under the notebook tests' MINIGPT_FAST=1
+    with set_fast(False):  # the chapter's book-scale setting, also under the notebook tests' MINIGPT_FAST=1
         m1 = grok_modular(weight_decay=1.0, seed=seed)["metrics"]
         m0 = grok_modular(weight_decay=0.0, seed=seed)["metrics"]
     print(f"grokking norm seed {seed}: wd 1 peak {m1['peak_norm']:.1f} end {m1['final_norm']:.1f}; "

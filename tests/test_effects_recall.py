@@ -11,8 +11,8 @@ import os
 
 import pytest
 
-from minigpt.experiments import fast
-from minigpt.experiments.recall import dropout_recall
+from minigpt.runs import set_fast
+from minigpt.studies.recall import dropout_recall
 
 pytestmark = pytest.mark.slow
 SEEDS = [int(s) for s in os.environ.get("MINIGPT_EFFECT_SEEDS", "0").split(",")]
@@ -26,7 +26,7 @@ STEPS = 500
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_dropout_lowers_recall_of_training_facts_at_equal_steps(seed):
-    with fast(False):
+    with set_fast(False):
         rec = {p: dropout_recall(dropout=p, steps=STEPS, seed=seed, mc_passes=2)["metrics"]["recall_cloze"]
                for p in (0.0, 0.3)}
     print(f"recall seed {seed}: cloze recall with dropout 0 / 0.3 after {STEPS} steps: "

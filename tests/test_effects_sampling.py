@@ -11,8 +11,8 @@ import os
 
 import pytest
 
-from minigpt.experiments import ResultCache
-from minigpt.experiments.sampling import sample_addition, sample_facts, sample_stories
+from minigpt.runs import ResultCache
+from minigpt.studies.sampling import sample_qa, sample_stories
 
 pytestmark = pytest.mark.slow
 SEEDS = [int(s) for s in os.environ.get("MINIGPT_EFFECT_SEEDS", "0").split(",")]
@@ -65,8 +65,9 @@ def test_temperature_raises_diversity_lowers_validity_and_creativity_peaks_betwe
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("experiment", [sample_facts, sample_addition], ids=lambda e: e.name)
-def test_greedy_decoding_beats_sampling_for_one_right_answer(cache, experiment, seed):
-    acc = {t: cache.run(experiment, seed=seed, temperature=t)["metrics"]["accuracy"] for t in (0.0, 0.5, 1.0)}
-    print(f"{experiment.name} seed {seed}: accuracy at T=0/0.5/1: " + "/".join(f"{a:.3f}" for a in acc.values()))
+@pytest.mark.parametrize("world", ["facts", "addition"])
+def test_greedy_decoding_beats_sampling_for_one_right_answer(cache, world, seed):
+    acc = {t: cache.run(sample_qa, world=world, seed=seed, temperature=t)["metrics"]["accuracy"]
+           for t in (0.0, 0.5, 1.0)}
+    print(f"sample_qa {world} seed {seed}: accuracy at T=0/0.5/1: " + "/".join(f"{a:.3f}" for a in acc.values()))
     assert acc[0.0] > acc[0.5] > acc[1.0]

@@ -11,28 +11,30 @@ import pytest
 import torch
 
 import minigpt
+import minigpt.runs.sweeps as sweeps
 import minigpt.version
-from minigpt.experiments import (
-    STUDIES,
+from minigpt import GPT
+from minigpt.runs import (
     Experiment,
     ResultCache,
-    core,
+    Trained,
     default_cache_root,
-    fast,
     fast_mode,
     grid_points,
-    registry,
     result_rows,
+    set_fast,
     spec_key,
     summarize,
     summary_rows,
     sweep,
+    write_csv,
 )
-from minigpt.experiments.core import write_csv
-from minigpt.experiments.overfitting import overfit_numbers, overfit_stories
-from minigpt.metrics import SHARE
+from minigpt.stats import SHARE
+from minigpt.studies import experiments
+from minigpt.studies.overfitting import overfit_numbers, overfit_stories
 from minigpt.train import History
 
+from .conftest import tiny_config
 from .fakes import fake_experiment
 
 
@@ -297,7 +299,7 @@ def test_sweep_on_a_dask_cluster(monkeypatch, tmp_path):
 def test_a_worker_with_other_code_refuses_the_point(monkeypatch):
     monkeypatch.setenv("MINIGPT_FAST", "1")
     with pytest.raises(RuntimeError, match="differs from the client"):
-        core._run_point(overfit_stories.module, "overfit_stories", TINY, True, "0" * 64, None)
+        sweeps._run_point(overfit_stories.module, "overfit_stories", TINY, True, "0" * 64, None)
 
 
 def test_seeds_sweep_and_summaries(cache):
@@ -377,7 +379,7 @@ def test_sampling_knobs_reuse_the_stored_model(monkeypatch, tmp_path):
 
 
 def test_sample_params_leave_the_training_key_alone():
-    for name, fn in registry().items():
+    for name, fn in experiments().items():
         assert fn.sample_params, f"{name} declares no sampling parameters"
         base = fn.train_key()
         for p in fn.sample_params:
@@ -406,34 +408,11 @@ def test_a_corrupt_model_file_is_retrained(monkeypatch, tmp_path):
 
 def test_fast_context_overrides_the_environment(monkeypatch):
     monkeypatch.setenv("MINIGPT_FAST", "0")
-    with fast(True):
+    with set_fast(True):
         assert fast_mode()
-        with fast(False):
+        with set_fast(False):
             assert not fast_mode()
     assert not fast_mode()
-
-
-def test_shared_modules_never_import_a_study():
-    """The machinery knows nothing about any one study: no shared module imports a study module."""
-    import ast
-    from pathlib import Path
-
-    root = Path(minigpt.__file__).parent
-    studies = set(STUDIES)
-    for path in root.rglob("*.py"):
-        if path.parent.name == "experiments" and path.stem in studies:
-            continue
-        for node in ast.walk(ast.parse(path.read_text())):
-            names = []
-            if isinstance(node, ast.ImportFrom):
-                names = [(node.module or "")] + [f"{node.module or ''}.{a.name}" for a in node.names]
-            elif isinstance(node, ast.Import):
-                names = [a.name for a in node.names]
-            for name in names:
-                parts = name.strip(".").split(".")
-                assert not (studies & set(parts) and "experiments" in parts or
-                            (path.parent.name == "experiments" and studies & set(parts))), \
-                    f"{path.relative_to(root)} imports the study {name}"
 
 
 def test_parallel_sweep_falls_back_for_unimportable_experiments(cache):
@@ -442,3 +421,19 @@ def test_parallel_sweep_falls_back_for_unimportable_experiments(cache):
     assert not fake.importable and overfit_stories.importable
     results = sweep(fake, {"x": [0.0, 1.0]}, cache, workers=2)
     assert len(results) == 2 and len(log) == 2
+
+
+def test_a_train_function_that_asks_for_the_store_gets_the_one_the_run_goes_through(tmp_path):
+    """A study that starts from another experiment's model (RL from a pretrained base) finds it in the store of
+    the cache its own run goes through, never in some default folder."""
+    seen = []
+
+    def train(spec, on_eval=None, stop=None, models=None):
+        seen.append(models)
+        return Trained(GPT(tiny_config(), seed=0), History(stop_reason="completed"))
+
+    exp = Experiment("asks_for_store", lambda seed=0: {"train": {"seed": seed}}, train, lambda spec, t: {})
+    cache = ResultCache(tmp_path)
+    cache.run(exp, seed=1)
+    exp(seed=2)
+    assert seen == [cache.models, None]

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from minigpt.experiments import ResultCache, grid_points
-from minigpt.experiments.overfitting import overfitting_explorer
 from minigpt.explore import WIDGET_MIME, Display, Explorer, FrameStore, RunController, SliderView, format_value
 from minigpt.plots import loss_curves, new_figure
+from minigpt.runs import ResultCache, grid_points
+from minigpt.studies.overfitting import overfitting_explorer
 from minigpt.train import History
 
 from .fakes import fake_experiment

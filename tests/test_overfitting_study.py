@@ -3,8 +3,8 @@ best-validation parameters, the distinct-sentence counts, and verdict measuremen
 
 import pytest
 
-from minigpt.experiments import ResultCache
-from minigpt.experiments.overfitting import (
+from minigpt.runs import ResultCache
+from minigpt.studies.overfitting import (
     CLAIM_A,
     REGULARIZERS,
     best_val_params,

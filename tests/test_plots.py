@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from matplotlib.collections import LineCollection, PolyCollection
 
-from minigpt import metrics as M
+from minigpt import stats as M
 from minigpt import plots
 
 matplotlib.use("Agg")  # no display in tests; new_figure attaches an Agg canvas anyway

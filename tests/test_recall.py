@@ -11,9 +11,9 @@ import torch
 
 from minigpt import GPT, CharTokenizer, ModelConfig, TrainConfig, Trainer
 from minigpt.config import TrainConfig as TC
-from minigpt.experiments import recall as study
 from minigpt.metrics import auroc
 from minigpt.model import Dropout
+from minigpt.studies import recall as study
 from minigpt.train import dropout_on
 from minigpt.worlds import FactsConfig, make_facts
 
@@ -157,7 +157,7 @@ def test_schedules_resolve_to_windows_and_bad_ones_fail():
 
 
 def test_verdict_measurements_read_the_cache_only(tmp_path):
-    from minigpt.experiments import ResultCache
+    from minigpt.runs import ResultCache
 
     rows = study.verdict_measurements(ResultCache(tmp_path))
     assert rows and all(r["a"] is None and r["b"] is None for r in rows)
@@ -166,10 +166,10 @@ def test_verdict_measurements_read_the_cache_only(tmp_path):
 
 @pytest.mark.parametrize("first", [{"dropout": study.SCHEDULE_DROPOUT}, {"dropout": 0.0}])
 def test_late_schedule_branched_off_a_run_equals_it_trained_from_the_start(first):
-    from minigpt.experiments import fast
+    from minigpt.runs import set_fast
 
     exp = study.dropout_recall
-    with fast():
+    with set_fast():
         trained = exp.train_fn(exp.spec(steps=12, seed=1, **first))
         [(params, make)] = trained.derived
         branched = make()  # what a store would keep
@@ -186,10 +186,10 @@ def test_late_schedule_branched_off_a_run_equals_it_trained_from_the_start(first
 
 
 def test_through_a_cache_the_late_schedule_only_evaluates(tmp_path):
-    from minigpt.experiments import ResultCache, fast
+    from minigpt.runs import ResultCache, set_fast
 
     cache = ResultCache(tmp_path)
-    with fast():
+    with set_fast():
         cache.run(study.dropout_recall, dropout=study.SCHEDULE_DROPOUT, steps=12)
         late = cache.run(study.dropout_recall, dropout=study.SCHEDULE_DROPOUT, steps=12, schedule="off_late")
         other = cache.run(study.dropout_recall, dropout=0.1, steps=12, schedule="off_late")

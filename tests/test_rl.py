@@ -12,6 +12,7 @@ import torch
 from minigpt import GPT, CharTokenizer, ModelConfig
 from minigpt.rl import (
     RLConfig,
+    checker_reward,
     completion_mask,
     group_advantages,
     policy_gradient,
@@ -39,6 +40,11 @@ def test_reward_rises_on_a_task_a_tiny_model_can_learn():
     first, last = sum(h.reward[:5]) / 5, sum(h.reward[-5:]) / 5
     assert first < 0.5 and last > 0.9, (first, last)
     assert h.kl[-1] > 0  # it moved away from the starting model
+
+
+def test_checker_reward_is_one_for_what_the_checker_accepts():
+    reward = checker_reward(lambda prompt, completion: completion == prompt.upper())
+    assert reward("ab", "AB") == 1.0 and reward("ab", "ab") == 0.0
 
 
 def test_kl_term_is_zero_at_the_starting_model():

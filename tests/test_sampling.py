@@ -9,29 +9,25 @@ import pytest
 import torch
 
 from minigpt import GPT, ModelConfig, generate
-from minigpt.experiments import ResultCache
-from minigpt.experiments.sampling import (
+from minigpt.plots import fig_to_png_bytes, new_figure
+from minigpt.runs import ResultCache
+from minigpt.sample import greedy_ids, reductions
+from minigpt.stats import mean_interval
+from minigpt.studies.sampling import (
     SAMPLING_CONTROLS,
-    _tempered_weights,
     frontier_gap,
-    greedy_ids,
     paired_difference,
     perfect_sampler_sentences,
     plot_frontier,
     plot_samples,
-    reductions,
-    sample_addition,
-    sample_facts,
+    sample_qa,
     sample_stories,
     sampling_explorer,
     sign,
     stories_numbers,
-    tempered_story,
     verdict_measurements,
 )
-from minigpt.metrics import mean_interval
-from minigpt.plots import fig_to_png_bytes, new_figure
-from minigpt.worlds.stories import StoriesConfig, is_valid, make_stories
+from minigpt.worlds.stories import StoriesConfig, is_valid, make_stories, sample_story, tempered_weights
 
 TINY = {"steps": 6}
 
@@ -44,13 +40,13 @@ def fast(monkeypatch):
 def test_the_tempered_sampler_at_temperature_one_is_the_world_generator():
     cfg = StoriesConfig(n_stories=20, n_val_stories=0, seed=3)
     rng = random.Random(cfg.seed)
-    assert tuple(tempered_story(rng, cfg, 1.0) for _ in range(20)) == make_stories(cfg).train_stories
+    assert tuple(sample_story(rng, cfg, 1.0) for _ in range(20)) == make_stories(cfg).train_stories
 
 
 def test_tempered_weights_sharpen_and_keep_ties():
-    assert _tempered_weights([1.0, 2.0], 1.0) == [1.0, 2.0]
-    assert _tempered_weights([1.0, 2.0], 0.5) == [1.0, 4.0]
-    assert _tempered_weights([6.0, 1.0, 6.0], 0.0) == [1.0, 0.0, 1.0]  # the limit T -> 0: ties stay uniform
+    assert tempered_weights([1.0, 2.0], 1.0) == [1.0, 2.0]
+    assert tempered_weights([1.0, 2.0], 0.5) == [1.0, 4.0]
+    assert tempered_weights([6.0, 1.0, 6.0], 0.0) == [1.0, 0.0, 1.0]  # the limit T -> 0: ties stay uniform
 
 
 def test_perfect_sampler_sentences_are_valid_and_fill_the_budget():
@@ -102,11 +98,19 @@ def test_stories_experiment_scores_and_reuses_the_stored_model(fast, tmp_path, m
 
 def test_qa_experiments_run_and_reuse_the_model(fast, tmp_path):
     cache = ResultCache(tmp_path)
-    for fn in (sample_facts, sample_addition):
-        greedy = cache.run(fn, **TINY)
-        warm = cache.run(fn, temperature=1.0, **TINY)
+    for world in ("facts", "addition"):
+        greedy = cache.run(sample_qa, world=world, **TINY)
+        warm = cache.run(sample_qa, world=world, temperature=1.0, **TINY)
         assert 0 <= greedy["metrics"]["accuracy"] <= 1 and greedy["metrics"]["n"] > 0
         assert warm["model_cached"] and not greedy["model_cached"]
+
+
+@pytest.mark.parametrize("bad, name", [({"world": "poems"}, "world"), ({"world": "facts", "n_train": 50}, "n_train"),
+                                       ({"world": "addition", "n_people": 50}, "n_people"),
+                                       ({"temperature": -0.1}, "temperature")])
+def test_bad_qa_values_are_clear_errors(bad, name):
+    with pytest.raises(ValueError, match=name):
+        sample_qa.check(**bad)
 
 
 @pytest.mark.parametrize("bad", [{"temperature": -0.1}, {"top_k": -1}, {"top_p": 0.0}, {"top_p": 1.5},

@@ -8,15 +8,15 @@ import random
 import pytest
 import torch
 
-from minigpt.experiments import ResultCache
-from minigpt.experiments.sharpening import RL_LR, rl_addition, sharpen_addition, verdict_measurements
 from minigpt.metrics import best_of_k_accuracy, majority_vote_accuracy, mean_distinct_answers
+from minigpt.runs import ResultCache
+from minigpt.studies.sharpening import RL_LR, rl_addition, sharpen_addition, verdict_measurements
 
 
 @pytest.fixture
 def cache(tmp_path, monkeypatch):
     monkeypatch.setenv("MINIGPT_FAST", "1")
-    monkeypatch.setenv("MINIGPT_CACHE", str(tmp_path))  # the RL run looks its base model up in the default store
+    monkeypatch.setenv("MINIGPT_CACHE", str(tmp_path))  # nothing a test runs may reach the repository's cache
     before = torch.get_num_threads()
     yield ResultCache(tmp_path)
     torch.set_num_threads(before)
@@ -76,6 +76,18 @@ def test_scratchpad_metrics_and_rl_checkpoints(cache):
     first = cache.run(rl_addition, checkpoint=0)["metrics"]
     assert first["pass_1"] == first["base_pass_1"] and first["distinct"] == first["base_distinct"]
     assert len(rl["rl_history"]["reward"]) == rl["spec"]["rl"]["steps"]
+
+
+def test_rl_starts_from_the_base_model_in_the_cache_and_leaves_it_unchanged(cache):
+    rl = cache.run(rl_addition, kl_coef=0.1)  # the base model is not stored yet: trained, and stored in this cache
+    base_key = sharpen_addition.train_key()
+    assert base_key in cache.models and rl["spec"]["base"] == sharpen_addition.train_spec(sharpen_addition.spec())
+    before = {k: v.clone() for k, v in cache.models.get(base_key).model.state_dict().items()}
+    again = cache.run(rl_addition, kl_coef=0.2)  # from the stored base this time
+    assert again["metrics"]["kl_last"] > 0  # the policy moved away from the base ...
+    after = cache.models.get(base_key).model.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before)  # ... but the stored base did not move
+    assert again["metrics"]["base_pass_1"] == rl["metrics"]["base_pass_1"]
 
 
 @pytest.mark.parametrize(("params", "message"), [

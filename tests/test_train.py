@@ -206,6 +206,50 @@ def test_a_restored_snapshot_trains_on_bit_for_bit(stream, tok):
                                                  whole.model.state_dict().values(), strict=True))
 
 
+def _rows(n: int = 40):
+    X = torch.randint(0, 32, (n, 8), generator=torch.Generator().manual_seed(0))
+    return X, torch.roll(X, -1, dims=1)
+
+
+def test_eval_rows_evaluates_the_first_rows_only():
+    X, Y = _rows()
+
+    def trainer(**options):
+        cfg = TrainConfig(steps=4, batch_size=8, eval_interval=2)
+        return Trainer(GPT(tiny_config(), seed=0), cfg, (X, Y), **options)
+
+    few, every = trainer(eval_rows=10), trainer()
+    h, h_every = few.fit(), every.fit()
+    assert h.train_loss == h_every.train_loss and h.eval_step == h_every.eval_step == [2, 4]  # the same training
+    assert h.eval_train_loss[-1] == few.estimate_loss((X[:10], Y[:10])) != h_every.eval_train_loss[-1]
+    seen = []
+    few.add_callback("on_eval", lambda t: seen.append(t.step))
+    few.evaluate()  # what fit does at an evaluation step: record the current step, then fire on_eval
+    assert h.eval_step == [2, 4, 4] and len(h.eval_train_loss) == 3 and seen == [4]
+    with pytest.raises(ValueError, match="eval_rows"):
+        trainer(eval_rows=0)
+    with pytest.raises(ValueError, match="eval_rows"):
+        Trainer(GPT(tiny_config(), seed=0), TrainConfig(), torch.zeros(100, dtype=torch.long), eval_rows=4)
+
+
+def test_batches_give_the_training_batches():
+    X, Y = _rows(6)
+    made = []
+
+    def first_two(rows, batch_size, generator):  # the same two rows at every step
+        made.append((batch_size, generator))
+        while True:
+            yield rows[0][:2], rows[1][:2]
+
+    custom = Trainer(GPT(tiny_config(), seed=0), TrainConfig(steps=5, batch_size=2, eval_interval=5), (X, Y),
+                     batches=first_two)
+    full = Trainer(GPT(tiny_config(), seed=0), TrainConfig(steps=5, batch_size=None, eval_interval=5), (X[:2], Y[:2]))
+    assert custom.fit().train_loss == full.fit().train_loss  # trained on those two rows, bit for bit
+    assert made == [(2, custom.batch_gen)]  # made once, at the first step, with the trainer's batch generator
+    with pytest.raises(ValueError, match="batches"):
+        custom.snapshot()  # its position in the order could not be restored
+
+
 def test_bad_data_is_a_clear_error():
     model = GPT(tiny_config(), seed=0)
     with pytest.raises(ValueError, match="train_data"):

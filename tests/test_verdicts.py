@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import csv
-import importlib
 import io
 import json
 import re
@@ -17,8 +16,9 @@ import pytest
 
 from minigpt import verdicts as V
 from minigpt.__main__ import main
-from minigpt.experiments import ResultCache
-from minigpt.metrics import Interval
+from minigpt.runs import ResultCache
+from minigpt.stats import Interval
+from minigpt.studies import STUDIES
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,7 +28,7 @@ def iv(low, high, n=3):
 
 
 def row(a, b, expect="higher", **extra):
-    return V.validate({"claim": "d", "chapter": 6, "measure": "accuracy", "text": "T=0 vs T=1",
+    return V.validate({"claim": "d", "measure": "accuracy", "text": "T=0 vs T=1",
                        "labels": ["T=0", "T=1"], "a": a, "b": b, "expect": expect, **extra})
 
 
@@ -126,11 +126,11 @@ def test_a_claim_combines_its_rows():
 # --- the shape ------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("bad, match", [
-    ({"claim": "zz"}, "claim"), ({"chapter": 12}, "chapter"), ({"expect": "more"}, "expect"),
+    ({"claim": "zz"}, "claim"), ({"chapter": 12}, "unknown keys"), ({"expect": "more"}, "expect"),
     ({"labels": ["one"]}, "labels"), ({"a": {"estimate": 1}}, "a:"), ({"tolerance": 0.1}, "tolerance"),
     ({"colour": 1}, "unknown keys"), ({"text": ""}, "text")])
 def test_a_wrong_row_is_a_clear_error(bad, match):
-    good = {"claim": "d", "chapter": 6, "measure": "accuracy", "text": "x", "labels": ["a", "b"],
+    good = {"claim": "d", "measure": "accuracy", "text": "x", "labels": ["a", "b"],
             "a": iv(0, 1), "b": iv(0, 1), "expect": "higher"}
     with pytest.raises(ValueError, match=match):
         V.validate({**good, **bad})
@@ -138,50 +138,44 @@ def test_a_wrong_row_is_a_clear_error(bad, match):
         V.validate({k: v for k, v in good.items() if k != "expect"})
 
 
-# Every study module that exists follows the shape, reading an empty cache (so: all "not measured").
-@pytest.mark.parametrize("study", list(V.STUDIES))
+# Every study of the registry follows the shape, reading an empty cache (so: all "not measured").
+@pytest.mark.parametrize("study", STUDIES, ids=lambda s: s.name)
 def test_every_study_follows_the_shape(study, tmp_path):
-    try:
-        module = importlib.import_module(f"minigpt.experiments.{study}")
-    except ImportError:
-        pytest.skip(f"minigpt.experiments.{study} is not in this checkout")
-    rows = [V.validate(r) for r in module.verdict_measurements(ResultCache(tmp_path))]
-    chapter, claims = V.STUDIES[study]
-    assert rows and {r["chapter"] for r in rows} == {chapter} and {r["claim"] for r in rows} == set(claims)
+    rows = V.study_rows(study, ResultCache(tmp_path))
+    assert rows and {r["chapter"] for r in rows} == {study.chapter} and {r["claim"] for r in rows} == set(study.claims)
     assert all(V.judge(r)[0] == "not measured" for r in rows)
     assert not list(tmp_path.rglob("*.json"))  # nothing ran
 
 
-def test_a_missing_study_gives_not_measured_rows(tmp_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "minigpt.experiments.capacity", None)  # import fails: ImportError
-    table = V.verdict_table(ResultCache(tmp_path))
-    cap = [t for t in table if t["claim"] == "capacity"]
-    assert len(cap) == 1 and cap[0]["verdict"] == "not measured" and cap[0]["chapter"] == 8
-    assert "not in this build" in cap[0]["reason"]
-    assert set(V.claim_verdicts(table)) == set(V.CLAIMS)  # every claim has its row
-    assert all(v == "not measured" for v, _ in V.claim_verdicts(table).values())
+def test_a_missing_study_is_an_error_not_a_row(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "minigpt.studies.capacity", None)  # import fails: ImportError
+    with pytest.raises(ImportError):
+        V.verdict_table(ResultCache(tmp_path))
+    with pytest.raises(ValueError, match="study 'nonesuch' is unknown"):
+        V.verdict_table(ResultCache(tmp_path), studies=["nonesuch"])
 
 
-def test_a_study_with_wrong_rows_says_so_or_raises_when_strict(tmp_path, monkeypatch):
-    import minigpt.experiments.sampling as sampling
+def test_a_study_with_wrong_rows_is_an_error_naming_it(tmp_path, monkeypatch):
+    import minigpt.studies.sampling as sampling
 
     monkeypatch.setattr(sampling, "verdict_measurements", lambda cache: [{"claim": "d", "with": None}])
-    table = V.verdict_table(ResultCache(tmp_path), studies=["sampling"])
-    d = [t for t in table if t["claim"] == "d"]
-    assert len(d) == 1 and "do not follow the verdict shape" in d[0]["reason"]
     with pytest.raises(ValueError, match="sampling.verdict_measurements"):
-        V.verdict_table(ResultCache(tmp_path), studies=["sampling"], strict=True)
+        V.verdict_table(ResultCache(tmp_path), studies=["sampling"])
+    good = {"measure": "accuracy", "text": "x", "labels": ["a", "b"], "a": None, "b": None, "expect": "higher"}
+    monkeypatch.setattr(sampling, "verdict_measurements", lambda cache: [{"claim": "a", **good}])
+    with pytest.raises(ValueError, match="claim 'a' is not among the study's claims"):
+        V.verdict_table(ResultCache(tmp_path), studies=["sampling"])
 
 
 def test_measured_rows_reach_the_table_and_its_files(tmp_path, monkeypatch):
-    import minigpt.experiments.sampling as sampling
+    import minigpt.studies.sampling as sampling
 
-    rows = [{"claim": "d", "chapter": 6, "measure": "accuracy", "text": "facts: T=0 vs T=1",
+    rows = [{"claim": "d", "measure": "accuracy", "text": "facts: T=0 vs T=1",
              "labels": ["T=0", "T=1"], "a": iv(0.8, 0.9), "b": iv(0.3, 0.4), "expect": "higher"},
-            {"claim": "d", "chapter": 6, "measure": "accuracy", "text": "facts: T=0 vs T=0.1",
+            {"claim": "d", "measure": "accuracy", "text": "facts: T=0 vs T=0.1",
              "labels": ["T=0", "T=0.1"], "a": iv(0.8, 0.9), "b": iv(0.7, 0.85), "expect": "higher"}]
     monkeypatch.setattr(sampling, "verdict_measurements", lambda cache: rows)
-    table = V.verdict_table(ResultCache(tmp_path), studies=["sampling"])
+    table = V.verdict_table(ResultCache(tmp_path))
     d = [t for t in table if t["claim"] == "d"]
     assert [t["verdict"] for t in d] == ["holds", "inconclusive"]
     assert d[0]["claim_verdict"] == "holds with a condition" and "T=0 vs T=1" in d[0]["claim_condition"]
@@ -192,19 +186,13 @@ def test_measured_rows_reach_the_table_and_its_files(tmp_path, monkeypatch):
     data = json.loads(V.to_json(table))
     assert data["rule"] == V.RULE_TEXT and [r for r in data["rows"] if r["claim"] == "d"][0]["a"]["low"] == 0.8
     page = V.to_html(table)
-    for claim in V.CLAIMS:
+    assert {t["claim"] for t in table} == set(V.CLAIMS) - {"k"}  # sampling's rows, replaced, measure no (k)
+    for claim in {t["claim"] for t in table}:
         assert f'id="verdict-{claim}"' in page
     assert 'href="06_temperature.html"' in page
     csv_uri = re.search(r'id="verdicts-csv" download="verdicts.csv" href="data:text/csv;charset=utf-8;base64,'
                         r'([^"]+)"', page)
     assert base64.b64decode(csv_uri.group(1)).decode() == V.to_csv(table)
-
-
-def test_chapter_pages_exist():
-    for chapter, page in V.CHAPTER_PAGES.items():
-        if chapter in {s[0] for name, s in V.STUDIES.items() if importlib.util.find_spec(
-                f"minigpt.experiments.{name}") is not None}:
-            assert (ROOT / "chapters" / f"{page}.py").is_file(), page
 
 
 # --- the command line ----------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from minigpt import CharTokenizer
 from minigpt import metrics as M
-from minigpt.worlds import arithmetic, facts, stories
+from minigpt.worlds import arithmetic, facts, qa, stories
 from minigpt.worlds.arithmetic import AdditionConfig, ModularConfig, make_addition, make_modular
 from minigpt.worlds.facts import FactsConfig, make_facts
 from minigpt.worlds.stories import StoriesConfig, is_valid, make_stories
@@ -583,6 +583,18 @@ def test_grammar_generates_only_valid_sentences(seed):
     assert is_valid(stories.sample_sentence(random.Random(seed)))
 
 
+def test_tempered_stories_replay_the_world_at_temperature_one_and_stay_valid():
+    cfg = StoriesConfig(n_stories=15, n_val_stories=5, protagonist_prob=0.3, seed=4)
+    rng = random.Random(cfg.seed)  # the world's own stream: the same draws in the same order
+    w = make_stories(cfg)
+    assert tuple(stories.sample_story(rng, cfg, temperature=1.0) for _ in range(20)) == w.train_stories + w.val_stories
+    for temperature in (0.0, 0.5, 1.6):
+        story = stories.sample_story(random.Random(temperature), cfg, temperature)
+        assert 3 <= len(story) <= 5 and all(is_valid(s) for s in story)
+    budget = stories.budget_sentences(random.Random(0), cfg, 0.7, 500)
+    assert 500 - 60 < sum(len(s) + 1 for s in budget) <= 500  # a sentence is at most about 50 characters
+
+
 def _category(word: str) -> set[str]:
     lists = {
         "names": stories.NAMES,
@@ -716,7 +728,8 @@ def test_split_sentences():
 
 
 def _oracle_generate(answers: dict[str, str], tok, wrong: bool = False):
-    """A stand-in for minigpt.generate that writes the known answer (or a corrupted one) after each prompt."""
+    """A stand-in for ``generate`` in :mod:`minigpt.worlds.qa` (the Q/A decoding) that writes the known answer (or a
+    corrupted one) after each prompt."""
 
     def fake(model, idx, max_new_tokens, temperature=1.0, generator=None, **kw):
         rows = []
@@ -730,30 +743,28 @@ def _oracle_generate(answers: dict[str, str], tok, wrong: bool = False):
 
 
 def test_recall_scores_exact_answers(fw, monkeypatch):
-    import minigpt
-
     tok = CharTokenizer.from_text(fw.alphabet + "xy")
     records = fw.cloze[:20] + fw.recitation[:10] + fw.heldout_phrasing[:30] + fw.unseen[:10]
     answers = {r.question: r.answer for r in records}
-    monkeypatch.setattr(minigpt, "generate", _oracle_generate(answers, tok))
+    monkeypatch.setattr(qa, "generate", _oracle_generate(answers, tok))
     assert facts.recall(None, tok, records) == [True] * len(records)
-    monkeypatch.setattr(minigpt, "generate", _oracle_generate(answers, tok, wrong=True))
+    monkeypatch.setattr(qa, "generate", _oracle_generate(answers, tok, wrong=True))
     assert facts.recall(None, tok, records) == [False] * len(records)
     assert facts.recall(None, tok, []) == []
 
 
 def test_sample_answers_groups_prompts_and_parses(monkeypatch):
-    import minigpt
-
     w = make_addition(AdditionConfig(n_train=50, n_test=40, seed=1))  # prompts of 3 to 6 characters
     tok = CharTokenizer.from_text(w.alphabet + "xy")
     answers = {p.question: p.answer for p in w.test}
-    monkeypatch.setattr(minigpt, "generate", _oracle_generate(answers, tok))
+    monkeypatch.setattr(qa, "generate", _oracle_generate(answers, tok))
     got = w.sample_answers(None, tok, "test", k=3, temperature=0.8)
     assert got == [[p.result] * 3 for p in w.test]
     assert w.accuracy(None, tok, "test") == [True] * len(w.test)
-    monkeypatch.setattr(minigpt, "generate", _oracle_generate(answers, tok, wrong=True))
+    monkeypatch.setattr(qa, "generate", _oracle_generate(answers, tok, wrong=True))
     assert w.sample_answers(None, tok, "test", k=2) == [[None, None]] * len(w.test)  # "81x" is malformed
+    assert w.completions(None, tok, w.test[:2], k=2) == [[p.answer + "x"] * 2 for p in w.test[:2]]  # unparsed
+    assert w.completions(None, tok, []) == []
 
 
 def test_decoding_and_cross_entropy_with_a_real_untrained_model(fw):
@@ -787,3 +798,13 @@ def test_scratchpad_steps_are_checked_apart_from_the_result():
         steps_ok("123+4=", "x", 2)
     with pytest.raises(ValueError, match="question"):
         steps_ok("2*3=", "x", 2)
+
+
+def test_scratchpad_step_shares():
+    world = make_addition(AdditionConfig(n_digits=2, n_train=20, n_test=2, format="scratchpad"))
+    a, b = world.test
+    wrong_steps = a.answer.replace(",", ",9+9+9=99,", 1)  # a made-up column: wrong steps, the same result
+    completions = [[a.answer, wrong_steps, "garbage"], [b.answer.rsplit(";", 1)[0] + ";0", b.answer, b.answer]]
+    # steps right: a.answer, b's three; right results: a.answer, wrong_steps, b.answer twice (one lucky of four)
+    assert world.scratchpad_steps([a, b], completions) == {"steps_ok": 4 / 6, "right_answer_wrong_steps": 1 / 4}
+    assert world.scratchpad_steps([a], [["x"]]) == {"steps_ok": 0.0, "right_answer_wrong_steps": 0.0}

@@ -227,10 +227,11 @@ def _assignment(text: str, flag: str) -> tuple[str, str]:
 def sweep_command(args) -> int:
     from tqdm.auto import tqdm
 
-    from .experiments import ResultCache, core, fast, get, registry, result_rows, summary_rows, sweep
+    from .runs import ResultCache, grid_points, result_rows, set_fast, summary_rows, sweep, write_csv
+    from .studies import experiment, experiments
 
     if args.list:
-        for name, fn in registry().items():
+        for name, fn in experiments().items():
             print(f"{name}: {(fn.__doc__ or '').strip().splitlines()[0] if fn.__doc__ else ''}")
             for p, default in fn.defaults.items():
                 stage = "sampling" if p in fn.sample_params else "training"
@@ -240,7 +241,7 @@ def sweep_command(args) -> int:
         raise ValueError("sweep needs an EXPERIMENT (see python -m minigpt sweep --list)")
     if args.out is None:
         raise ValueError("sweep needs --out DIR (results.csv and summary.csv are written there)")
-    fn = get(args.experiment)
+    fn = experiment(args.experiment)
     grid = {}
     for text in args.grid:
         name, values = _assignment(text, "--grid")
@@ -268,11 +269,11 @@ def sweep_command(args) -> int:
     done: list[dict] = []
 
     def write(results) -> None:
-        core.write_csv(args.out / "results.csv", result_rows(results))
-        core.write_csv(args.out / "summary.csv", summary_rows(results))
+        write_csv(args.out / "results.csv", result_rows(results))
+        write_csv(args.out / "summary.csv", summary_rows(results))
 
-    with fast(True if args.fast else None):
-        n_points = len(core.grid_points(grid)) * (len(seeds) if seeds else 1)
+    with set_fast(True if args.fast else None):
+        n_points = len(grid_points(grid)) * (len(seeds) if seeds else 1)
         bar = tqdm(total=n_points, desc=fn.name, unit="run")
 
         def finished(result) -> None:
@@ -306,11 +307,11 @@ def verdicts_arguments(s: argparse.ArgumentParser) -> None:
 
 def verdicts_command(args) -> int:
     """Print the verdict table from the local result cache (reads only; never runs an experiment)."""
-    from .experiments import ResultCache, fast
+    from .runs import ResultCache, set_fast
     from .verdicts import RULE_TEXT, claim_verdicts, to_csv, to_json, to_text, verdict_table
 
     cache = ResultCache(args.cache)
-    with fast(True if args.fast else None):
+    with set_fast(True if args.fast else None):
         table = verdict_table(cache)
     if args.csv is not None:
         text = to_csv(table).encode()

@@ -11,7 +11,9 @@ by code (``dataclasses.fields(cls)[i].metadata["help"]``): the command line buil
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import MISSING, asdict, dataclass, field, fields
+from types import SimpleNamespace
 
 
 def doc(default=MISSING, text: str = ""):
@@ -22,19 +24,19 @@ def doc(default=MISSING, text: str = ""):
     return field(default=default, metadata={"help": text})
 
 
-def _check(name: str, value, ok: bool, allowed: str) -> None:
+def check(name: str, value, ok: bool, allowed: str) -> None:
     """The one validation helper: raise ``ValueError`` naming the field, its value and what is allowed."""
     if not ok:
         raise ValueError(f"{name}={value!r} is out of range: allowed {allowed}")
 
 
-def _is_int(value) -> bool:
+def is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)  # True is an int to Python, never to a config
 
 
-def _int(name: str, value, low: int | None = None, high: int | None = None) -> None:
+def check_int(name: str, value, low: int | None = None, high: int | None = None) -> None:
     """An integer, at least ``low`` and at most ``high`` where they are given."""
-    ok = _is_int(value) and (low is None or value >= low) and (high is None or value <= high)
+    ok = is_int(value) and (low is None or value >= low) and (high is None or value <= high)
     if low is None and high is None:
         allowed = "an integer"
     elif high is None:
@@ -43,27 +45,27 @@ def _int(name: str, value, low: int | None = None, high: int | None = None) -> N
         allowed = f"an integer <= {high}"
     else:
         allowed = f"an integer in [{low}, {high}]"
-    _check(name, value, ok, allowed)
+    check(name, value, ok, allowed)
 
 
-def _real(name: str, value, low: float, high: float, *, low_open=False, high_open=False) -> None:
+def check_real(name: str, value, low: float, high: float, *, low_open=False, high_open=False) -> None:
     ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
     ok = ok and (value > low if low_open else value >= low) and (value < high if high_open else value <= high)
-    _check(name, value, ok, f"a number in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}")
+    check(name, value, ok, f"a number in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}")
 
 
-def _bool(name: str, value) -> None:
-    _check(name, value, isinstance(value, bool), "True or False")
+def check_bool(name: str, value) -> None:
+    check(name, value, isinstance(value, bool), "True or False")
 
 
-def _one_of(name: str, value, options: tuple) -> None:
+def check_one_of(name: str, value, options: tuple) -> None:
     """``value`` is one of ``options``; the message lists them, e.g. "allowed 'sdpa' or 'manual'"."""
     names = [repr(o) for o in options]
     allowed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
-    _check(name, value, value in options, allowed)
+    check(name, value, value in options, allowed)
 
 
-class _Config:
+class Config:
     """Shared helpers: plain-dict round trip (checkpoints store dicts, so ``weights_only=True`` can load them)."""
 
     def to_dict(self) -> dict:
@@ -79,7 +81,7 @@ class _Config:
 
 
 @dataclass(frozen=True)
-class ModelConfig(_Config):
+class ModelConfig(Config):
     """Shape of the GPT and every regularization knob it has. All knobs are off by default."""
 
     vocab_size: int = doc(text="number of token ids, from the tokenizer")
@@ -99,28 +101,36 @@ class ModelConfig(_Config):
     attention: str = doc("sdpa", "'sdpa' (fused F.scaled_dot_product_attention) or 'manual' (the one chapter 1 writes)")
 
     def __post_init__(self):
-        _int("vocab_size", self.vocab_size, 1)
-        _int("block_size", self.block_size, 1)
-        _int("n_layer", self.n_layer, 1)
-        _int("n_head", self.n_head, 1)
-        _int("n_embd", self.n_embd, 1)
-        _check("n_embd", self.n_embd, self.n_embd % self.n_head == 0, f"a multiple of n_head={self.n_head}")
-        _real("dropout", self.dropout, 0.0, 1.0, high_open=True)
+        self.rules(vars(self))
+
+    @staticmethod
+    def rules(v: Mapping) -> None:
+        """Check the fields ``v`` (a mapping of every field; ``vocab_size`` may be absent: a spec's model section
+        lacks it, since the tokenizer gives it). :func:`check_fields` calls this without building a config."""
+        if "vocab_size" in v:
+            check_int("vocab_size", v["vocab_size"], 1)
+        c = SimpleNamespace(**v)
+        check_int("block_size", c.block_size, 1)
+        check_int("n_layer", c.n_layer, 1)
+        check_int("n_head", c.n_head, 1)
+        check_int("n_embd", c.n_embd, 1)
+        check("n_embd", c.n_embd, c.n_embd % c.n_head == 0, f"a multiple of n_head={c.n_head}")
+        check_real("dropout", c.dropout, 0.0, 1.0, high_open=True)
         for name in ("attn_dropout", "resid_dropout", "emb_dropout"):
-            value = getattr(self, name)
+            value = getattr(c, name)
             if value is not None:
-                _real(name, value, 0.0, 1.0, high_open=True)
-        if self.dropout_schedule is not None:
-            s = self.dropout_schedule
-            _check("dropout_schedule", s, isinstance(s, tuple) and len(s) == self.n_layer,
-                   f"None or a tuple of n_layer={self.n_layer} multipliers")
+                check_real(name, value, 0.0, 1.0, high_open=True)
+        if c.dropout_schedule is not None:
+            s = c.dropout_schedule
+            check("dropout_schedule", s, isinstance(s, tuple) and len(s) == c.n_layer,
+                  f"None or a tuple of n_layer={c.n_layer} multipliers")
             for i, m in enumerate(s):
-                _real(f"dropout_schedule[{i}]", m, 0.0, 1.0)
-        _real("drop_path", self.drop_path, 0.0, 1.0, high_open=True)
-        _real("emb_noise_alpha", self.emb_noise_alpha, 0.0, 1e6)
-        _bool("bias", self.bias)
-        _bool("tie_weights", self.tie_weights)
-        _one_of("attention", self.attention, ("sdpa", "manual"))
+                check_real(f"dropout_schedule[{i}]", m, 0.0, 1.0)
+        check_real("drop_path", c.drop_path, 0.0, 1.0, high_open=True)
+        check_real("emb_noise_alpha", c.emb_noise_alpha, 0.0, 1e6)
+        check_bool("bias", c.bias)
+        check_bool("tie_weights", c.tie_weights)
+        check_one_of("attention", c.attention, ("sdpa", "manual"))
 
     def rate(self, site: str, layer: int | None = None) -> float:
         """Dropout rate at ``site`` ('attn', 'resid' or 'emb'), after the default and the per-layer schedule."""
@@ -132,7 +142,7 @@ class ModelConfig(_Config):
 
 
 @dataclass(frozen=True)
-class TrainConfig(_Config):
+class TrainConfig(Config):
     """How to train: optimizer, schedule, evaluation and device."""
 
     steps: int = doc(500, "optimizer steps")
@@ -155,37 +165,43 @@ class TrainConfig(_Config):
     def __post_init__(self):
         if isinstance(self.dropout_window, list):  # from JSON
             object.__setattr__(self, "dropout_window", tuple(self.dropout_window))
-        _int("steps", self.steps, 1)
-        if self.batch_size is not None:
-            _int("batch_size", self.batch_size, 1)
-        _real("lr", self.lr, 0.0, 10.0, low_open=True)
-        _real("min_lr_ratio", self.min_lr_ratio, 0.0, 1.0)
-        _int("warmup_steps", self.warmup_steps, 0)
-        _check("warmup_steps", self.warmup_steps, self.warmup_steps < self.steps,
-               f"0 to steps - 1 = {self.steps - 1}, so the schedule reaches lr")
-        _real("weight_decay", self.weight_decay, 0.0, 100.0)
-        _bool("decay_embeddings", self.decay_embeddings)
-        _bool("decay_final_layers", self.decay_final_layers)
-        b = self.betas
-        _check("betas", b, isinstance(b, tuple) and len(b) == 2, "a tuple of two numbers in [0, 1)")
-        _real("betas[0]", b[0], 0.0, 1.0, high_open=True)
-        _real("betas[1]", b[1], 0.0, 1.0, high_open=True)
-        _real("grad_clip", self.grad_clip, 0.0, 1e6)
-        w = self.dropout_window
+        self.rules(vars(self))
+
+    @staticmethod
+    def rules(v: Mapping) -> None:
+        """Check the fields ``v`` (a mapping of every field); see :func:`check_fields`."""
+        c = SimpleNamespace(**v)
+        check_int("steps", c.steps, 1)
+        if c.batch_size is not None:
+            check_int("batch_size", c.batch_size, 1)
+        check_real("lr", c.lr, 0.0, 10.0, low_open=True)
+        check_real("min_lr_ratio", c.min_lr_ratio, 0.0, 1.0)
+        check_int("warmup_steps", c.warmup_steps, 0)
+        check("warmup_steps", c.warmup_steps, c.warmup_steps < c.steps,
+               f"0 to steps - 1 = {c.steps - 1}, so the schedule reaches lr")
+        check_real("weight_decay", c.weight_decay, 0.0, 100.0)
+        check_bool("decay_embeddings", c.decay_embeddings)
+        check_bool("decay_final_layers", c.decay_final_layers)
+        b = c.betas
+        check("betas", b, isinstance(b, tuple) and len(b) == 2, "a tuple of two numbers in [0, 1)")
+        check_real("betas[0]", b[0], 0.0, 1.0, high_open=True)
+        check_real("betas[1]", b[1], 0.0, 1.0, high_open=True)
+        check_real("grad_clip", c.grad_clip, 0.0, 1e6)
+        w = c.dropout_window
         if w is not None:
-            _check("dropout_window", w, isinstance(w, tuple) and len(w) == 2,
+            check("dropout_window", w, isinstance(w, tuple) and len(w) == 2,
                    "None or a tuple (start, end) of fractions of the steps, 0 <= start < end <= 1")
-            _real("dropout_window[0]", w[0], 0.0, 1.0, high_open=True)
-            _real("dropout_window[1]", w[1], 0.0, 1.0, low_open=True)
-            _check("dropout_window", w, w[0] < w[1], "start < end, e.g. (0.0, 0.75)")
-        _int("eval_interval", self.eval_interval, 1)
-        _int("eval_batches", self.eval_batches, 1)
-        _int("seed", self.seed, 0)
-        _one_of("device", self.device, ("cpu", "cuda", "mps", "auto"))
+            check_real("dropout_window[0]", w[0], 0.0, 1.0, high_open=True)
+            check_real("dropout_window[1]", w[1], 0.0, 1.0, low_open=True)
+            check("dropout_window", w, w[0] < w[1], "start < end, e.g. (0.0, 0.75)")
+        check_int("eval_interval", c.eval_interval, 1)
+        check_int("eval_batches", c.eval_batches, 1)
+        check_int("seed", c.seed, 0)
+        check_one_of("device", c.device, ("cpu", "cuda", "mps", "auto"))
 
 
 @dataclass(frozen=True)
-class SampleConfig(_Config):
+class SampleConfig(Config):
     """How to sample. temperature 0 means greedy decoding (argmax), not a division by zero."""
 
     max_new_tokens: int = doc(100, "tokens to generate per sample")
@@ -194,9 +210,43 @@ class SampleConfig(_Config):
     top_p: float | None = doc(None, "nucleus: keep the fewest most likely tokens whose probability reaches p")
 
     def __post_init__(self):
-        _int("max_new_tokens", self.max_new_tokens, 0)
-        _real("temperature", self.temperature, 0.0, 100.0)
+        check_int("max_new_tokens", self.max_new_tokens, 0)
+        check_temperature(self.temperature)
         if self.top_k is not None:
-            _int("top_k", self.top_k, 1)
+            check_top_k(self.top_k)
         if self.top_p is not None:
-            _real("top_p", self.top_p, 0.0, 1.0, low_open=True)
+            check_top_p(self.top_p)
+
+
+# --- one validator per sampling knob: the configs, the experiments, the explorers and the CLI all call these ---
+
+MAX_TEMPERATURE = 100.0
+
+
+def check_temperature(value) -> None:
+    """A sampling temperature: a number in [0, 100]; 0 means greedy decoding."""
+    check_real("temperature", value, 0.0, MAX_TEMPERATURE)
+
+
+def check_top_k(value, *, off=None) -> None:
+    """``top_k``: an integer >= 1, or ``off`` (None in :class:`SampleConfig`; 0 in an experiment's spec)."""
+    if (value is None and off is None) or (off is not None and is_int(value) and value == off):
+        return
+    check_int("top_k", value, 1)
+
+
+def check_top_p(value) -> None:
+    """``top_p``: a number in (0, 1]; 1 keeps every token (:class:`SampleConfig` also takes None for off)."""
+    check_real("top_p", value, 0.0, 1.0, low_open=True)
+
+
+def check_fields(cls: type, values: Mapping, *, name: str = "") -> None:
+    """Check ``values`` by the rules of the config class ``cls`` (:class:`ModelConfig` or :class:`TrainConfig`)
+    without building one: unknown names are an error, missing ones take their defaults. A spec's model section
+    has no ``vocab_size`` (the tokenizer gives it), so an experiment checks its spec before it makes its world."""
+    known = {f.name: f for f in fields(cls)}
+    unknown = set(values) - set(known)
+    if unknown:
+        raise ValueError(f"{name or cls.__name__}: unknown fields {sorted(unknown)}; allowed {sorted(known)}")
+    filled = {n: values.get(n, f.default) for n, f in known.items() if n in values or f.default is not MISSING}
+    cls.rules({k: tuple(v) if isinstance(v, list) else v for k, v in filled.items()})

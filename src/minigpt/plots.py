@@ -18,7 +18,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .metrics import Interval
+from .stats import Interval
 
 # Colour-blind-safe (Okabe-Ito); the same meaning in every chapter.
 COLORS = {

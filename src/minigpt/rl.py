@@ -2,8 +2,9 @@
 
 The loop is REINFORCE (Williams, 1992) with the baseline of GRPO (Shao et al., 2024): for each prompt the policy
 samples a *group* of ``group_size`` completions, a reward function scores each (here: a world's checker, 1 for a
-right answer and 0 for a wrong one), and each completion's advantage is its reward minus the mean reward of its
-group. The gradient step raises the log-probability of completions that beat their group and lowers the others':
+right answer and 0 for a wrong one; see :func:`checker_reward`), and each completion's advantage is its reward
+minus the mean reward of its group. The gradient step raises the log-probability of completions that beat their
+group and lowers the others':
 
     loss = -1/N sum_i A_i * log pi(completion_i | prompt_i)  +  kl_coef * 1/N sum_i KL_i
 
@@ -32,12 +33,12 @@ from dataclasses import asdict, dataclass, field
 import torch
 import torch.nn.functional as F
 
-from .config import _bool, _check, _Config, _int, _real, doc
+from .config import Config, check, check_bool, check_int, check_real, doc
 from .sample import generate
 
 
 @dataclass(frozen=True)
-class RLConfig(_Config):
+class RLConfig(Config):
     """How to fine-tune with rewards: rollouts, baseline, KL penalty, optimizer."""
 
     steps: int = doc(100, "policy-gradient updates")
@@ -52,16 +53,16 @@ class RLConfig(_Config):
     seed: int = doc(0, "prompt draws and rollout sampling")
 
     def __post_init__(self):
-        _int("steps", self.steps, 0)
-        _int("prompts_per_step", self.prompts_per_step, 1)
-        _int("group_size", self.group_size, 2)  # one completion per group has a zero advantage: nothing to learn
-        _real("lr", self.lr, 0.0, 1.0, low_open=True)
-        _real("kl_coef", self.kl_coef, 0.0, 1e6)
-        _real("temperature", self.temperature, 0.0, 100.0, low_open=True)
-        _int("max_new_tokens", self.max_new_tokens, 1)
-        _bool("normalize_advantages", self.normalize_advantages)
-        _real("grad_clip", self.grad_clip, 0.0, 1e6)
-        _int("seed", self.seed)
+        check_int("steps", self.steps, 0)
+        check_int("prompts_per_step", self.prompts_per_step, 1)
+        check_int("group_size", self.group_size, 2)  # one completion per group has a zero advantage: nothing to learn
+        check_real("lr", self.lr, 0.0, 1.0, low_open=True)
+        check_real("kl_coef", self.kl_coef, 0.0, 1e6)
+        check_real("temperature", self.temperature, 0.0, 100.0, low_open=True)
+        check_int("max_new_tokens", self.max_new_tokens, 1)
+        check_bool("normalize_advantages", self.normalize_advantages)
+        check_real("grad_clip", self.grad_clip, 0.0, 1e6)
+        check_int("seed", self.seed)
 
 
 @dataclass
@@ -81,11 +82,16 @@ class RLHistory:
         return asdict(self)
 
 
+def checker_reward(check: Callable[[str, str], bool]) -> Callable[[str, str], float]:
+    """The verifiable reward of a checker: 1.0 for a completion that ``check(prompt, completion)`` accepts, else 0.0."""
+    return lambda prompt, completion: 1.0 if check(prompt, completion) else 0.0
+
+
 def group_advantages(rewards: torch.Tensor, group_size: int, normalize: bool = False) -> torch.Tensor:
     """Advantages of rewards (N,) laid out as consecutive groups of ``group_size``: reward minus its group's mean,
     divided by the group's standard deviation when ``normalize`` (a group with std 0 keeps zeros). Returns (N,)."""
-    _int("group_size", group_size, 1)
-    _check("rewards", tuple(rewards.shape), rewards.dim() == 1 and rewards.numel() % group_size == 0,
+    check_int("group_size", group_size, 1)
+    check("rewards", tuple(rewards.shape), rewards.dim() == 1 and rewards.numel() % group_size == 0,
            f"a 1-D tensor whose length is a multiple of group_size={group_size}")
     g = rewards.view(-1, group_size).float()
     adv = g - g.mean(dim=1, keepdim=True)
@@ -143,15 +149,15 @@ def policy_gradient(
     cfg = config or RLConfig()
     if not isinstance(cfg, RLConfig):
         raise ValueError(f"config: must be an RLConfig, got {type(cfg).__name__}")
-    _check("prompts", len(prompts), len(prompts) > 0, "a non-empty sequence of prompt strings")
+    check("prompts", len(prompts), len(prompts) > 0, "a non-empty sequence of prompt strings")
     encoded = [tokenizer.encode(p) for p in prompts]
-    _check("prompts", "", all(len(e) > 0 for e in encoded), "non-empty prompt strings")
+    check("prompts", "", all(len(e) > 0 for e in encoded), "non-empty prompt strings")
     # the model reads every token but the last sampled one: longest prompt + max_new_tokens - 1 must fit the block
     room = model.config.block_size + 1 - max(len(e) for e in encoded)
-    _check("max_new_tokens", cfg.max_new_tokens, cfg.max_new_tokens <= room,
+    check("max_new_tokens", cfg.max_new_tokens, cfg.max_new_tokens <= room,
            f"at most block_size + 1 - longest prompt = {room}")
     end_ids = tokenizer.encode(terminator)
-    _check("terminator", terminator, len(end_ids) == 1, "a string of exactly one token")
+    check("terminator", terminator, len(end_ids) == 1, "a string of exactly one token")
     end_id = end_ids[0]
 
     device = next(model.parameters()).device

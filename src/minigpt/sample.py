@@ -1,4 +1,5 @@
-"""Sampling from a GPT: temperature (0 = greedy), top-k, top-p, batched, with a KV cache."""
+"""Sampling from a GPT: temperature (0 = greedy), top-k, top-p, batched, with a KV cache; and greedy decoding
+written out by hand, to check which sampler settings reduce to it (:func:`reductions`)."""
 
 from __future__ import annotations
 
@@ -92,3 +93,43 @@ def generate(
     finally:
         for m, mode in modes.items():
             m.train(mode)
+
+
+def greedy_ids(model: GPT, idx: torch.Tensor, max_new_tokens: int) -> torch.Tensor:
+    """Greedy decoding written out, without the KV cache: append the argmax of the last logits, again and
+    again. (B, T) -> (B, T + max_new_tokens). The reference :func:`reductions` compares the samplers with."""
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            for _ in range(max_new_tokens):
+                logits = model(idx[:, -model.config.block_size:])
+                idx = torch.cat([idx, logits[:, -1, :].argmax(dim=-1, keepdim=True)], dim=1)
+        return idx
+    finally:
+        model.train(was_training)
+
+
+def reductions(model: GPT, idx: torch.Tensor, max_new_tokens: int, seed: int = 0) -> dict[str, dict]:
+    """What the samplers reduce to: for each setting, the sampled ids and how many tokens differ from
+    :func:`greedy_ids` (``{"ids": (B, T') tensor, "differ": int, "same": bool}``).
+
+    Temperature 0 takes the argmax without dividing by T; top-k = 1 keeps only the most likely token, so any
+    temperature then samples it; top-p near 0 keeps the smallest nucleus, which is always the most likely
+    token. A small but positive temperature only *nearly* reduces to greedy: a token whose runner-up is close
+    is still sometimes drawn.
+    """
+    reference = greedy_ids(model, idx, max_new_tokens)
+    settings = {"temperature 0": {"temperature": 0.0},
+                "top-k 1, temperature 1": {"temperature": 1.0, "top_k": 1},
+                "top-k 1, temperature 1.6": {"temperature": 1.6, "top_k": 1},
+                "top-p 1e-6, temperature 1": {"temperature": 1.0, "top_p": 1e-6},
+                "temperature 0.2": {"temperature": 0.2},
+                "temperature 1": {"temperature": 1.0}}
+    out = {}
+    for name, kw in settings.items():
+        ids = generate(model, idx, max_new_tokens, generator=torch.Generator().manual_seed(seed), **kw)
+        differ = int((ids != reference).sum())
+        out[name] = {"ids": ids, "differ": differ, "same": differ == 0}
+    out["greedy, written out"] = {"ids": reference, "differ": 0, "same": True}
+    return out

@@ -12,13 +12,13 @@ import copy
 import math
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 
 import torch
 import torch.nn as nn
 
-from .config import TrainConfig
+from .config import TrainConfig, check_int
 
 EVENTS = ("on_step_end", "on_eval", "on_end")
 
@@ -110,16 +110,29 @@ def trim_padding(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.
     return x[:, :end], y[:, :end]
 
 
+Rows = tuple[torch.Tensor, torch.Tensor]
+
+
 class Trainer:
     """Trains ``model`` on ``train_data``: a 1-D token stream, or a tuple (X, Y) of (N, T) rows with -1 where
     no loss is taken. ``batch_size=None`` uses every row at every step (full batch).
+
+    Two options for (X, Y) rows:
+
+    - ``eval_rows``: each evaluation's training loss reads only the first ``eval_rows`` rows (a fixed sample
+      where the rows are shuffled: every row can cost more than the training itself).
+    - ``batches(train_data, batch_size, generator)``: where the training batches come from, instead of rows drawn
+      with replacement: an iterator of ``(x, y)`` batches, made at the first training step from the training rows
+      of that moment and the trainer's batch generator (e.g. epochs: every row once per pass). Full batch
+      ignores it.
 
     Under ``torchrun`` (WORLD_SIZE > 1) the model is wrapped in DistributedDataParallel; each rank trains on its
     share of the batch, and only rank 0 runs callbacks.
     """
 
     def __init__(self, model: nn.Module, config: TrainConfig, train_data, val_data=None,
-                 block_size: int | None = None):
+                 block_size: int | None = None, *, eval_rows: int | None = None,
+                 batches: Callable[[Rows, int, torch.Generator], Iterator[Rows]] | None = None):
         self.config = config
         self.device = device(config.device)
         self.model = model.to(self.device)
@@ -134,6 +147,12 @@ class Trainer:
         self.is_main = self.rank == 0
         self.train_data = self._check_data("train_data", train_data)
         self.val_data = None if val_data is None else self._check_data("val_data", val_data)
+        if isinstance(self.train_data, torch.Tensor) and (eval_rows is not None or batches is not None):
+            raise ValueError("eval_rows and batches are out of range for a token stream: allowed with (X, Y) rows")
+        if eval_rows is not None:
+            check_int("eval_rows", eval_rows, 1)
+        self.eval_rows, self.batches = eval_rows, batches
+        self._batch_source: Iterator[Rows] | None = None  # made from ``batches`` at the first training step
         self.optimizer = torch.optim.AdamW(
             param_groups(self.model, config.weight_decay, config.decay_embeddings, config.decay_final_layers),
             lr=config.lr, betas=config.betas,
@@ -190,7 +209,10 @@ class Trainer:
     def snapshot(self) -> dict:
         """Everything the rest of the run depends on, copied: weights, optimizer state, both random streams, the
         step and the history. A trainer of the same model and config that restores it (:meth:`restore`) and calls
-        ``fit`` trains on exactly as this one would have."""
+        ``fit`` trains on exactly as this one would have. Not with a ``batches`` source, whose position in its
+        order cannot be copied."""
+        if self.batches is not None:
+            raise ValueError("snapshot() is out of range for a trainer with batches=: allowed with batches=None")
         return {"model": copy.deepcopy(self.model.state_dict()),
                 "optimizer": copy.deepcopy(self.optimizer.state_dict()),
                 "batch_gen": self.batch_gen.get_state(), "noise_gen": self.noise_gen.get_state(),
@@ -258,7 +280,7 @@ class Trainer:
         lr = lr_at(step, self.config)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
-        x, y = self.get_batch(self.train_data, self.batch_gen, self.config.batch_size)
+        x, y = self._train_batch()
         with self._autocast():
             _, loss = self.net(x, y)
         loss_value = self._mean_across_ranks(loss.detach())
@@ -280,6 +302,14 @@ class Trainer:
         h.grad_norm.append(float(grad_norm))
         h.weight_norm.append(float(weight_norm))
 
+    def _train_batch(self) -> Rows:
+        size = self.config.batch_size
+        if self.batches is None or size is None or size >= len(self.train_data[0]):
+            return self.get_batch(self.train_data, self.batch_gen, size)
+        if self._batch_source is None:
+            self._batch_source = iter(self.batches(self.train_data, size, self.batch_gen))
+        return next(self._batch_source)
+
     def _mean_across_ranks(self, value: torch.Tensor) -> float:
         if self.world > 1:
             import torch.distributed as dist
@@ -289,10 +319,16 @@ class Trainer:
             value /= self.world
         return value.item()
 
-    def _evaluate(self, step: int) -> None:
+    def evaluate(self) -> None:
+        """Record the eval-mode losses at the current step and fire ``on_eval``: what ``fit`` does every
+        ``eval_interval`` steps and at the end (and what a trainer restored from a snapshot taken at one of those
+        steps calls, since the run it continues evaluated after the snapshot)."""
         h = self.history
-        h.eval_step.append(step)
-        h.eval_train_loss.append(self.estimate_loss(self.train_data))
+        h.eval_step.append(self.step)
+        train = self.train_data
+        if self.eval_rows is not None:
+            train = (train[0][: self.eval_rows], train[1][: self.eval_rows])
+        h.eval_train_loss.append(self.estimate_loss(train))
         h.val_loss.append(float("nan") if self.val_data is None else self.estimate_loss(self.val_data))
         self._fire("on_eval")
 
@@ -312,7 +348,7 @@ class Trainer:
                 self.step += 1
                 self._fire("on_step_end")
                 if self.step % self.config.eval_interval == 0 or self.step == self.config.steps:
-                    self._evaluate(self.step)
+                    self.evaluate()
             else:
                 self.history.stop_reason = "completed"
         except KeyboardInterrupt:

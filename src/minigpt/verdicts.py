@@ -2,7 +2,7 @@
 from the result cache of this build, the rule that turns a measurement into a verdict, and the verdict.
 
 Nothing here runs an experiment or holds a number: each study module's ``verdict_measurements(cache)`` reads its
-runs back from a :class:`~minigpt.experiments.ResultCache` (``cache.lookup``, never ``run``), and this module
+runs back from a :class:`~minigpt.runs.ResultCache` (``cache.lookup``, never ``run``), and this module
 checks every row against one shape (:func:`validate`), applies one rule per row (:func:`judge`) and one rule per
 claim (:func:`combine`). Where a chapter's runs are not in the cache, or its study module is not there at all,
 the rows say "not measured"; they never fall back to stored numbers.
@@ -25,7 +25,7 @@ The row shape every ``verdict_measurements`` returns (one dict per measurement):
 
 Usage::
 
-    from minigpt.experiments import ResultCache
+    from .runs import ResultCache
     from minigpt.verdicts import verdict_table, to_csv, to_html
     rows = verdict_table(ResultCache())
 """
@@ -35,13 +35,13 @@ from __future__ import annotations
 import base64
 import csv
 import html
-import importlib
 import io
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 
-from .metrics import Interval, compare
+from .stats import Interval, compare
+from .studies import STUDIES, Study, study
 
 # --- the claims --------------------------------------------------------------------------------------------
 
@@ -79,21 +79,8 @@ CLAIMS: dict[str, tuple[str, str]] = {
                  "How many bits of knowledge per parameter does a small model store: about 2?"),
 }
 
-# study module (minigpt.experiments.<name>) -> (its chapter, the claims it measures)
-STUDIES: dict[str, tuple[int, tuple[str, ...]]] = {
-    "overfitting": (3, ("a",)),
-    "recall": (4, ("b", "c", "i")),
-    "decay": (5, ("b", "g", "h", "grok")),
-    "sampling": (6, ("d", "k")),
-    "sharpening": (7, ("e", "f", "j")),
-    "capacity": (8, ("capacity", "b")),
-}
-
 # chapter -> its page in book/ (without the suffix); links are "<page>.html" in the built book
-CHAPTER_PAGES: dict[int, str] = {
-    3: "03_overfitting_live", 4: "04_dropout_and_recall", 5: "05_weight_decay", 6: "06_temperature",
-    7: "07_sharpening", 8: "08_knowledge_capacity",
-}
+CHAPTER_PAGES: dict[int, str] = {s.chapter: s.page for s in STUDIES}
 
 EXPECTS = ("higher", "lower", "equal")
 # An "equal" row holds when its difference lies within +-TOLERANCE (units of the metric: 0.01 is one percentage
@@ -155,7 +142,7 @@ def validate(row: Mapping) -> dict:
     (``reference``, ``difference``, ``tolerance``: None). A wrong row is a ValueError naming the key."""
     if not isinstance(row, Mapping):
         raise ValueError(f"row: must be a dict, got {type(row).__name__}")
-    required = ("claim", "chapter", "measure", "text", "labels", "a", "b", "expect")
+    required = ("claim", "measure", "text", "labels", "a", "b", "expect")
     missing = [k for k in required if k not in row]
     if missing:
         raise ValueError(f"row: missing keys {missing} (has {sorted(row)})")
@@ -165,8 +152,6 @@ def validate(row: Mapping) -> dict:
     out = {"reference": None, "difference": None, "tolerance": None, **row}
     if out["claim"] not in CLAIMS:
         raise ValueError(f"claim: must be one of {list(CLAIMS)}, got {out['claim']!r}")
-    if not isinstance(out["chapter"], int) or not 1 <= out["chapter"] <= 9:
-        raise ValueError(f"chapter: must be an int in [1, 9], got {out['chapter']!r}")
     for key in ("measure", "text"):
         if not isinstance(out[key], str) or not out[key]:
             raise ValueError(f"{key}: must be a non-empty string, got {out[key]!r}")
@@ -227,8 +212,9 @@ def judge(row: Mapping) -> tuple[str, str]:
     ref = row.get("reference")
     if a is None or (b is None and ref is None):
         missing = [lab for lab, x in zip(row["labels"], (a, b if ref is None else 0), strict=True) if x is None]
-        return "not measured", (f"the runs of {' and '.join(missing)} are not all in the cache (run chapter "
-                                f"{row['chapter']} first, at this scale)")
+        chapter = f"chapter {row['chapter']}" if "chapter" in row else "its chapter"
+        return "not measured", (f"the runs of {' and '.join(missing)} are not all in the cache (run {chapter} "
+                                "first, at this scale)")
     if row["expect"] == "equal":
         tol = TOLERANCE if row.get("tolerance") is None else row["tolerance"]
         d = _difference(a, b, ref, _interval(row.get("difference")))
@@ -279,33 +265,28 @@ def combine(verdicts: Sequence[str], texts: Sequence[str]) -> tuple[str, str]:
 # --- gathering the rows of every study ---------------------------------------------------------------------
 
 
-def _placeholder(study: str, why: str) -> list[dict]:
-    """"not measured" rows standing in for a study whose rows could not be read (one per claim it measures)."""
-    chapter, claims = STUDIES[study]
-    return [{"claim": c, "chapter": chapter, "measure": "-", "text": f"chapter {chapter}'s measurements",
-             "labels": ["a", "b"], "a": None, "b": None, "expect": "higher", "reference": None,
-             "difference": None, "tolerance": None, "why": why} for c in claims]
-
-
-def measurements(cache, studies: Iterable[str] = tuple(STUDIES), strict: bool = False) -> list[dict]:
-    """Every study's validated ``verdict_measurements(cache)`` rows, in claim order. A study module that is not
-    there (ImportError) gives "not measured" rows for its claims; so does one whose rows do not follow the shape,
-    unless ``strict`` (then that is a ValueError)."""
+def study_rows(s: Study, cache) -> list[dict]:
+    """The validated rows of study ``s`` (its module's ``verdict_measurements(cache)``), each with its chapter
+    from the registry. A row of a claim the registry does not list for ``s``, or of the wrong shape, is a
+    ValueError naming the study."""
     rows = []
-    for study in studies:
-        if study not in STUDIES:
-            raise ValueError(f"studies: must be among {list(STUDIES)}, got {study!r}")
+    for r in s.module.verdict_measurements(cache):
         try:
-            module = importlib.import_module(f"minigpt.experiments.{study}")
-        except ImportError:
-            rows += _placeholder(study, f"the study module minigpt.experiments.{study} is not in this build")
-            continue
-        try:
-            rows += [validate(r) for r in module.verdict_measurements(cache)]
-        except (ValueError, KeyError, TypeError, AttributeError) as e:
-            if strict:
-                raise ValueError(f"{study}.verdict_measurements: {e}") from e
-            rows += _placeholder(study, f"its rows do not follow the verdict shape ({e})")
+            row = validate(r)
+        except ValueError as e:
+            raise ValueError(f"{s.name}.verdict_measurements: {e}") from e
+        if row["claim"] not in s.claims:
+            raise ValueError(f"{s.name}.verdict_measurements: claim {row['claim']!r} is not among the study's "
+                             f"claims in the registry, {list(s.claims)}")
+        rows.append({**row, "chapter": s.chapter})
+    return rows
+
+
+def measurements(cache, studies: Iterable[str] | None = None) -> list[dict]:
+    """Every study's validated rows (:func:`study_rows`), in claim order; ``studies``: names of the registry's
+    studies (default: all of them). An unknown name is a ValueError."""
+    chosen = STUDIES if studies is None else [study(name) for name in studies]
+    rows = [r for s in chosen for r in study_rows(s, cache)]
     order = list(CLAIMS)
     return sorted(rows, key=lambda r: (order.index(r["claim"]), r["chapter"]))  # stable: a study's own order
 
@@ -325,26 +306,18 @@ def _measurement(row: Mapping) -> str:
     return out
 
 
-def verdict_table(cache, studies: Iterable[str] = tuple(STUDIES), strict: bool = False) -> list[dict]:
+def verdict_table(cache, studies: Iterable[str] | None = None) -> list[dict]:
     """The table: one dict per measurement row, with its claim's verdict repeated on each of the claim's rows.
 
     Keys: ``claim``, ``claim_text``, ``claim_verdict``, ``claim_condition``, ``chapter``, ``measure``, ``text``,
     ``expect``, ``measurement`` (a vs b with intervals, as text), ``rule`` (text), ``verdict``, ``reason``, and the
     numbers: ``a``, ``b`` (Interval dicts or None), ``reference``, ``difference``, ``tolerance``, ``labels``.
-    Claims no study measured get one "not measured" row each."""
-    rows = measurements(cache, studies, strict)
-    seen = {r["claim"] for r in rows}
-    for claim in CLAIMS:  # a claim with no study in ``studies`` still gets its row
-        if claim not in seen:
-            study = next(s for s, (_, cs) in STUDIES.items() if claim in cs)
-            rows += [r for r in _placeholder(study, "its study was not gathered") if r["claim"] == claim]
-    order = list(CLAIMS)
-    rows.sort(key=lambda r: (order.index(r["claim"]), r["chapter"]))
+    Only the claims of the studies gathered have rows."""
+    rows = measurements(cache, studies)
     table = []
     for r in rows:
         verdict, reason = judge(r)
-        reason = r.get("why") or reason  # a placeholder says why its study gave no rows
-        rule = "-" if r.get("why") else rule_text(r)
+        rule = rule_text(r)
         table.append({"claim": r["claim"], "claim_text": CLAIMS[r["claim"]][0], "chapter": r["chapter"],
                       "measure": r["measure"], "text": r["text"], "expect": r["expect"],
                       "measurement": _measurement(r), "rule": rule, "verdict": verdict, "reason": reason,
@@ -352,6 +325,8 @@ def verdict_table(cache, studies: Iterable[str] = tuple(STUDIES), strict: bool =
                       "difference": r["difference"], "tolerance": r["tolerance"]})
     for claim in CLAIMS:
         mine = [t for t in table if t["claim"] == claim]
+        if not mine:
+            continue
         verdict, condition = combine([t["verdict"] for t in mine], [t["text"] for t in mine])
         for t in mine:
             t["claim_verdict"], t["claim_condition"] = verdict, condition

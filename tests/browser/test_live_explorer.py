@@ -53,7 +53,7 @@ w.VBox([slider, out])"""
 # Chapter 3's explorer, made the way book/03_overfitting_live.ipynb makes it. Displaying the Explorer itself (not
 # .widget) also checks that Voila picks the live widget out of its mimebundle rather than the static HTML.
 EXPLORER_NOTEBOOK = _code_notebook(
-    """from minigpt.experiments.overfitting import overfitting_explorer
+    """from minigpt.studies.overfitting import overfitting_explorer
 explorer = overfitting_explorer()
 explorer"""
 )

@@ -4,7 +4,7 @@ An :class:`Explorer` is displayed by a chapter. In Jupyter or Voila it is an ipy
 SelectionSlider per parameter, Run and Stop buttons, a plot that redraws as a background run streams its
 history, and a panel of numbers. Moving a slider cancels the run in flight (its stop event is set) and starts the
 new one once the old one has stopped, unless the result is already in the
-:class:`~minigpt.experiments.ResultCache`, which shows at once. One run at most trains per explorer.
+:class:`~minigpt.runs.ResultCache`, which shows at once. One run at most trains per explorer.
 
 The same object offers ``text/html``: a self-contained slider over a grid of results computed by really running
 them (:meth:`Explorer.precompute`, called by the chapter at build time), one small base64 PNG per grid point,

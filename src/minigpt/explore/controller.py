@@ -1,7 +1,7 @@
 """The run controller: one experiment setting at a time, run in a background thread, cancelled and restarted.
 
 Headless (no widgets, no drawing): the live view, a benchmark or a test drives it the same way. Selecting a setting
-shows its result from the :class:`~minigpt.experiments.ResultCache` at once, or starts a run whose partial history
+shows its result from the :class:`~minigpt.runs.ResultCache` at once, or starts a run whose partial history
 is published while it trains. Selecting again cancels the run in flight; the new run starts only once the old one
 has stopped, so two runs never share the CPU, and a cancelled run's late update never replaces the new selection.
 """
@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 
-from ..experiments.core import Experiment, ResultCache
+from ..runs import Experiment, ResultCache
 
 Listener = Callable[[dict | None, str], None]
 

@@ -11,7 +11,7 @@ import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ..experiments.core import Experiment, ResultCache, sweep
+from ..runs import Experiment, ResultCache, sweep
 from .controller import Listener, RunController
 from .frames import FrameStore
 from .live import LiveView, mimebundle
@@ -187,7 +187,7 @@ class Explorer:
 
     def precompute(self, workers: int = 1, on_result: Callable[[dict], None] | None = None) -> list[dict]:
         """Run (or fetch from the cache) every point of the static grid, in frame order, so the HTML view shows
-        real results; ``workers`` processes share the runs (see :func:`~minigpt.experiments.sweep`)."""
+        real results; ``workers`` processes share the runs (see :func:`~minigpt.runs.sweep`)."""
         held = {**self.fixed, **{k: v for k, v in self.initial.items() if k not in self.static_grid}}
         return sweep(self.experiment, self.static_grid, self.cache, workers=workers, on_result=on_result, **held)
 

@@ -13,8 +13,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 
-from ..experiments.core import ResultCache, canonical_json
 from ..plots import fig_to_png_bytes, new_figure
+from ..runs import ResultCache, canonical_json
 
 
 def default_plot_version(plot: Callable) -> str | None:

@@ -10,7 +10,7 @@ import html
 import json
 from collections.abc import Callable, Mapping, Sequence
 
-from ..experiments.core import grid_points
+from ..runs import grid_points
 
 
 def format_value(value) -> str:

@@ -2,7 +2,9 @@
 
 - :mod:`minigpt.worlds.facts`: made-up people and their attributes, recall by exact match;
 - :mod:`minigpt.worlds.arithmetic`: modular addition (grokking) and n-digit addition;
-- :mod:`minigpt.worlds.stories`: a probabilistic grammar; samples are copied, novel-and-valid or invalid.
+- :mod:`minigpt.worlds.stories`: a probabilistic grammar; samples are copied, novel-and-valid or invalid;
+- :mod:`minigpt.worlds.qa`: what the question/answer worlds share: training rows with the loss on the answer only,
+  batched decoding cut at the newline.
 """
 
 from minigpt.worlds.arithmetic import (

@@ -30,8 +30,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from minigpt.config import _check, _int, _is_int, _one_of, _real, doc
-from minigpt.worlds import _qa
+from minigpt.config import check, check_int, check_one_of, check_real, doc, is_int
+from minigpt.worlds import qa
 
 ADDITION_FORMATS = ("plain", "reversed", "scratchpad")
 MODULAR_FORMATS = ("symbols", "digits")
@@ -65,13 +65,13 @@ class ModularConfig:
     split: str = doc("unordered", "'unordered' (a+b and b+a on the same side) or 'ordered' (each pair on its own)")
 
     def __post_init__(self) -> None:
-        _one_of("format", self.format, MODULAR_FORMATS)
-        _one_of("split", self.split, MODULAR_SPLITS)
+        check_one_of("format", self.format, MODULAR_FORMATS)
+        check_one_of("split", self.split, MODULAR_SPLITS)
         top = len(MODULAR_SYMBOLS) if self.format == "symbols" else 1000  # one symbol per residue, or up to 3 digits
-        ok = _is_int(self.p) and 2 <= self.p <= top
-        _check("p", self.p, ok, f"an integer in [2, {top}] for format {self.format!r}")
-        _real("train_fraction", self.train_fraction, 0.0, 1.0, low_open=True, high_open=True)
-        _int("seed", self.seed)
+        ok = is_int(self.p) and 2 <= self.p <= top
+        check("p", self.p, ok, f"an integer in [2, {top}] for format {self.format!r}")
+        check_real("train_fraction", self.train_fraction, 0.0, 1.0, low_open=True, high_open=True)
+        check_int("seed", self.seed)
 
 
 @dataclass(frozen=True)
@@ -85,14 +85,14 @@ class AdditionConfig:
     seed: int = doc(0, "seed of the problems drawn for train and test")
 
     def __post_init__(self) -> None:
-        _int("n_digits", self.n_digits, 1, 12)
-        _int("n_train", self.n_train, 1)
-        _int("n_test", self.n_test, 0)
+        check_int("n_digits", self.n_digits, 1, 12)
+        check_int("n_train", self.n_train, 1)
+        check_int("n_test", self.n_test, 0)
         total = 10 ** (2 * self.n_digits)
         n = self.n_train + self.n_test
-        _check("n_train + n_test", n, n <= total, f"at most the {total} distinct problems of {self.n_digits} digits")
-        _one_of("format", self.format, ADDITION_FORMATS)
-        _int("seed", self.seed)
+        check("n_train + n_test", n, n <= total, f"at most the {total} distinct problems of {self.n_digits} digits")
+        check_one_of("format", self.format, ADDITION_FORMATS)
+        check_int("seed", self.seed)
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ class ArithmeticWorld:
 
     @property
     def train_text(self) -> str:
-        return "".join(p.question + p.answer + _qa.TERMINATOR for p in self.train)
+        return "".join(p.question + p.answer + qa.TERMINATOR for p in self.train)
 
     @property
     def alphabet(self) -> str:
@@ -143,7 +143,7 @@ class ArithmeticWorld:
         """
         if not isinstance(output, str):
             return None
-        text = output.split(_qa.TERMINATOR, 1)[0]
+        text = output.split(qa.TERMINATOR, 1)[0]
         if self.format == "symbols":
             p = self.config.p  # type: ignore[union-attr]
             return MODULAR_SYMBOLS.index(text) if len(text) == 1 and text in MODULAR_SYMBOLS[:p] else None
@@ -182,7 +182,34 @@ class ArithmeticWorld:
     def qa_rows(self, tokenizer, split: str = "train"):
         """Training rows for the Trainer: ``(X, Y)`` LongTensors of shape (N, T), loss only on the answer
         and its newline."""
-        return _qa.encode_rows(tokenizer, [(p.question, p.answer) for p in self.split(split)])
+        return qa.encode_rows(tokenizer, [(p.question, p.answer) for p in self.split(split)])
+
+    def completions(
+        self,
+        model,
+        tokenizer,
+        problems: Sequence[Problem],
+        k: int = 1,
+        temperature: float = 0.0,
+        generator=None,
+        batch_size: int = 1024,
+    ) -> list[list[str]]:
+        """Decode ``k`` completions of each problem's question, unparsed (cut at the newline; see
+        :func:`minigpt.worlds.qa.complete`), with room for the longest expected answer and its newline.
+        Returns one list of ``k`` strings per problem."""
+        if not problems:
+            return []
+        max_new = max(len(tokenizer.encode(p.answer)) for p in problems) + 1
+        return qa.complete(
+            model,
+            tokenizer,
+            [p.question for p in problems],
+            max_new,
+            k=k,
+            temperature=temperature,
+            generator=generator,
+            batch_size=batch_size,
+        )
 
     def sample_answers(
         self,
@@ -196,21 +223,20 @@ class ArithmeticWorld:
     ) -> list[list[int | None]]:
         """Decode ``k`` answers per problem of ``split`` and parse each (None = malformed).
         Returns one list of ``k`` parsed answers per problem."""
-        problems = self.split(split)
-        if not problems:
-            return []
-        max_new = max(len(tokenizer.encode(p.answer)) for p in problems) + 1
-        outs = _qa.complete(
-            model,
-            tokenizer,
-            [p.question for p in problems],
-            max_new,
-            k=k,
-            temperature=temperature,
-            generator=generator,
-            batch_size=batch_size,
-        )
+        outs = self.completions(model, tokenizer, self.split(split), k, temperature, generator, batch_size)
         return [[self.parse(o) for o in row] for row in outs]
+
+    def scratchpad_steps(self, problems: Sequence[Problem], completions: Sequence[Sequence[str]]) -> dict[str, float]:
+        """How right the column steps of scratchpad ``completions`` (one list per problem) are: ``steps_ok``, the share
+        of completions whose steps are right (:func:`scratchpad_steps_correct`), and ``right_answer_wrong_steps``,
+        the share of the completions with the right result whose steps are wrong (0 when none is right)."""
+        n_digits = self.config.n_digits  # type: ignore[union-attr]
+        ok, right = [], []
+        for p, row in zip(problems, completions, strict=True):
+            ok += [scratchpad_steps_correct(p.question, o, n_digits) for o in row]
+            right += [self.parse(o) == p.result for o in row]
+        lucky = sum(r and not o for r, o in zip(right, ok, strict=True))
+        return {"steps_ok": sum(ok) / len(ok), "right_answer_wrong_steps": lucky / sum(right) if sum(right) else 0.0}
 
     def accuracy(
         self, model, tokenizer, split: str = "test", temperature: float = 0.0, generator=None
@@ -290,7 +316,7 @@ def scratchpad_steps_correct(question: str, output: object, n_digits: int) -> bo
                          f"got {question!r}")
     if not isinstance(output, str):
         return False
-    text = output.split(_qa.TERMINATOR, 1)[0]
+    text = output.split(qa.TERMINATOR, 1)[0]
     if ";" not in text:
         return False
     expected = addition_answer(int(match[1]), int(match[2]), "scratchpad", n_digits)

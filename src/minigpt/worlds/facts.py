@@ -54,8 +54,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from minigpt.config import _check, _int, _is_int, _one_of, _real, doc
-from minigpt.worlds import _qa
+from minigpt.config import check, check_int, check_one_of, check_real, doc, is_int
+from minigpt.worlds import qa
 
 # Syllables for made-up names: a first name is an onset and an ending, and so is a surname. The combination is
 # random; the inventory is chosen to sound like names without matching a well-known person.
@@ -66,6 +66,9 @@ _LAST_ONSETS = tuple("Mar Bel Cas Dor Ess Fal Grim Hask Ith Kell Lor Morr Nor Os
                      "Urm Vel Wend Yorr Zan".split())
 _LAST_ENDS = tuple("ren wick avel thorn dane ley mont rick ova holm by gard iel ock ade ven ish ton "
                    "ard".split())
+# the syllables a name is made of, in the order first onset, first end, last onset, last end (what a model
+# that reads names must be able to spell: chapter 8 builds its alphabet from them)
+NAME_SYLLABLES = (_FIRST_ONSETS, _FIRST_ENDS, _LAST_ONSETS, _LAST_ENDS)
 
 # Value sets. Trades, pets and instruments start with a consonant so "a {value}" is always grammatical.
 VALUE_SETS: Mapping[str, tuple[str, ...]] = MappingProxyType({
@@ -182,26 +185,26 @@ class FactsConfig:
     seed: int = doc(0, "seed of the people, their values and levels, and the sentences")
 
     def __post_init__(self) -> None:
-        _int("n_people", self.n_people, 2, MAX_PEOPLE)
+        check_int("n_people", self.n_people, 2, MAX_PEOPLE)
         attrs = tuple(self.attributes)
         object.__setattr__(self, "attributes", attrs)  # a list (from JSON) becomes a tuple: the config stays hashable
-        _check("attributes", attrs, bool(attrs) and len(set(attrs)) == len(attrs) and set(attrs) <= set(ATTRIBUTES),
+        check("attributes", attrs, bool(attrs) and len(set(attrs)) == len(attrs) and set(attrs) <= set(ATTRIBUTES),
                f"distinct names from {ATTRIBUTES}")
         levels = self.mention_levels
         if isinstance(levels, list):
             levels = tuple(levels)
             object.__setattr__(self, "mention_levels", levels)
-        _check("mention_levels", levels,
-               isinstance(levels, tuple) and len(levels) >= 1 and all(_is_int(c) and 1 <= c <= 10_000 for c in levels)
+        check("mention_levels", levels,
+               isinstance(levels, tuple) and len(levels) >= 1 and all(is_int(c) and 1 <= c <= 10_000 for c in levels)
                and all(b > a for a, b in zip(levels, levels[1:], strict=False)),
                "a non-empty tuple of strictly increasing integers in [1, 10000]")
-        _real("tail_exponent", self.tail_exponent, 0.0, 5.0)
-        _real("qa_fraction", self.qa_fraction, 0.0, 1.0)
-        _int("qa_repeats", self.qa_repeats, 1, 1000)
-        _int("n_unseen", self.n_unseen, 0, MAX_PEOPLE)
+        check_real("tail_exponent", self.tail_exponent, 0.0, 5.0)
+        check_real("qa_fraction", self.qa_fraction, 0.0, 1.0)
+        check_int("qa_repeats", self.qa_repeats, 1, 1000)
+        check_int("n_unseen", self.n_unseen, 0, MAX_PEOPLE)
         total = self.n_people + self.n_unseen
-        _check("n_people + n_unseen", total, total <= _n_names(), f"at most the {_n_names()} distinct names")
-        _int("seed", self.seed)
+        check("n_people + n_unseen", total, total <= _n_names(), f"at most the {_n_names()} distinct names")
+        check_int("seed", self.seed)
 
     def level_counts(self) -> tuple[int, ...]:
         """How many of each attribute's ``n_people`` facts sit at each level: shares proportional to
@@ -309,7 +312,7 @@ class FactsWorld:
             for f in facts:
                 chars.update(f.question)
                 chars.update(f.answer)
-        chars.add(_qa.TERMINATOR)
+        chars.add(qa.TERMINATOR)
         return "".join(sorted(chars))
 
     def split(self, name: str) -> tuple[Fact, ...]:
@@ -328,7 +331,7 @@ class FactsWorld:
             raise KeyError(f"question: not a probe of this world: {question!r}")
         if not isinstance(answer, str):
             return False
-        return answer.split(_qa.TERMINATOR, 1)[0] == self._answers[question]
+        return answer.split(qa.TERMINATOR, 1)[0] == self._answers[question]
 
     def text_rows(self, tokenizer, part: str = "all"):
         """Line-aligned language-model rows ``(X, Y)``, LongTensors of shape (N, T), one row per line of
@@ -337,11 +340,11 @@ class FactsWorld:
 
         Uniform row sampling (the Trainer's) sees each fact as often as the text states it.
         """
-        _one_of("part", part, ("all", "bio", "qa"))
+        check_one_of("part", part, ("all", "bio", "qa"))
         lines = {"all": self.train_text.splitlines(), "bio": self.bio_lines, "qa": self.qa_lines}[part]
         if not lines:
             raise ValueError(f"part={part!r} is out of range: this world has no such lines (qa_fraction=0?)")
-        return _qa.encode_rows(tokenizer, [(line[:1], line[1:]) for line in lines])
+        return qa.encode_rows(tokenizer, [(line[:1], line[1:]) for line in lines])
 
     def qa_rows(self, tokenizer, split: str = "recitation", repeat_by_frequency: bool = False):
         """Probe rows for the Trainer: ``(X, Y)`` LongTensors of shape (N, T), the loss only on the answer.
@@ -353,7 +356,7 @@ class FactsWorld:
         pairs = [
             (f.question, f.answer) for f in facts for _ in range(f.frequency if repeat_by_frequency else 1)
         ]
-        return _qa.encode_rows(tokenizer, pairs)
+        return qa.encode_rows(tokenizer, pairs)
 
 
 def _make_names(n: int, rng: random.Random) -> list[str]:
@@ -382,7 +385,7 @@ def make_facts(config: FactsConfig | None = None) -> FactsWorld:
     groups = ["qa" if i in qa_people else "bio" for i in range(n)] + ["unseen"] * cfg.n_unseen
 
     bio: list[str] = []
-    qa: list[str] = []
+    qa_lines: list[str] = []
     first_template: dict[tuple[int, str], int] = {}
     for i in range(n):
         for a in attrs:
@@ -392,12 +395,12 @@ def make_facts(config: FactsConfig | None = None) -> FactsWorld:
                     first_template[(i, a)] = t
                 bio.append(SENTENCE_TEMPLATES[a][t].format(name=names[i], value=values[i][a]))
             if groups[i] == "qa":
-                qa += [qa_prompt(QUESTION_TEMPLATES[a][0].format(name=names[i])) + values[i][a]] * cfg.qa_repeats
+                qa_lines += [qa_prompt(QUESTION_TEMPLATES[a][0].format(name=names[i])) + values[i][a]] * cfg.qa_repeats
     rng.shuffle(bio)
-    rng.shuffle(qa)
-    lines = bio + qa
+    rng.shuffle(qa_lines)
+    lines = bio + qa_lines
     rng.shuffle(lines)
-    train_text = "".join(line + _qa.TERMINATOR for line in lines)
+    train_text = "".join(line + qa.TERMINATOR for line in lines)
 
     entities = tuple(
         Entity(name, MappingProxyType(dict(values[i])),
@@ -425,7 +428,7 @@ def make_facts(config: FactsConfig | None = None) -> FactsWorld:
         config=cfg,
         entities=entities,
         bio_lines=tuple(bio),
-        qa_lines=tuple(qa),
+        qa_lines=tuple(qa_lines),
         train_text=train_text,
         splits=MappingProxyType({s: tuple(v) for s, v in splits.items()}),
         _answers=MappingProxyType(answers),
@@ -442,7 +445,7 @@ def recall(
     if not records:
         return []
     max_new = max(len(tokenizer.encode(r.answer)) for r in records) + 1
-    outs = _qa.complete(
+    outs = qa.complete(
         model,
         tokenizer,
         [r.question for r in records],
@@ -465,11 +468,11 @@ def sample_answers(
     if not records:
         return []
     max_new = max(len(tokenizer.encode(r.answer)) for r in records) + 1
-    return _qa.complete(model, tokenizer, [r.question for r in records], max_new, k=k, temperature=temperature,
+    return qa.complete(model, tokenizer, [r.question for r in records], max_new, k=k, temperature=temperature,
                         generator=generator, batch_size=batch_size, mc_dropout=mc_dropout)
 
 
 def value_cross_entropy_bits(model, tokenizer, records: Sequence[Fact]) -> list[float]:
     """The model's cross-entropy, in bits, of each record's answer and terminating newline given its
     question: the input to :func:`minigpt.metrics.knowledge_bits` (with ``record.set_size``)."""
-    return _qa.answer_cross_entropy_bits(model, tokenizer, [(r.question, r.answer) for r in records])
+    return qa.answer_cross_entropy_bits(model, tokenizer, [(r.question, r.answer) for r in records])

@@ -21,7 +21,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from minigpt.config import _check, _int, _is_int, _real, doc
+from minigpt.config import check, check_int, check_real, doc, is_int
 
 NAMES = tuple("Mira Tomas Pip Anya Bram Lila Oskar Nell Ravi Suki Finn Edda".split())
 CREATURES = tuple("fox king queen girl boy dragon owl wolf witch giant miller cat".split())
@@ -99,13 +99,13 @@ class StoriesConfig:
     seed: int = doc(0, "seed of the generator: the same config gives the same world")
 
     def __post_init__(self) -> None:
-        _int("n_stories", self.n_stories, 1, 1_000_000)
-        _int("n_val_stories", self.n_val_stories, 0, 1_000_000)
-        _int("min_sentences", self.min_sentences, 1, 50)
-        ok = _is_int(self.max_sentences) and self.min_sentences <= self.max_sentences <= 50
-        _check("max_sentences", self.max_sentences, ok, f"an integer in [min_sentences={self.min_sentences}, 50]")
-        _real("protagonist_prob", self.protagonist_prob, 0.0, 1.0)
-        _int("seed", self.seed)
+        check_int("n_stories", self.n_stories, 1, 1_000_000)
+        check_int("n_val_stories", self.n_val_stories, 0, 1_000_000)
+        check_int("min_sentences", self.min_sentences, 1, 50)
+        ok = is_int(self.max_sentences) and self.min_sentences <= self.max_sentences <= 50
+        check("max_sentences", self.max_sentences, ok, f"an integer in [min_sentences={self.min_sentences}, 50]")
+        check_real("protagonist_prob", self.protagonist_prob, 0.0, 1.0)
+        check_int("seed", self.seed)
 
 
 @dataclass(frozen=True)
@@ -155,22 +155,34 @@ class StoriesWorld:
         return classify(sentence, self.train_sentences)
 
 
-def _expand(
-    symbol: str, rng: random.Random, subject: tuple[str, ...] | None, subject_prob: float
-) -> list[str]:
+def tempered_weights(weights: Sequence[float], temperature: float) -> list[float]:
+    """``w ** (1 / T)`` for each weight (a softmax of log-weights at temperature T); at T = 1 the weights
+    themselves, exactly; at T = 0 the limit: 1 for the largest weights, 0 for the rest (ties stay uniform, as
+    they do for every T)."""
+    if temperature == 0:
+        top = max(weights)
+        return [1.0 if w == top else 0.0 for w in weights]
+    return [w ** (1.0 / temperature) for w in weights]
+
+
+def _expand(symbol: str, rng: random.Random, subject: tuple[str, ...] | None, subject_prob: float,
+            temperature: float) -> list[str]:
     if symbol not in GRAMMAR:
         return [symbol]
-    if symbol == "SUBJ" and subject is not None and rng.random() < subject_prob:
-        return list(subject)
+    if symbol == "SUBJ" and subject is not None:
+        # at T = 1 the chance is subject_prob exactly (p + (1 - p) rounds to 1), so the draws are the world's
+        keep, other = tempered_weights([subject_prob, 1.0 - subject_prob], temperature)
+        if rng.random() < keep / (keep + other):
+            return list(subject)
     alternatives = GRAMMAR[symbol]
-    seq = (
-        alternatives[0][0]
-        if len(alternatives) == 1
-        else rng.choices([a[0] for a in alternatives], weights=[a[1] for a in alternatives])[0]
-    )
+    if len(alternatives) == 1:  # no choice, no draw
+        seq = alternatives[0][0]
+    else:
+        weights = tempered_weights([a[1] for a in alternatives], temperature)
+        seq = rng.choices([a[0] for a in alternatives], weights=weights)[0]
     out: list[str] = []
     for s in seq:
-        out.extend(_expand(s, rng, subject, subject_prob))
+        out.extend(_expand(s, rng, subject, subject_prob, temperature))
     return out
 
 
@@ -183,33 +195,53 @@ def realize(words: Sequence[str]) -> str:
     return text[0].upper() + text[1:]
 
 
-def sample_words(
-    rng: random.Random, subject: tuple[str, ...] | None = None, subject_prob: float = 0.0
-) -> list[str]:
+def sample_words(rng: random.Random, subject: tuple[str, ...] | None = None, subject_prob: float = 0.0,
+                 temperature: float = 1.0) -> list[str]:
     """The words of one sentence from :data:`GRAMMAR`, ending with "."; with ``subject`` given, the subject
-    slot is that subject with probability ``subject_prob``. Write it with :func:`realize`."""
-    return _expand("S", rng, subject, subject_prob)
+    slot is that subject with probability ``subject_prob``. Write it with :func:`realize`.
+
+    ``temperature`` tempers every random choice: the weights ``w`` of a rule's alternatives (and the chance of
+    reusing ``subject``) become ``w ** (1 / T)`` (:func:`tempered_weights`). At 1 (the default) the grammar's
+    own weights; at 0 every choice is the most likely alternative (ties drawn uniformly)."""
+    return _expand("S", rng, subject, subject_prob, temperature)
 
 
-def sample_sentence(
-    rng: random.Random, subject: tuple[str, ...] | None = None, subject_prob: float = 0.0
-) -> str:
-    """One sentence from :data:`GRAMMAR`, written by :func:`realize`."""
-    return realize(sample_words(rng, subject, subject_prob))
+def sample_sentence(rng: random.Random, subject: tuple[str, ...] | None = None, subject_prob: float = 0.0,
+                    temperature: float = 1.0) -> str:
+    """One sentence from :data:`GRAMMAR` (see :func:`sample_words`), written by :func:`realize`."""
+    return realize(sample_words(rng, subject, subject_prob, temperature))
 
 
-def _story(rng: random.Random, cfg: StoriesConfig) -> tuple[str, ...]:
-    protagonist = tuple(_expand("SUBJ", rng, None, 0.0))
-    n = rng.randint(cfg.min_sentences, cfg.max_sentences)
-    return tuple(sample_sentence(rng, protagonist, cfg.protagonist_prob) for _ in range(n))
+def sample_story(rng: random.Random, config: StoriesConfig, temperature: float = 1.0) -> tuple[str, ...]:
+    """One story: a protagonist, then ``min_sentences`` to ``max_sentences`` sentences whose subject is the
+    protagonist with probability ``protagonist_prob``; every choice tempered by ``temperature`` (see
+    :func:`sample_words`). :func:`make_stories` writes its worlds with this at temperature 1, so the same ``rng``
+    state gives the same stories, draw for draw."""
+    protagonist = tuple(_expand("SUBJ", rng, None, 0.0, temperature))
+    n = rng.randint(config.min_sentences, config.max_sentences)
+    return tuple(sample_sentence(rng, protagonist, config.protagonist_prob, temperature) for _ in range(n))
+
+
+def budget_sentences(rng: random.Random, config: StoriesConfig, temperature: float, budget_chars: int) -> list[str]:
+    """The sentences of stories from :func:`sample_story` at ``temperature``, written until their text (one story
+    per line, as in a world's text) fills ``budget_chars`` characters; the sentence that would overflow the budget
+    is left out, as a model's unfinished last sentence is."""
+    out: list[str] = []
+    used = 0
+    while True:
+        for sentence in sample_story(rng, config, temperature):
+            used += len(sentence) + 1  # a space, or the newline after the story's last sentence
+            if used > budget_chars:
+                return out
+            out.append(sentence)
 
 
 def make_stories(config: StoriesConfig | None = None) -> StoriesWorld:
     """Generate a stories world; the same config gives the same world on every machine."""
     cfg = config or StoriesConfig()
     rng = random.Random(cfg.seed)
-    train = tuple(_story(rng, cfg) for _ in range(cfg.n_stories))
-    val = tuple(_story(rng, cfg) for _ in range(cfg.n_val_stories))
+    train = tuple(sample_story(rng, cfg) for _ in range(cfg.n_stories))
+    val = tuple(sample_story(rng, cfg) for _ in range(cfg.n_val_stories))
     return StoriesWorld(cfg, train, val, frozenset(s for story in train for s in story))
 
 

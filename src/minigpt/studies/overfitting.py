@@ -8,8 +8,6 @@ model instead of training again.
 
 from __future__ import annotations
 
-import functools
-import json
 import math
 import multiprocessing
 import threading
@@ -19,16 +17,21 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 import torch
 from matplotlib.figure import Figure
 
-from ..config import ModelConfig, TrainConfig
+from ..config import check_int, check_temperature
 from ..explore import Display, Explorer
-from ..metrics import SHARE
 from ..model import GPT
 from ..plots import loss_curves, sample_bars
+from ..runs.build import cached_world, check_model_and_training, model_for, trainer_for
+from ..runs.experiment import Experiment, Trained, train_with_events
+from ..runs.spec import fast_mode
+from ..runs.store import ResultCache
+from ..runs.summary import seed_results, summarize
+from ..runs.sweeps import sweep
 from ..sample import generate
+from ..stats import SHARE
 from ..tokenizer import CharTokenizer
 from ..train import History, Trainer
 from ..worlds.stories import StoriesConfig, make_stories, split_sentences
-from .core import Experiment, ResultCache, Trained, canonical_json, fast_mode, fit, summarize, sweep
 
 
 def _configure(dropout: float = 0.0, weight_decay: float = 0.0, emb_noise_alpha: float = 0.0,
@@ -63,23 +66,17 @@ def _configure(dropout: float = 0.0, weight_decay: float = 0.0, emb_noise_alpha:
     }
 
 
-@functools.lru_cache(maxsize=8)
-def _world(config_json: str):
-    """The stories world of a spec, made once per process (training and every re-evaluation share it)."""
-    return make_stories(StoriesConfig(**json.loads(config_json)))
+_world = cached_world(lambda config: make_stories(StoriesConfig(**config)))  # made once per process
 
 
-def _check(spec: dict) -> None:
+def _check_spec(spec: dict) -> None:
     StoriesConfig(**spec["world"])
-    ModelConfig(vocab_size=1, **spec["model"])
-    TrainConfig(device=spec["device"], **spec["train"])
+    check_model_and_training(spec)
     stop_at, steps = spec.get("stop_at"), spec["train"]["steps"]
     if stop_at is not None and (isinstance(stop_at, bool) or not isinstance(stop_at, int) or not 1 <= stop_at <= steps):
         raise ValueError(f"stop_at={stop_at!r} is out of range: allowed None or an int in [1, steps={steps}]")
-    if spec["sample"]["n"] < 1:
-        raise ValueError(f"n_samples={spec['sample']['n']} is out of range: allowed an int >= 1")
-    if not spec["sample"]["temperature"] >= 0:
-        raise ValueError(f"temperature={spec['sample']['temperature']} is out of range: allowed >= 0")
+    check_int("n_samples", spec["sample"]["n"], 1)
+    check_temperature(spec["sample"]["temperature"])
 
 
 def _train(spec: dict, on_eval: Callable | None = None, stop: threading.Event | None = None) -> Trained:
@@ -103,12 +100,12 @@ def _train(spec: dict, on_eval: Callable | None = None, stop: threading.Event | 
     (how many different sentences, and different novel-valid ones, were sampled); None when stopped early),
     ``samples`` (the first 4 sampled stories), ``n_train_sentences``, ``n_params`` and ``stop_reason``.
     """
-    world = _world(canonical_json(spec["world"]))
+    world = _world(spec["world"])
     tok = CharTokenizer(world.alphabet)
     train = torch.tensor(tok.encode(world.train_text), dtype=torch.long)
     val = torch.tensor(tok.encode(world.val_text), dtype=torch.long)
-    model = GPT(ModelConfig(vocab_size=tok.vocab_size, **spec["model"]), seed=spec["train"]["seed"])
-    trainer = Trainer(model, TrainConfig(device=spec["device"], **spec["train"]), train, val)
+    model = model_for(spec, tok.vocab_size)
+    trainer = trainer_for(spec, model, train, val)
     stop_at = spec.get("stop_at")
     if stop_at is not None:  # the Trainer evaluates at the step it stops after, then fit() ends
         trainer.add_callback("on_step_end", lambda t: t.stop() if t.step >= stop_at else None)
@@ -119,7 +116,7 @@ def _train(spec: dict, on_eval: Callable | None = None, stop: threading.Event | 
                 best.update(loss=t.history.val_loss[-1], step=t.step,
                             state={k: v.detach().clone() for k, v in t.model.state_dict().items()})
         trainer.add_callback("on_eval", snapshot)
-    history = fit(trainer, on_eval, stop)
+    history = train_with_events(trainer, on_eval, stop)
     if stop_at is not None and trainer.step == stop_at and not (stop is not None and stop.is_set()):
         history.stop_reason = "completed"  # stopping at stop_at is the run asked for
     info = {"n_train_sentences": len(world.train_sentences)}
@@ -145,7 +142,7 @@ def _stopped_at(model: GPT, history: History, best: Mapping, info: dict) -> Trai
 
 
 def _evaluate(spec: dict, trained: Trained) -> dict:
-    world = _world(canonical_json(spec["world"]))
+    world = _world(spec["world"])
     tok = CharTokenizer(world.alphabet)
     model, history, s = trained.model, trained.history, spec["sample"]
     gen = torch.Generator(device=model.lm_head.weight.device).manual_seed(s["seed"])
@@ -179,7 +176,7 @@ def _evaluate(spec: dict, trained: Trained) -> dict:
 
 
 overfit_stories = Experiment("overfit_stories", _configure, _train, _evaluate,
-                             sample_params=("temperature", "n_samples"), check=_check,
+                             sample_params=("temperature", "n_samples"), check=_check_spec,
                              bounds=dict.fromkeys(("copied", "novel", "invalid", "novel_of_new"), SHARE))
 
 
@@ -330,8 +327,8 @@ def verdict_measurements(cache: ResultCache, *, seeds: Sequence[int] = STUDY_SEE
     sampled sentences that are novel and valid (expected higher) and the share that are invalid (expected
     lower). A side is None when its runs are not all in the cache."""
     def side(params):
-        runs = [cache.lookup(overfit_stories, **params, seed=s) for s in seeds]
-        return None if any(r is None for r in runs) else summarize(runs)
+        runs = seed_results(cache, overfit_stories, seeds, **params)
+        return None if runs is None else summarize(runs)
 
     base = side(REGULARIZERS["none"])
     out = []
@@ -339,7 +336,7 @@ def verdict_measurements(cache: ResultCache, *, seeds: Sequence[int] = STUDY_SEE
         mine = side(REGULARIZERS[label])
         for metric, expect, what in (("novel", "higher", "novel, valid sentences"),
                                      ("invalid", "lower", "invalid sentences")):
-            out.append({"claim": "a", "chapter": 3, "measure": metric, "text": f"{label} vs none: {what}",
+            out.append({"claim": "a", "measure": metric, "text": f"{label} vs none: {what}",
                         "labels": [label, "none"], "expect": expect,
                         "a": None if mine is None else mine[metric].to_dict(),
                         "b": None if base is None else base[metric].to_dict()})

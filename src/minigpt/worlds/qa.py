@@ -1,4 +1,4 @@
-"""Helpers shared by the question/answer worlds (facts, arithmetic).
+"""Question/answer rows and batched decoding, shared by the Q/A worlds (facts, arithmetic) and the studies on them.
 
 A Q/A row is ``prompt + answer + "\\n"``. The newline terminates the answer, so decoding can stop at the first
 newline and a model that never emits one is simply wrong. The helpers here turn rows into training tensors
@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import torch
+
+from minigpt.sample import generate
 
 TERMINATOR = "\n"
 
@@ -63,8 +65,6 @@ def complete(
     there is no left padding, because the model has learned absolute positions. Returns a list (one per
     prompt) of ``k`` strings.
     """
-    from minigpt import generate  # imported here: minigpt/__init__ may import the worlds
-
     if k < 1:
         raise ValueError(f"k: must be >= 1, got {k}")
     if max_new_tokens < 1:

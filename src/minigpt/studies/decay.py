@@ -19,8 +19,6 @@ Every knob is a parameter of one of the two experiments; the chapter sweeps them
 
 from __future__ import annotations
 
-import functools
-import json
 import math
 import random
 import re
@@ -30,16 +28,22 @@ from collections.abc import Callable, Mapping, Sequence
 import torch
 from matplotlib.figure import Figure
 
-from ..config import ModelConfig, TrainConfig, _one_of
+from ..config import check_one_of, check_real, check_temperature
 from ..explore import Display, Explorer
-from ..metrics import SHARE, Interval, exact_match_recall, recall_by_frequency
+from ..metrics import exact_match_recall, recall_by_frequency
 from ..model import GPT
 from ..plots import COLORS, tidy
+from ..runs.build import cached_world, check_model_and_training, model_for, trainer_for
+from ..runs.experiment import Experiment, Trained, train_with_events
+from ..runs.spec import fast_mode
+from ..runs.store import ResultCache
+from ..runs.summary import seed_results, summarize
+from ..stats import SHARE, Interval
 from ..tokenizer import CharTokenizer
 from ..train import Trainer, param_groups
 from ..worlds.arithmetic import ModularConfig, make_modular
 from ..worlds.facts import FactsConfig, make_facts, recall
-from .core import Experiment, ResultCache, Trained, canonical_json, fast_mode, fit, summarize
+from ..worlds.qa import encode_rows
 
 GROK_MEMORIZED = 0.99  # train accuracy that counts as "memorized"; test accuracy at which a run ends (after tail)
 
@@ -93,18 +97,13 @@ def _grok_configure(weight_decay: float = 1.0, lr: float = 3e-3, steps: int | No
     }
 
 
-@functools.lru_cache(maxsize=8)
-def _modular(config_json: str):
-    return make_modular(ModularConfig(**json.loads(config_json)))
+_modular = cached_world(lambda config: make_modular(ModularConfig(**config)))  # made once per process
 
 
 def _grok_check(spec: dict) -> None:
     ModularConfig(**spec["world"])
-    ModelConfig(vocab_size=1, **spec["model"])
-    TrainConfig(device=spec["device"], **{**spec["train"], "betas": tuple(spec["train"]["betas"])})
-    t = spec["sample"]["threshold"]
-    if not (isinstance(t, float) and 0.0 < t <= GROK_MEMORIZED):
-        raise ValueError(f"threshold={t!r} is out of range: allowed a float in (0, {GROK_MEMORIZED}]")
+    check_model_and_training(spec)
+    check_real("threshold", spec["sample"]["threshold"], 0.0, GROK_MEMORIZED, low_open=True)
 
 
 class _Live:
@@ -133,15 +132,14 @@ def _grok_train(spec: dict, on_eval: Callable | None = None, stop: threading.Eve
     ``curves`` (in the result): ``step``, ``train_acc``, ``test_acc``, ``norm`` (L2 norm of the decayed
     matrices), and under the ordered split ``test_acc_mirrored`` / ``test_acc_unmirrored``.
     """
-    world = _modular(canonical_json(spec["world"]))
+    world = _modular(spec["world"])
     tok = CharTokenizer.from_text(world.alphabet)
     X, Y = world.qa_rows(tok, "train")
     Xt, Yt = world.qa_rows(tok, "test")
     mirrored = {id(p) for p in world.mirror_subsets()["mirrored"]}
     mask = torch.tensor([id(p) in mirrored for p in world.test])
-    train_cfg = TrainConfig(device=spec["device"], **{**spec["train"], "betas": tuple(spec["train"]["betas"])})
-    model = GPT(ModelConfig(vocab_size=tok.vocab_size, **spec["model"]), seed=spec["train"]["seed"])
-    trainer = Trainer(model, train_cfg, (X, Y))
+    model = model_for(spec, tok.vocab_size)
+    trainer = trainer_for(spec, model, (X, Y))
     curves: dict[str, list] = {"step": [], "train_acc": [], "test_acc": [], "norm": []}
     if mask.any():
         curves.update(test_acc_mirrored=[], test_acc_unmirrored=[])
@@ -168,7 +166,7 @@ def _grok_train(spec: dict, on_eval: Callable | None = None, stop: threading.Eve
             t.stop()
 
     trainer.add_callback("on_step_end", measure)
-    history = fit(trainer, None, stop)  # on_eval is called from measure, with the curves
+    history = train_with_events(trainer, None, stop)  # on_eval is called from measure, with the curves
     if history.stop_reason == "stopped" and trainer.step == end[0] and not (stop is not None and stop.is_set()):
         history.stop_reason = "completed"  # ended by design: generalized, plus the tail
     return Trained(model, history, {"curves": curves, "ended_at": trainer.step,
@@ -184,7 +182,7 @@ def _grok_evaluate(spec: dict, trained: Trained) -> dict:
     gen = _first(c["step"], c["test_acc"], threshold)
     mem = _first(c["step"], c["train_acc"], GROK_MEMORIZED)
     norm_at = dict(zip(c["step"], c["norm"], strict=True))
-    world = _modular(canonical_json(spec["world"]))
+    world = _modular(spec["world"])
     tok = CharTokenizer.from_text(world.alphabet)
     greedy = world.accuracy(trained.model, tok, "test")
     metrics = {
@@ -309,17 +307,13 @@ def _recall_configure(weight_decay: float = 0.1, lr: float = 6e-3, schedule: str
 
 
 def _recall_check(spec: dict) -> None:
-    _one_of("schedule", spec["schedule"], LR_SCHEDULES)
+    check_one_of("schedule", spec["schedule"], LR_SCHEDULES)
     FactsConfig(**spec["world"])
-    ModelConfig(vocab_size=1, **spec["model"])
-    TrainConfig(device=spec["device"], **spec["train"])
-    if not spec["sample"]["temperature"] >= 0:
-        raise ValueError(f"temperature={spec['sample']['temperature']} is out of range: allowed >= 0")
+    check_model_and_training(spec)
+    check_temperature(spec["sample"]["temperature"])
 
 
-@functools.lru_cache(maxsize=4)
-def _facts(config_json: str):
-    return make_facts(FactsConfig(**json.loads(config_json)))
+_facts = cached_world(lambda config: make_facts(FactsConfig(**config)))  # made once per process
 
 
 def forgotten_people(world, share: float, seed: int) -> list[str]:
@@ -330,20 +324,6 @@ def forgotten_people(world, share: float, seed: int) -> list[str]:
 
 def _mentions(line: str, names: Sequence[str]) -> bool:
     return any(re.search(rf"(?<![A-Za-z]){re.escape(n)}(?![A-Za-z])", line) for n in names)
-
-
-class _RowTrainer(Trainer):
-    """Evaluates the loss on the first ``eval_rows`` training rows only, and on ``val_rows`` when given."""
-
-    eval_rows, val_rows = 512, None
-
-    def _evaluate(self, step: int) -> None:
-        X, Y = self.train_data
-        h = self.history
-        h.eval_step.append(step)
-        h.eval_train_loss.append(self.estimate_loss((X[: self.eval_rows], Y[: self.eval_rows])))
-        h.val_loss.append(float("nan") if self.val_rows is None else self.estimate_loss(self.val_rows))
-        self._fire("on_eval")
 
 
 def _recall_train(spec: dict, on_eval: Callable | None = None, stop: threading.Event | None = None) -> Trained:
@@ -357,19 +337,17 @@ def _recall_train(spec: dict, on_eval: Callable | None = None, stop: threading.E
     people's facts) at the removal step and every ``probe_every`` steps after it; ``val_loss`` in the history is
     the eval-mode loss on the held-out-phrasing sentences (never in training).
     """
-    world = _facts(canonical_json(spec["world"]))
+    world = _facts(spec["world"])
     tok = CharTokenizer.from_text(world.alphabet)
     lines = world.train_text.splitlines()
     gone = forgotten_people(world, spec["forget_share"], spec["world"]["seed"]) if spec["forget_at"] else []
     keep = [not _mentions(line, gone) for line in lines] if gone else [True] * len(lines)
     X, Y = world.text_rows(tok)
-    model = GPT(ModelConfig(vocab_size=tok.vocab_size, **spec["model"]), seed=spec["train"]["seed"])
-    trainer = _RowTrainer(model, TrainConfig(device=spec["device"], **spec["train"]), (X, Y))
-    trainer.eval_rows = spec["eval_rows"]
     held = [f for f in world.heldout_phrasing if f.form == "cloze"]
-    from ..worlds import _qa
-
-    trainer.val_rows = _qa.encode_rows(tok, [(f.question, f.answer) for f in held])
+    val_rows = encode_rows(tok, [(f.question, f.answer) for f in held])
+    # the loss on training data is read on its first eval_rows rows only (a fixed sample: the lines are shuffled)
+    model = model_for(spec, tok.vocab_size)
+    trainer = trainer_for(spec, model, (X, Y), val_rows, eval_rows=spec["eval_rows"])
     gone_probes = [f for f in world.cloze if f.entity in set(gone)]
     curves: dict[str, list] = {"step": [], "recall_forgotten": []}
 
@@ -384,7 +362,7 @@ def _recall_train(spec: dict, on_eval: Callable | None = None, stop: threading.E
         curves["recall_forgotten"].append(exact_match_recall(recall(t.model, tok, gone_probes)))
 
     trainer.add_callback("on_step_end", probe)
-    history = fit(trainer, None if on_eval is None else lambda h: on_eval(_Live(h, curves)), stop)
+    history = train_with_events(trainer, None if on_eval is None else lambda h: on_eval(_Live(h, curves)), stop)
     return Trained(model, history, {"curves": curves, "forgotten": gone, "n_lines": len(lines)})
 
 
@@ -398,7 +376,7 @@ def _half_life(steps: Sequence[int], values: Sequence[float], start: int) -> int
 
 
 def _recall_evaluate(spec: dict, trained: Trained) -> dict:
-    world = _facts(canonical_json(spec["world"]))
+    world = _facts(spec["world"])
     tok = CharTokenizer.from_text(world.alphabet)
     s = spec["sample"]
     gen = torch.Generator(device=trained.model.lm_head.weight.device).manual_seed(s["seed"])
@@ -443,31 +421,24 @@ def bucket_series(results: Sequence[Mapping]) -> tuple[list[int], list[Interval]
 # --- verdicts ---------------------------------------------------------------------------------------------
 
 
-def _seeds(cache: ResultCache, experiment: Experiment, seeds: Sequence[int], **params) -> list[dict] | None:
-    found = [cache.lookup(experiment, seed=s, **params) for s in seeds]
-    return None if any(r is None for r in found) else found
-
-
-def study_seeds() -> tuple[int, ...]:
-    """The seeds of chapter 5's runs: three, two in fast mode."""
-    return (0, 1) if fast_mode() else (0, 1, 2)
+CHAPTER_SEEDS = {False: (0, 1, 2), True: (0, 1)}  # chapter 5's seeds by fast_mode(): two in fast mode (nbval)
 
 
 def verdict_measurements(cache: ResultCache, seeds: Sequence[int] | None = None) -> list[dict]:
     """The measurements behind chapter 5's claims, read from ``cache`` only (never runs anything), at the scale
     ``fast_mode()`` resolves now: one row per comparison in the shape ``minigpt.verdicts`` reads (``claim``,
-    ``chapter``, ``measure``, ``text``, ``labels``, ``a`` and ``b`` as ``Interval.to_dict()`` over ``seeds``
-    (default: the chapter's, :func:`study_seeds`) or
-    None where a run is missing, ``expect``: what the claim predicts for a against b)."""
-    seeds = study_seeds() if seeds is None else seeds
+    ``measure``, ``text``, ``labels``, ``a`` and ``b`` as ``Interval.to_dict()`` over ``seeds`` (default: the
+    chapter's, :data:`CHAPTER_SEEDS`) or None where a run is missing, ``expect``: what the claim predicts for a
+    against b)."""
+    seeds = CHAPTER_SEEDS[fast_mode()] if seeds is None else seeds
 
     def side(experiment, metric, **params):
-        runs = _seeds(cache, experiment, seeds, **params)
+        runs = seed_results(cache, experiment, seeds, **params)
         s = None if runs is None else summarize(runs).get(metric)
         return None if s is None else s.to_dict()
 
     def row(claim, experiment, metric, text, labels, a, b, expect):
-        return {"claim": claim, "chapter": 5, "measure": metric, "text": text, "labels": list(labels),
+        return {"claim": claim, "measure": metric, "text": text, "labels": list(labels),
                 "a": side(experiment, metric, **a), "b": side(experiment, metric, **b), "expect": expect}
 
     wd0, wd1 = {"weight_decay": 0.0, "forget": True}, {"weight_decay": 1.0, "forget": True}

@@ -41,34 +41,40 @@ import functools
 import json
 import math
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import torch
 from matplotlib.figure import Figure
 
-from ..config import ModelConfig, TrainConfig, _int, _real
+from ..config import ModelConfig, check_int, check_real
 from ..explore import Display, Explorer
-from ..metrics import Interval, bits_per_parameter, knowledge_bits, mean_interval
+from ..metrics import bits_per_parameter, knowledge_bits
 from ..model import GPT
-from ..plots import COLORS, tidy
+from ..plots import COLORS, plot_band, tidy
+from ..runs.build import cached_world, check_model_and_training, model_for, trainer_for
+from ..runs.experiment import Experiment, Trained, train_with_events
+from ..runs.spec import canonical_json, fast_mode
+from ..runs.store import ResultCache
+from ..runs.summary import seed_results, summarize
+from ..stats import Interval, mean_interval
 from ..tokenizer import CharTokenizer
-from ..train import Trainer
+from ..train import Rows
 from ..worlds import facts as facts_module
 from ..worlds.facts import ATTRIBUTES, VALUE_SETS, FactsConfig, make_facts
-from .core import Experiment, ResultCache, Trained, canonical_json, fast_mode, fit, summarize
 
 SEPARATOR, TERMINATOR = " ", "\n"
 BITS_PER_PERSON = sum(math.log2(len(VALUE_SETS[a])) for a in ATTRIBUTES)  # 25.14 bits: six uniform values
 SATURATED_SHARE = 0.5  # a model storing less than this share of its world's bits is limited by itself, not the data
 PAPER_BITS = {1000: 2.0, 100: 1.0}  # Allen-Zhu and Li (2024): bits per parameter after that many exposures
 LR_WIDTH = 0.5  # default peak learning rate = LR_WIDTH / n_embd (tried by hand on widths 8 to 36, 100 exposures)
+# the facts world's name syllables: first-name onsets and endings, surname onsets and endings
+_NAME_PARTS = facts_module.NAME_SYLLABLES
 
 
 def _alphabet() -> str:
     """Every character any record can hold (names from the facts world's syllables, values, separators), so the
     vocabulary, and with it the parameter count, is the same for every world."""
-    parts = [getattr(facts_module, n) for n in ("_FIRST_ONSETS", "_FIRST_ENDS", "_LAST_ONSETS", "_LAST_ENDS")]
-    chars = set("".join("".join(p) for p in parts))
+    chars = set("".join("".join(p) for p in _NAME_PARTS))
     chars.update("".join(v for values in VALUE_SETS.values() for v in values))
     chars.update(" :" + TERMINATOR)
     return "".join(sorted(chars))
@@ -78,8 +84,7 @@ ALPHABET = _alphabet()
 
 
 def _longest_record() -> int:
-    parts = [getattr(facts_module, n) for n in ("_FIRST_ONSETS", "_FIRST_ENDS", "_LAST_ONSETS", "_LAST_ENDS")]
-    name = sum(max(len(s) for s in p) for p in parts) + 1
+    name = sum(max(len(s) for s in p) for p in _NAME_PARTS) + 1
     return name + 1 + sum(1 + max(len(v) for v in VALUE_SETS[a]) for a in ATTRIBUTES) + 1
 
 
@@ -165,10 +170,10 @@ def stored_bits(model, world, tok: CharTokenizer | None = None) -> dict:
     ce = value_cross_entropy_bits(model, lines, spans, tok)
     sizes = [len(VALUE_SETS[a]) for a, _ in ce]
     bits = [b for _, b in ce]
-    out = {"knowledge_bits": knowledge_bits(sizes, bits), "knowledge_bits_clipped": knowledge_bits(sizes, bits,
-                                                                                                   clip=True),
-           "world_bits": sum(math.log2(s) for s in sizes), "n_facts": len(ce), "recall": _recall(model, lines, spans,
-                                                                                                 tok)}
+    out = {"knowledge_bits": knowledge_bits(sizes, bits),
+           "knowledge_bits_clipped": knowledge_bits(sizes, bits, clip=True),
+           "world_bits": sum(math.log2(s) for s in sizes), "n_facts": len(ce),
+           "recall": _recall(model, lines, spans, tok)}
     for a in ATTRIBUTES:
         mine = [(len(VALUE_SETS[a]), b) for name, b in ce if name == a]
         out[f"bits_{a}"] = knowledge_bits([s for s, _ in mine], [b for _, b in mine])
@@ -197,37 +202,33 @@ def _recall(model, lines, spans, tok, batch_size: int = 512) -> float:
 def exposures_of(steps: int, batch_size: int, n_people: int) -> float:
     """How many times training showed each fact: ``steps * batch_size / n_people`` (every row is one record, which
     states each of its person's facts once; epochs make the count the same for every fact)."""
-    _int("steps", steps, 0)
-    _int("batch_size", batch_size, 1)
-    _int("n_people", n_people, 1)
+    check_int("steps", steps, 0)
+    check_int("batch_size", batch_size, 1)
+    check_int("n_people", n_people, 1)
     return steps * batch_size / n_people
 
 
 def people_for(n_params: int, world_bits_per_param: float, batch_size: int) -> int:
     """People in a world holding at least ``world_bits_per_param`` bits per parameter of an ``n_params`` model,
     rounded up to a whole number of batches (so each epoch is whole batches: every fact is seen equally often)."""
-    _int("n_params", n_params, 1)
-    _real("world_bits_per_param", world_bits_per_param, 0.0, 1000.0, low_open=True)
-    _int("batch_size", batch_size, 1)
+    check_int("n_params", n_params, 1)
+    check_real("world_bits_per_param", world_bits_per_param, 0.0, 1000.0, low_open=True)
+    check_int("batch_size", batch_size, 1)
     need = math.ceil(world_bits_per_param * n_params / BITS_PER_PERSON)
     return max(2 * batch_size, batch_size * math.ceil(need / batch_size))
 
 
-class EpochTrainer(Trainer):
-    """A :class:`~minigpt.Trainer` whose batches walk through the rows in epochs (a fresh permutation from the
-    batch generator each epoch) instead of drawing rows with replacement, so every row is seen equally often."""
-
-    def get_batch(self, data, gen: torch.Generator, batch_size: int | None):
-        X, Y = data
-        if batch_size is None or batch_size >= len(X):
-            return X, Y
-        order = getattr(self, "_order", None)
-        if order is None or self._pos + batch_size > len(order):
-            rest = order[self._pos:] if order is not None else torch.empty(0, dtype=torch.long)
-            self._order, self._pos = torch.cat([rest, torch.randperm(len(X), generator=gen)]), 0
-        ix = self._order[self._pos:self._pos + batch_size].to(self.device)
-        self._pos += batch_size
-        return X[ix], Y[ix]
+def epochs(rows: Rows, batch_size: int, generator: torch.Generator) -> Iterator[Rows]:
+    """Batches of ``rows`` (X, Y) that walk through them in epochs, a fresh permutation from ``generator`` each,
+    instead of drawing rows with replacement, so every row is seen equally often (the Trainer's ``batches``).
+    The rows are taken whole: records are about equally long, so there is little padding to trim."""
+    X, Y = rows
+    order = torch.empty(0, dtype=torch.long)
+    while True:
+        if len(order) < batch_size:  # what is left of this epoch, then the next one
+            order = torch.cat([order, torch.randperm(len(X), generator=generator)])
+        ix, order = order[:batch_size].to(X.device), order[batch_size:]
+        yield X[ix], Y[ix]
 
 
 # --- the experiment ------------------------------------------------------------------------------------------
@@ -236,15 +237,15 @@ class EpochTrainer(Trainer):
 @functools.lru_cache(maxsize=64)
 def param_count(model_json: str) -> int:
     """Parameters of the GPT of a spec's ``model`` section (a tied head counted once)."""
-    return GPT(ModelConfig(vocab_size=len(ALPHABET) + 3, **json.loads(model_json)), seed=0).num_params()
+    return GPT(ModelConfig(vocab_size=tokenizer().vocab_size, **json.loads(model_json)), seed=0).num_params()
 
 
 def _configure(exposures: int = 100, n_embd: int = 16, dropout: float = 0.0, weight_decay: float = 0.0,
                world_bits_per_param: float = 1.5, lr: float | None = None, seed: int = 0,
                saturated_share: float = SATURATED_SHARE) -> dict:
     fast_ = fast_mode()
-    _int("n_embd", n_embd, 4, 512)
-    _int("exposures", exposures, 1, 100_000)
+    check_int("n_embd", n_embd, 4, 512)
+    check_int("exposures", exposures, 1, 100_000)
     if n_embd % 4:
         raise ValueError(f"n_embd={n_embd} is out of range: allowed a multiple of 4 (2 heads of an even width)")
     batch = 16
@@ -270,15 +271,12 @@ def _configure(exposures: int = 100, n_embd: int = 16, dropout: float = 0.0, wei
 
 
 def _check(spec: dict) -> None:
-    _real("saturated_share", spec["sample"]["saturated_share"], 0.0, 1.0, low_open=True)
+    check_real("saturated_share", spec["sample"]["saturated_share"], 0.0, 1.0, low_open=True)
     FactsConfig(**spec["world"])
-    ModelConfig(vocab_size=len(ALPHABET) + 3, **spec["model"])
-    TrainConfig(device=spec["device"], **spec["train"])
+    check_model_and_training(spec)
 
 
-@functools.lru_cache(maxsize=8)
-def _world(config_json: str):
-    return make_facts(FactsConfig(**json.loads(config_json)))
+_world = cached_world(lambda config: make_facts(FactsConfig(**config)))  # made once per process
 
 
 def _train(spec: dict, on_eval: Callable | None = None, stop: threading.Event | None = None) -> Trained:
@@ -289,17 +287,17 @@ def _train(spec: dict, on_eval: Callable | None = None, stop: threading.Event | 
     matrices only), ``world_bits_per_param`` (the world's size relative to the model's), ``lr`` (peak, default
     ``0.5 / n_embd``; warmup over the first tenth, cosine to a tenth), ``seed`` (world and initialization).
     """
-    world = _world(canonical_json(spec["world"]))
+    world = _world(spec["world"])
     tok = tokenizer()
     lines, _ = records(world)
     X, Y = record_rows(lines, tok)
-    model = GPT(ModelConfig(vocab_size=tok.vocab_size, **spec["model"]), seed=spec["train"]["seed"])
-    trainer = EpochTrainer(model, TrainConfig(device=spec["device"], **spec["train"]), (X, Y))
-    return Trained(model, fit(trainer, on_eval, stop), {"n_people": len(lines)})
+    model = model_for(spec, tok.vocab_size)
+    trainer = trainer_for(spec, model, (X, Y), batches=epochs)
+    return Trained(model, train_with_events(trainer, on_eval, stop), {"n_people": len(lines)})
 
 
 def _evaluate(spec: dict, trained: Trained) -> dict:
-    world = _world(canonical_json(spec["world"]))
+    world = _world(spec["world"])
     got = stored_bits(trained.model, world)
     n = trained.model.num_params()
     metrics = {
@@ -352,8 +350,6 @@ def plot_bits_vs_params(ax, series: Mapping[str, tuple[Sequence[int], Sequence[I
     """Bits against parameters on log-log axes: one band per series (label -> (params, intervals)), the lines of
     1 and 2 bits per parameter, and (dashed grey) what each world holds. Values at or below zero sit on the
     lower edge (a log axis has no zero) and are marked as such in the legend text by the caller."""
-    from ..plots import plot_band
-
     all_p = [p for ps, _ in series.values() for p in ps] or [1000, 100_000]
     lo, hi = min(all_p) / 1.5, max(all_p) * 1.5
     xs = [lo, hi]
@@ -455,11 +451,6 @@ def grid(fast_: bool | None = None) -> dict:
             "weight_decay": 0.1, "check_size": 16, "check_world": 3.0}
 
 
-def _runs(cache: ResultCache, seeds: Sequence[int], **params) -> list[dict] | None:
-    found = [cache.lookup(capacity_bits, seed=s, **params) for s in seeds]
-    return None if any(r is None for r in found) else found
-
-
 def verdict_measurements(cache: ResultCache) -> list[dict]:
     """Chapter 8's measurements, read from ``cache`` only (never runs anything), at the scale ``fast_mode()``
     resolves now: bits per parameter of the saturated models at the chapter's high exposure count (100 at book
@@ -468,7 +459,7 @@ def verdict_measurements(cache: ResultCache) -> list[dict]:
     none (claim b)."""
     g = grid()
     high = g["exposures"][-1]
-    found = [_runs(cache, g["seeds"], n_embd=d, exposures=high) for d in g["sizes"]]
+    found = [seed_results(cache, capacity_bits, g["seeds"], n_embd=d, exposures=high) for d in g["sizes"]]
     a = None
     if all(f is not None for f in found):
         iv = pooled_bits_per_param([r for f in found for r in f], "knowledge_bits")
@@ -477,20 +468,20 @@ def verdict_measurements(cache: ResultCache) -> list[dict]:
     # "about" is read as within half a bit per parameter
     paper_exposures = min(PAPER_BITS, key=lambda e: abs(math.log(e / high)))
     ref = PAPER_BITS[paper_exposures]
-    rows = [{"claim": "capacity", "chapter": 8, "measure": "bits_per_param",
+    rows = [{"claim": "capacity", "measure": "bits_per_param",
              "text": f"knowledge bits per parameter (the bound) of the saturated models after {high} exposures, "
                      f"vs the paper's {ref:g} after {paper_exposures} (equal within 0.5)",
              "labels": [f"this build, {high} exposures", f"Allen-Zhu and Li, {paper_exposures}"],
              "a": a, "b": None, "reference": ref, "expect": "equal", "tolerance": 0.5}]
-    base = _runs(cache, g["seeds"], n_embd=g["reg_size"], exposures=high)
+
+    def iv(runs):
+        return None if runs is None else summarize(runs)["knowledge_bits"].to_dict()
+
+    base = seed_results(cache, capacity_bits, g["seeds"], n_embd=g["reg_size"], exposures=high)
     for knob, value, label in (("dropout", g["dropout"], f"dropout {g['dropout']:g}"),
                                ("weight_decay", g["weight_decay"], f"weight decay {g['weight_decay']:g}")):
-        reg = _runs(cache, g["seeds"], n_embd=g["reg_size"], exposures=high, **{knob: value})
-
-        def iv(runs):
-            return None if runs is None else summarize(runs)["knowledge_bits"].to_dict()
-
-        rows.append({"claim": "b", "chapter": 8, "measure": "knowledge_bits",
+        reg = seed_results(cache, capacity_bits, g["seeds"], n_embd=g["reg_size"], exposures=high, **{knob: value})
+        rows.append({"claim": "b", "measure": "knowledge_bits",
                      "text": f"knowledge bits stored (width {g['reg_size']}, {high} exposures): {label} vs none",
                      "labels": [label, "none"], "a": iv(reg), "b": iv(base), "reference": None,
                      "expect": "lower"})

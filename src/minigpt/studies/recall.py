@@ -22,8 +22,6 @@ never-seen people).
 from __future__ import annotations
 
 import copy
-import functools
-import json
 import math
 import threading
 from collections import Counter
@@ -32,15 +30,19 @@ from collections.abc import Callable, Mapping, Sequence
 import torch
 from matplotlib.figure import Figure
 
-from ..config import ModelConfig, TrainConfig, _one_of
+from ..config import check_int, check_one_of
 from ..explore import Display, Explorer
-from ..metrics import SHARE, Interval, auroc, exact_match_recall, majority_vote, mean_interval, recall_by_frequency
-from ..model import GPT
+from ..metrics import auroc, exact_match_recall, majority_vote, recall_by_frequency
 from ..plots import plot_band, tidy
+from ..runs.build import cached_world, check_model_and_training, model_for, trainer_for
+from ..runs.experiment import Experiment, Trained, train_with_events
+from ..runs.spec import fast_mode
+from ..runs.store import ResultCache
+from ..runs.summary import seed_results, summarize
+from ..stats import SHARE, Interval, mean_interval
 from ..tokenizer import CharTokenizer
 from ..train import Trainer
 from ..worlds.facts import FactsConfig, make_facts, recall, sample_answers
-from .core import Experiment, ResultCache, Trained, canonical_json, fast_mode, fit, summarize
 
 LATE_START = 0.75  # the late schedules switch dropout at 75% of the steps
 SCHEDULES = {"constant": None, "off_late": (0.0, LATE_START), "only_late": (LATE_START, 1.0)}  # -> dropout_window
@@ -76,18 +78,13 @@ def _configure(dropout: float = 0.0, schedule: str = "constant", steps: int | No
 
 
 def _check(spec: dict) -> None:
-    _one_of("schedule", spec["params"]["schedule"], tuple(SCHEDULES))
+    check_one_of("schedule", spec["params"]["schedule"], tuple(SCHEDULES))
     FactsConfig(**spec["world"])
-    ModelConfig(vocab_size=1, **spec["model"])
-    TrainConfig(device=spec["device"], **spec["train"])
-    if not (isinstance(spec["sample"]["mc_passes"], int) and spec["sample"]["mc_passes"] >= 2):
-        raise ValueError(f"mc_passes={spec['sample']['mc_passes']!r} is out of range: allowed an integer >= 2")
+    check_model_and_training(spec)
+    check_int("mc_passes", spec["sample"]["mc_passes"], 2)
 
 
-@functools.lru_cache(maxsize=4)
-def _world(config_json: str):
-    """The facts world of a spec, made once per process."""
-    return make_facts(FactsConfig(**json.loads(config_json)))
+_world = cached_world(lambda config: make_facts(FactsConfig(**config)))  # made once per process
 
 
 def _tokenizer(world) -> CharTokenizer:
@@ -105,22 +102,6 @@ def recall_metrics(model, tok, world, prefix: str = "", splits: Sequence[str] = 
             buckets = recall_by_frequency(correct, [f.frequency for f in world.cloze], world.bucket_edges)
             out.update({f"{prefix}cloze_L{b.lo}": b.recall for b in buckets})
     return out
-
-
-class _Trainer(Trainer):
-    """The Trainer with a cheaper evaluation: the eval-mode loss on the first ``eval_rows`` training rows (the rows
-    are in the shuffled order of the training text, so they are a fixed random sample)."""
-
-    eval_rows = EVAL_ROWS
-
-    def _evaluate(self, step: int) -> None:
-        X, Y = self.train_data
-        X, Y = X[: self.eval_rows], Y[: self.eval_rows]
-        h = self.history
-        h.eval_step.append(step)
-        h.eval_train_loss.append(self.estimate_loss((X, Y)))
-        h.val_loss.append(float("nan"))
-        self._fire("on_eval")
 
 
 def _train(spec: dict, on_eval: Callable | None = None, stop: threading.Event | None = None) -> Trained:
@@ -144,7 +125,7 @@ def _train(spec: dict, on_eval: Callable | None = None, stop: threading.Event | 
     ``auroc_known_unseen`` (disagreement telling never-seen people from known ones, Q/A probes); None without dropout
     and for the late schedules.
     """
-    world = _world(canonical_json(spec["world"]))
+    world = _world(spec["world"])
     tok = _tokenizer(world)
     rows = world.text_rows(tok)
     trainer = _trainer(spec, tok, rows)
@@ -163,7 +144,7 @@ def _train(spec: dict, on_eval: Callable | None = None, stop: threading.Event | 
     snapshot: dict = {}
     if branch is not None:
         trainer.add_callback("on_step_end", lambda t: snapshot.update(t.snapshot()) if t.step == fork else None)
-    history = fit(trainer, on_eval, stop)
+    history = train_with_events(trainer, on_eval, stop)
     info = {"early": early, "n_lines": len(rows[0]), "knowledge_bits": world.knowledge_bits}
     trained = Trained(model, history, info)
     if branch is not None and trained.completed:
@@ -189,12 +170,10 @@ def _late_branch(params: Mapping) -> dict | None:
     return None
 
 
-def _trainer(spec: dict, tok, rows) -> _Trainer:
-    """A fresh model of ``spec`` and its trainer on ``rows``."""
-    model = GPT(ModelConfig(vocab_size=tok.vocab_size, **spec["model"]), seed=spec["train"]["seed"])
-    trainer = _Trainer(model, TrainConfig(device=spec["device"], **spec["train"]), rows)
-    trainer.eval_rows = spec["eval_rows"]
-    return trainer
+def _trainer(spec: dict, tok, rows) -> Trainer:
+    """A fresh model of ``spec`` and its trainer on ``rows``, whose evaluation reads the first ``eval_rows`` rows
+    only (the rows are in the shuffled order of the training text, so they are a fixed random sample)."""
+    return trainer_for(spec, model_for(spec, tok.vocab_size), rows, eval_rows=spec["eval_rows"])
 
 
 def _continue(spec: dict, snapshot: dict, rows, tok, info: dict) -> Trained:
@@ -202,7 +181,7 @@ def _continue(spec: dict, snapshot: dict, rows, tok, info: dict) -> Trained:
     trainer = _trainer(spec, tok, rows)
     trainer.restore(snapshot)
     if trainer.step % trainer.config.eval_interval == 0:  # the evaluation the first run made after that step
-        trainer._evaluate(trainer.step)
+        trainer.evaluate()
     return Trained(trainer.model, trainer.fit(), copy.deepcopy(info))
 
 
@@ -222,7 +201,7 @@ def mc_scores(eval_correct: Sequence[bool], passes: Sequence[Sequence[str]], ans
 
 
 def _evaluate(spec: dict, trained: Trained) -> dict:
-    world = _world(canonical_json(spec["world"]))
+    world = _world(spec["world"])
     tok = _tokenizer(world)
     model, s = trained.model, spec["sample"]
     metrics = recall_metrics(model, tok, world)
@@ -373,26 +352,17 @@ def recall_explorer(cache=None, **fixed) -> Explorer:
 
 # --- the verdict table (chapter 9) ----------------------------------------------------------------------------
 
-def _seeds(cache: ResultCache, seeds: Sequence[int], **params) -> list[dict] | None:
-    found = [cache.lookup(dropout_recall, seed=s, **params) for s in seeds]
-    return None if any(r is None for r in found) else found
-
-
 HEAVY_DROPOUT = 0.3  # the "heavy" rate claim (b) compares with none (in the chapter's grid at both scales)
-
-
-def study_seeds() -> tuple[int, ...]:
-    """The seeds of chapter 4's runs: three, two in fast mode."""
-    return (0, 1) if fast_mode() else (0, 1, 2)
+CHAPTER_SEEDS = {False: (0, 1, 2), True: (0, 1)}  # chapter 4's seeds by fast_mode(): two in fast mode (nbval)
 
 
 def verdict_measurements(cache: ResultCache, seeds: Sequence[int] | None = None) -> list[dict]:
     """The measurements behind claims (b), (c) and (i) for the verdict table (chapter 9; the row shape is
     documented in :mod:`minigpt.verdicts`), from ``cache`` only (never runs anything), at the chapter's scale and
-    seeds (:func:`study_seeds` unless given). A side is None where a run is missing. Claim (i) reads the Monte
+    seeds (:data:`CHAPTER_SEEDS` unless given). A side is None where a run is missing. Claim (i) reads the Monte
     Carlo scores of the heavy-dropout runs: eval mode against one MC pass (the same models: a paired difference),
     and the AUROC of the disagreement against chance (0.5)."""
-    seeds = study_seeds() if seeds is None else seeds
+    seeds = CHAPTER_SEEDS[fast_mode()] if seeds is None else seeds
 
     def iv(results, metric):
         if results is None:
@@ -400,28 +370,31 @@ def verdict_measurements(cache: ResultCache, seeds: Sequence[int] | None = None)
         s = summarize(results)
         return s[metric].to_dict() if metric in s else None
 
-    none, heavy = _seeds(cache, seeds, dropout=0.0), _seeds(cache, seeds, dropout=HEAVY_DROPOUT)
-    const = _seeds(cache, seeds, dropout=SCHEDULE_DROPOUT)
-    off = _seeds(cache, seeds, dropout=SCHEDULE_DROPOUT, schedule="off_late")
-    only = _seeds(cache, seeds, dropout=SCHEDULE_DROPOUT, schedule="only_late")
+    def runs(**params):
+        return seed_results(cache, dropout_recall, seeds, **params)
+
+    none, heavy = runs(dropout=0.0), runs(dropout=HEAVY_DROPOUT)
+    const = runs(dropout=SCHEDULE_DROPOUT)
+    off = runs(dropout=SCHEDULE_DROPOUT, schedule="off_late")
+    only = runs(dropout=SCHEDULE_DROPOUT, schedule="only_late")
     rows = [
-        {"claim": "b", "chapter": 4, "measure": "early_recall_cloze", "expect": "higher",
+        {"claim": "b", "measure": "early_recall_cloze", "expect": "higher",
          "text": f"recall of facts, dropout 0 vs {HEAVY_DROPOUT:g}, at half the steps",
          "labels": ["dropout 0", f"dropout {HEAVY_DROPOUT:g}"],
          "a": iv(none, "early_recall_cloze"), "b": iv(heavy, "early_recall_cloze")},
-        {"claim": "b", "chapter": 4, "measure": "recall_cloze", "expect": "higher",
+        {"claim": "b", "measure": "recall_cloze", "expect": "higher",
          "text": f"recall of facts, dropout 0 vs {HEAVY_DROPOUT:g}, at the end (twice the steps)",
          "labels": ["dropout 0", f"dropout {HEAVY_DROPOUT:g}"],
          "a": iv(none, "recall_cloze"), "b": iv(heavy, "recall_cloze")},
-        {"claim": "c", "chapter": 4, "measure": "recall_cloze", "expect": "higher",
+        {"claim": "c", "measure": "recall_cloze", "expect": "higher",
          "text": f"recall of facts, dropout {SCHEDULE_DROPOUT:g} off for the last 25% vs on throughout",
          "labels": ["off late", "constant"],
          "a": iv(off, "recall_cloze"), "b": iv(const, "recall_cloze")},
-        {"claim": "c", "chapter": 4, "measure": "recall_cloze", "expect": "higher",
+        {"claim": "c", "measure": "recall_cloze", "expect": "higher",
          "text": f"recall of facts, no dropout vs dropout {SCHEDULE_DROPOUT:g} on for the last 25% only",
          "labels": ["none", "only late"],
          "a": iv(none, "recall_cloze"), "b": iv(only, "recall_cloze")},
-        {"claim": "i", "chapter": 4, "measure": "eval_recall_known", "expect": "higher",
+        {"claim": "i", "measure": "eval_recall_known", "expect": "higher",
          "text": f"recall of known facts, dropout {HEAVY_DROPOUT:g}: eval mode vs one Monte Carlo dropout pass",
          "labels": ["eval mode", "MC dropout"],
          "a": iv(heavy, "eval_recall_known"), "b": iv(heavy, "mc1_recall_known"),
@@ -430,7 +403,7 @@ def verdict_measurements(cache: ResultCache, seeds: Sequence[int] | None = None)
     ]
     for metric, what in (("auroc_right_wrong", "wrong from right answers"),
                          ("auroc_known_unseen", "never-seen from known people")):
-        rows.append({"claim": "i", "chapter": 4, "measure": metric, "expect": "higher",
+        rows.append({"claim": "i", "measure": metric, "expect": "higher",
                      "text": f"MC dropout disagreement (dropout {HEAVY_DROPOUT:g}) telling {what}: AUROC vs chance",
                      "labels": ["AUROC", "chance"], "a": iv(heavy, metric), "b": None, "reference": 0.5})
     return rows

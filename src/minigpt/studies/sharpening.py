@@ -18,8 +18,7 @@ Two experiments, both on 2-digit addition (3000 training problems, 300 test prob
 
 from __future__ import annotations
 
-import functools
-import json
+import copy
 import random
 import threading
 import weakref
@@ -28,24 +27,20 @@ from collections.abc import Callable, Mapping
 import torch
 from matplotlib.figure import Figure
 
-from ..config import ModelConfig, TrainConfig, _check, _int, _one_of, _real
+from ..config import check, check_int, check_one_of, check_real
 from ..explore import Display, Explorer
-from ..metrics import (
-    SHARE,
-    best_of_k_accuracy,
-    majority_vote,
-    mean_distinct_answers,
-    mean_interval,
-    mean_pass_at_k,
-)
-from ..model import GPT, Dropout
+from ..metrics import best_of_k_accuracy, majority_vote_accuracy, mean_distinct_answers, mean_pass_at_k
+from ..model import GPT
 from ..plots import tidy
-from ..rl import RLConfig, policy_gradient
+from ..rl import RLConfig, checker_reward, policy_gradient
+from ..runs.build import cached_world, check_model_and_training, model_for, trainer_for
+from ..runs.experiment import Experiment, Trained, train_with_events
+from ..runs.spec import canonical_json, fast_mode, spec_key
+from ..runs.store import ModelStore
+from ..runs.summary import seed_results
+from ..stats import SHARE, mean_interval
 from ..tokenizer import CharTokenizer
-from ..train import Trainer
-from ..worlds import _qa
-from ..worlds.arithmetic import AdditionConfig, make_addition, scratchpad_steps_correct
-from .core import Experiment, ModelStore, Trained, canonical_json, default_cache_root, fast_mode, fit
+from ..worlds.arithmetic import AdditionConfig, make_addition
 
 FORMATS = ("plain", "scratchpad")
 BANKS = ("full", "small")
@@ -82,36 +77,27 @@ def _configure(format: str = "plain", dropout: float = 0.0, dropout_off: float =
     }
 
 
-@functools.lru_cache(maxsize=8)
-def _world(config_json: str):
-    return make_addition(AdditionConfig(**json.loads(config_json)))
-
-
-def _tokenizer(world) -> CharTokenizer:
-    return CharTokenizer.from_text(world.alphabet)
+_world = cached_world(lambda config: make_addition(AdditionConfig(**config)))  # made once per process
 
 
 def _check_spec(spec: dict) -> None:
-    w = spec["world"]
-    _one_of("format", w["format"], FORMATS)
-    AdditionConfig(**w)
-    ModelConfig(vocab_size=1, **spec["model"])
-    TrainConfig(device=spec["device"], **spec["train"])
+    check_one_of("format", spec["world"]["format"], FORMATS)
+    AdditionConfig(**spec["world"])
+    check_model_and_training(spec)
     s = spec["sample"]
-    _one_of("bank", s["bank"], BANKS)
-    _check("temperature", s["temperature"], s["temperature"] in s["temperatures"],
+    check_one_of("bank", s["bank"], BANKS)
+    check("temperature", s["temperature"], s["temperature"] in s["temperatures"],
            f"one of the bank's temperatures {s['temperatures']}")
-    _int("k", s["k"], 1, s["n"])
-    _check("verifier_error", s["verifier_error"], s["verifier_error"] in VERIFIER_ERRORS,
+    check_int("k", s["k"], 1, s["n"])
+    check("verifier_error", s["verifier_error"], s["verifier_error"] in VERIFIER_ERRORS,
            f"one of {VERIFIER_ERRORS}")
-    p = spec["params"]
-    _real("dropout_off", p["dropout_off"], 0.0, 1.0)
+    check_real("dropout_off", spec["params"]["dropout_off"], 0.0, 1.0)
 
 
 def _pretrain(spec: dict, on_eval: Callable | None = None, stop: threading.Event | None = None) -> Trained:
     """Train a 2-layer, 64-wide GPT on 3000 two-digit additions (loss on the answer only), with ``dropout`` on
-    every site until ``dropout_off`` of the steps (1.0: to the end), then draw the bank of samples of the test
-    problems that evaluation reads (see the module docstring).
+    every site until ``dropout_off`` of the steps (1.0: to the end); evaluation draws the bank of samples of the
+    test problems that every metric reads (see the module docstring).
 
     Parameters: ``format`` ("plain": direct answers, or "scratchpad"), ``dropout``, ``dropout_off``, ``steps``,
     ``seed`` (problems, init, batches, masks and samples); sampling only: ``bank`` ("full" or "small"),
@@ -125,26 +111,17 @@ def _pretrain(spec: dict, on_eval: Callable | None = None, stop: threading.Event
     samples at temperature 0 are all the same); for the scratchpad ``steps_ok`` (samples whose column steps are
     right) and ``right_answer_wrong_steps``. ``curves`` holds every k and temperature.
     """
-    world = _world(canonical_json(spec["world"]))
-    tok = _tokenizer(world)
+    world = _world(spec["world"])
+    tok = CharTokenizer.from_text(world.alphabet)
     X, Y = world.qa_rows(tok, "train")
-    cfg = ModelConfig(vocab_size=tok.vocab_size, block_size=X.shape[1], **spec["model"])
-    model = GPT(cfg, seed=spec["train"]["seed"])
-    trainer = Trainer(model, TrainConfig(device=spec["device"], **spec["train"]), (X, Y))
-    off = spec["dropout_off_step"]
-
-    def dropout_off(t: Trainer) -> None:
-        if t.step == off:  # the rest of training without dropout ("sharpen late")
-            for m in t.model.modules():
-                if isinstance(m, Dropout):
-                    m.p = 0.0
-
+    model = model_for(spec, tok.vocab_size, block_size=X.shape[1])
+    trainer = trainer_for(spec, model, (X, Y))
+    off = spec["dropout_off_step"]  # the rest of training without dropout ("sharpen late")
     if off < spec["train"]["steps"] and spec["model"]["dropout"] > 0:
-        trainer.add_callback("on_step_end", dropout_off)
         if off == 0:
-            dropout_off(trainer)
-    history = fit(trainer, on_eval, stop)
-    return Trained(model, history, {"n_train": len(world.train)})
+            model.set_dropout_scale(0.0)
+        trainer.add_callback("on_step_end", lambda t: t.model.set_dropout_scale(0.0) if t.step == off else None)
+    return Trained(model, train_with_events(trainer, on_eval, stop), {"n_train": len(world.train)})
 
 
 # The bank: drawn once per model object and bank setting, kept as long as the model is (the model store keeps the
@@ -155,9 +132,12 @@ _banks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 def _draw(world, tok, model, problems, n: int, temperature: float, seed: int) -> list[list[str]]:
     """``n`` completions (cut at the newline) of each problem's question at ``temperature``."""
     gen = torch.Generator(device=model.lm_head.weight.device).manual_seed(seed * 1000 + round(temperature * 100))
-    max_new = max(len(tok.encode(p.answer)) for p in problems) + 1
-    return _qa.complete(model, tok, [p.question for p in problems], max_new, k=n, temperature=temperature,
-                        generator=gen, batch_size=2048)
+    return world.completions(model, tok, problems, k=n, temperature=temperature, generator=gen, batch_size=2048)
+
+
+def _n_right(rows: list[list], targets: list[int]) -> list[int]:
+    """How many of each problem's parsed answers are right."""
+    return [sum(a == y for a in row) for row, y in zip(rows, targets, strict=True)]
 
 
 def sample_bank(spec: dict, model: GPT) -> dict[float, list[list[str]]]:
@@ -166,61 +146,50 @@ def sample_bank(spec: dict, model: GPT) -> dict[float, list[list[str]]]:
     key = canonical_json({"world": spec["world"], "t": s["temperatures"], "n": s["n"], "seed": s["seed"]})
     per_model = _banks.setdefault(model, {})
     if key not in per_model:
-        world = _world(canonical_json(spec["world"]))
-        tok = _tokenizer(world)
+        world = _world(spec["world"])
+        tok = CharTokenizer.from_text(world.alphabet)
         per_model[key] = {t: _draw(world, tok, model, world.test, s["n"], t, s["seed"]) for t in s["temperatures"]}
     return per_model[key]
 
 
 def _evaluate(spec: dict, trained: Trained) -> dict:
-    world = _world(canonical_json(spec["world"]))
-    s = spec["sample"]
+    world = _world(spec["world"])
+    s, n = spec["sample"], spec["sample"]["n"]
     bank = sample_bank(spec, trained.model)
     targets = [p.result for p in world.test]
     parsed = {t: [[world.parse(o) for o in row] for row in rows] for t, rows in bank.items()}
-    n = s["n"]
     ks = [k for k in KS if k <= n]
+
+    def vote(rows, k):
+        return majority_vote_accuracy([r[:k] for r in rows], targets)
+
+    def pass_at(rows, k):
+        return mean_pass_at_k([n] * len(rows), _n_right(rows, targets), k)
+
     curves = {}
     for t, rows in parsed.items():
-        correct = [sum(a == y for a in row) for row, y in zip(rows, targets, strict=True)]
         rng = random.Random(s["seed"])
         curves[f"{t:g}"] = {
-            "single": sum(correct) / (n * len(rows)),
-            "vote": [sum(majority_vote(r[:k]) == y for r, y in zip(rows, targets, strict=True)) / len(rows)
-                     for k in ks],
-            "pass": [mean_pass_at_k([n] * len(rows), correct, k) for k in ks],
+            "single": sum(_n_right(rows, targets)) / (n * len(rows)),
+            "vote": [vote(rows, k) for k in ks],
+            "pass": [pass_at(rows, k) for k in ks],
             "best_of": {f"{e:g}": [best_of_k_accuracy(rows, targets, k, e, rng) for k in ks] for e in VERIFIER_ERRORS},
             "distinct": mean_distinct_answers(rows),
         }
     t, k = s["temperature"], s["k"]
-    c = curves[f"{t:g}"]
-    i = ks.index(k) if k in ks else None
-    rows_t = parsed[t]
-    rng = random.Random(s["seed"] + 1)
-    greedy_rows = parsed[0.0]
+    rows = parsed[t]
     metrics = {
-        "greedy": sum(r[0] == y for r, y in zip(greedy_rows, targets, strict=True)) / len(targets),
-        "single": c["single"],
-        "vote": c["vote"][i] if i is not None else sum(
-            majority_vote(r[:k]) == y for r, y in zip(rows_t, targets, strict=True)) / len(targets),
-        "pass_k": mean_pass_at_k([n] * len(rows_t), [sum(a == y for a in r) for r, y in zip(rows_t, targets,
-                                                                                            strict=True)], k),
-        "best_of_k": best_of_k_accuracy(rows_t, targets, k, s["verifier_error"], rng),
-        "distinct": c["distinct"],
+        "greedy": sum(r[0] == y for r, y in zip(parsed[0.0], targets, strict=True)) / len(targets),
+        "single": curves[f"{t:g}"]["single"],
+        "vote": vote(rows, k),
+        "pass_k": pass_at(rows, k),
+        "best_of_k": best_of_k_accuracy(rows, targets, k, s["verifier_error"], random.Random(s["seed"] + 1)),
+        "distinct": curves[f"{t:g}"]["distinct"],
         "identical_at_0": sum(len(set(r)) == 1 for r in bank[0.0]) / len(targets),
     }
     if world.format == "scratchpad":
-        nd = world.config.n_digits
-        texts = bank[t]
-        ok = [[scratchpad_steps_correct(p.question, o, nd) for o in row] for p, row in zip(world.test, texts,
-                                                                                          strict=True)]
-        right = [[a == y for a in row] for row, y in zip(rows_t, targets, strict=True)]
-        n_right = sum(map(sum, right))
-        metrics["steps_ok"] = sum(map(sum, ok)) / (n * len(targets))
-        metrics["right_answer_wrong_steps"] = (sum(r and not o for rr, oo in zip(right, ok, strict=True)
-                                                   for r, o in zip(rr, oo, strict=True)) / n_right
-                                               if n_right else 0.0)
-        metrics["distinct_paths"] = sum(len(set(row)) for row in texts) / len(texts)
+        metrics.update(world.scratchpad_steps(world.test, bank[t]))
+        metrics["distinct_paths"] = sum(len(set(row)) for row in bank[t]) / len(bank[t])
     samples = [{"question": p.question, "answer": p.answer, "greedy": bank[0.0][j][:4], "warm": bank[t][j][:8]}
                for j, p in enumerate(world.test[:4])]
     return {"metrics": metrics, "samples": samples, "curves": {"ks": ks, **curves}}
@@ -250,12 +219,11 @@ def _rl_configure(format: str = "plain", rl_steps: int | None = None, lr: float 
         rl_steps = 3 if fast else (150 if format == "plain" else 60)
     if lr is None:
         lr = RL_LR.get(format, RL_LR["plain"])  # an unknown format fails in the check, naming it
-    base = sharpen_addition.spec(format=format, seed=seed)
-    base_train = sharpen_addition.train_spec(base)
     n_checkpoints = 3
     return {
         "torch_threads": 1,
-        "base": base_train,  # the pretrained model: the same training spec as sharpen_addition's
+        # the pretrained model: the same training spec as sharpen_addition's
+        "base": sharpen_addition.train_spec(sharpen_addition.spec(format=format, seed=seed)),
         "rl": {"steps": rl_steps, "prompts_per_step": 4 if fast else 32, "group_size": 8, "lr": lr,
                "kl_coef": kl_coef, "temperature": 1.0, "seed": seed},
         "eval": {"n": 8 if fast else (64 if format == "plain" else 32), "n_test": 20 if fast else 300,
@@ -265,42 +233,33 @@ def _rl_configure(format: str = "plain", rl_steps: int | None = None, lr: float 
 
 
 def _rl_check(spec: dict) -> None:
-    _one_of("format", spec["params"]["format"], FORMATS)
+    check_one_of("format", spec["params"]["format"], FORMATS)
     RLConfig(**spec["rl"])
     c = spec["sample"]["checkpoint"]
-    _check("checkpoint", c, c in spec["eval"]["checkpoints"], f"one of {spec['eval']['checkpoints']}")
+    check("checkpoint", c, c in spec["eval"]["checkpoints"], f"one of {spec['eval']['checkpoints']}")
 
 
-def _base_model(spec: dict) -> Trained:
-    """The pretrained model: from the default model store if a ``sharpen_addition`` run left it there (the same
-    training spec gives the same weights, so this only saves time), else trained here and stored."""
-    from .core import spec_key
-
-    base = spec["base"]
-    store = ModelStore(default_cache_root() / "models")
-    key = spec_key(base)
-    found = store.get(key)
-    if found is not None:
-        return Trained(found.model, found.history, dict(found.info))
-    trained = _pretrain(base)
-    if trained.completed:
-        try:
-            store.put(key, trained)
-        except OSError:  # a read-only cache: keep going without storing
-            pass
-    return trained
+def _base_model(spec: dict, models: ModelStore | None) -> Trained:
+    """A copy of the pretrained model (RL changes it in place; the store keeps the original): from ``models``, the
+    store of the cache the run goes through, where a ``sharpen_addition`` run left it (the same training spec gives
+    the same weights, so this only saves time), else trained here and stored there."""
+    key = spec_key(spec["base"])
+    base = models.get(key) if models is not None else None
+    if base is None:
+        base = _pretrain(spec["base"])
+        if models is not None and base.completed:
+            models.put(key, base)
+    return Trained(copy.deepcopy(base.model), copy.deepcopy(base.history), dict(base.info))
 
 
 def _measure(world, tok, model, n: int, n_test: int, seed: int) -> dict:
     """pass@k for every k <= n at temperature 1, greedy accuracy and distinct answers on the first ``n_test``
     test problems; for the scratchpad, the samples whose steps are right and the right answers with wrong steps."""
     problems = world.test[:n_test]
-    targets = [p.result for p in problems]
     texts = _draw(world, tok, model, problems, n, 1.0, seed + 77)
     rows = [[world.parse(o) for o in row] for row in texts]
-    correct = [sum(a == y for a in r) for r, y in zip(rows, targets, strict=True)]
-    greedy = _qa.complete(model, tok, [p.question for p in problems],
-                          max(len(tok.encode(p.answer)) for p in problems) + 1, batch_size=2048)
+    correct = _n_right(rows, [p.result for p in problems])
+    greedy = world.completions(model, tok, problems, batch_size=2048)
     out = {
         "pass": {str(k): mean_pass_at_k([n] * len(rows), correct, k) for k in KS if k <= n},
         "greedy": sum(world.check(p.question, g[0]) for p, g in zip(problems, greedy, strict=True)) / len(problems),
@@ -308,18 +267,13 @@ def _measure(world, tok, model, n: int, n_test: int, seed: int) -> dict:
         "malformed": sum(a is None for r in rows for a in r) / (n * len(rows)),
     }
     if world.format == "scratchpad":
-        nd = world.config.n_digits
-        ok = [scratchpad_steps_correct(p.question, o, nd) for p, row in zip(problems, texts, strict=True) for o in row]
-        right = [a == y for r, y in zip(rows, targets, strict=True) for a in r]
-        out["steps_ok"] = sum(ok) / len(ok)
-        out["right_answer_wrong_steps"] = (sum(r and not o for r, o in zip(right, ok, strict=True)) / sum(right)
-                                           if sum(right) else 0.0)
-        g_ok = [scratchpad_steps_correct(p.question, g[0], nd) for p, g in zip(problems, greedy, strict=True)]
-        out["greedy_steps_ok"] = sum(g_ok) / len(g_ok)
+        out.update(world.scratchpad_steps(problems, texts))
+        out["greedy_steps_ok"] = world.scratchpad_steps(problems, greedy)["steps_ok"]
     return out
 
 
-def _rl_train(spec: dict, on_eval: Callable | None = None, stop: threading.Event | None = None) -> Trained:
+def _rl_train(spec: dict, on_eval: Callable | None = None, stop: threading.Event | None = None,
+              models: ModelStore | None = None) -> Trained:
     """Fine-tune the pretrained addition model of ``sharpen_addition`` (same format and seed) with REINFORCE and
     a group-mean baseline (:func:`minigpt.rl.policy_gradient`): each update draws 32 training problems, samples
     8 answers to each at temperature 1 and rewards 1 for a right result (the world's checker; for the scratchpad
@@ -329,29 +283,29 @@ def _rl_train(spec: dict, on_eval: Callable | None = None, stop: threading.Event
 
     Parameters: ``format``, ``rl_steps``, ``lr`` (None: :data:`RL_LR` of the format), ``kl_coef`` (penalty to the
     starting model), ``seed``; sampling only: ``checkpoint`` (which RL step the metrics report; default the last).
-    ``checkpoints`` in the result holds every measurement, ``rl_history`` the reward and KL per update.
+    ``checkpoints`` in the result holds every measurement, ``rl_history`` the reward and KL per update. The
+    pretrained model comes from ``models`` (the store of the cache the run goes through) when it is there.
     """
-    base = _base_model(spec)
-    world = _world(canonical_json(spec["base"]["world"]))
-    tok = _tokenizer(world)
-    model = base.model
-    ev = spec["eval"]
-    seed = spec["rl"]["seed"]
-    measured = [{"step": 0, **_measure(world, tok, model, ev["n"], ev["n_test"], seed)}]
+    base = _base_model(spec, models)
+    world = _world(spec["base"]["world"])
+    tok = CharTokenizer.from_text(world.alphabet)
+    model, ev = base.model, spec["eval"]
     max_new = max(len(tok.encode(p.answer)) for p in world.train) + 1
 
-    def reward(question: str, completion: str) -> float:
-        return 1.0 if world.check(question, completion) else 0.0
+    def measure(step: int) -> dict:
+        return {"step": step, **_measure(world, tok, model, ev["n"], ev["n_test"], spec["rl"]["seed"])}
 
     def on_step(h) -> None:
         if h.step[-1] in ev["checkpoints"]:
-            measured.append({"step": h.step[-1], **_measure(world, tok, model, ev["n"], ev["n_test"], seed)})
+            measured.append(measure(h.step[-1]))
+
+    measured = [measure(0)]
 
     cfg = RLConfig(max_new_tokens=max_new, **spec["rl"])
-    h = policy_gradient(model, tok, [p.question for p in world.train], reward, cfg, on_step=on_step, stop=stop)
-    history = base.history
-    history.stop_reason = "completed" if h.stop_reason == "completed" else "stopped"
-    return Trained(model, history, {"checkpoints": measured, "rl_history": h.to_dict()})
+    h = policy_gradient(model, tok, [p.question for p in world.train], checker_reward(world.check), cfg,
+                        on_step=on_step, stop=stop)
+    base.history.stop_reason = "completed" if h.stop_reason == "completed" else "stopped"
+    return Trained(model, base.history, {"checkpoints": measured, "rl_history": h.to_dict()})
 
 
 def _rl_evaluate(spec: dict, trained: Trained) -> dict:
@@ -360,9 +314,7 @@ def _rl_evaluate(spec: dict, trained: Trained) -> dict:
     metrics = {}
     for name, m in (("", c), ("base_", b)):
         metrics.update({f"{name}pass_{k}": v for k, v in m["pass"].items()})
-        for key in ("greedy", "distinct", "malformed", "steps_ok", "right_answer_wrong_steps", "greedy_steps_ok"):
-            if key in m:
-                metrics[f"{name}{key}"] = m[key]
+        metrics.update({f"{name}{key}": v for key, v in m.items() if key not in ("step", "pass")})
     h = trained.info["rl_history"]
     metrics["reward_first"] = sum(h["reward"][:10]) / max(1, len(h["reward"][:10]))
     metrics["reward_last"] = sum(h["reward"][-10:]) / max(1, len(h["reward"][-10:]))
@@ -417,17 +369,16 @@ def plot_vote(result: Mapping, fig: Figure) -> Figure:
     return fig
 
 
-VOTE_CONTROLS = {"temperature": [0.0, 0.5, 0.8, 1.0], "k": [1, 4, 16, 64],
-                 "verifier_error": list(VERIFIER_ERRORS)}
-VOTE_STATIC_GRID = {"temperature": [0.0, 0.5, 0.8, 1.0], "k": [1, 4, 16, 64]}
+VOTE_CONTROLS = {"temperature": [0.0, 0.5, 0.8, 1.0], "k": [1, 4, 16, 64], "verifier_error": list(VERIFIER_ERRORS)}
+VOTE_STATIC_GRID = {"temperature": VOTE_CONTROLS["temperature"], "k": VOTE_CONTROLS["k"]}
 
 
 def vote_explorer(cache=None, **fixed) -> Explorer:
     """Chapter 7's explorer over one stored bank of ``sharpen_addition``: temperature, k and the checker's error
     rate are all sampling parameters, so every move re-reads the bank (no training, no new samples)."""
-    return Explorer(sharpen_addition, controls=VOTE_CONTROLS, initial={"temperature": 0.8, "k": 16,
-                                                                         "verifier_error": 0.2},
-                    static_grid=VOTE_STATIC_GRID, plot=plot_vote, numbers=vote_numbers, cache=cache, fixed=fixed,
+    return Explorer(sharpen_addition, controls=VOTE_CONTROLS, static_grid=VOTE_STATIC_GRID,
+                    initial={"temperature": 0.8, "k": 16, "verifier_error": 0.2}, plot=plot_vote,
+                    numbers=vote_numbers, cache=cache, fixed=fixed,
                     display=Display(title="Votes and checkers over one bank of samples (direct-answer addition)",
                     labels={"temperature": "temperature", "k": "samples k", "verifier_error": "checker error"}))
 
@@ -482,14 +433,11 @@ def rl_explorer(cache=None, **fixed) -> Explorer:
 def curve_intervals(results: list[Mapping], temperature: float, name: str, error: float | None = None) -> list:
     """Mean and 95% interval over seeds (one result per seed) of a ``curves`` entry at every k (every
     curve is a share: the interval is clipped to [0, 1])."""
-    out = []
-    for i in range(len(results[0]["curves"]["ks"])):
-        vals = []
-        for r in results:
-            c = r["curves"][f"{temperature:g}"][name]
-            vals.append((c[f"{error:g}"] if error is not None else c)[i])
-        out.append(mean_interval(vals, bounds=SHARE))
-    return out
+    def at(r, i):
+        c = r["curves"][f"{temperature:g}"][name]
+        return (c[f"{error:g}"] if error is not None else c)[i]
+
+    return [mean_interval([at(r, i) for r in results], bounds=SHARE) for i in range(len(results[0]["curves"]["ks"]))]
 
 
 def verdict_measurements(cache, seeds=(0, 1, 2)) -> list[dict]:
@@ -497,19 +445,14 @@ def verdict_measurements(cache, seeds=(0, 1, 2)) -> list[dict]:
     in :mod:`minigpt.verdicts`), from ``cache`` only (never runs anything), at the current scale. Both settings
     of a row are measured on the same stored model of each seed, so each row also carries ``difference``, the
     paired difference a - b over seeds. A side is None where a run is missing."""
-    def lookup(exp, **params):
-        found = [cache.lookup(exp, seed=s, **params) for s in seeds]
-        return None if any(f is None for f in found) else found
+    def value(r, name):
+        if name == "vote at 0":  # the vote over the result's k at temperature 0, from the same bank
+            return r["curves"]["0"]["vote"][r["curves"]["ks"].index(r["spec"]["sample"]["k"])]
+        return r["metrics"][name]
 
-    def vote_at_0(r):  # the vote over the result's k at temperature 0, from the same bank
-        return r["curves"]["0"]["vote"][r["curves"]["ks"].index(r["spec"]["sample"]["k"])]
-
-    def metric(name):
-        return (lambda r: vote_at_0(r)) if name == "vote at 0" else (lambda r: r["metrics"][name])
-
-    plain = lookup(sharpen_addition, temperature=0.8, k=16)
-    pad = lookup(sharpen_addition, format="scratchpad", temperature=0.8, k=16)
-    rl = lookup(rl_addition)
+    plain = seed_results(cache, sharpen_addition, seeds, temperature=0.8, k=16)
+    pad = seed_results(cache, sharpen_addition, seeds, format="scratchpad", temperature=0.8, k=16)
+    rl = seed_results(cache, rl_addition, seeds)
     k = 8 if fast_mode() else 16  # the bank of fast mode holds 8 samples per problem
     err = sharpen_addition.defaults["verifier_error"]
     top = 8 if fast_mode() else 64
@@ -536,10 +479,10 @@ def verdict_measurements(cache, seeds=(0, 1, 2)) -> list[dict]:
     ]
     out = []
     for claim, results, ma, mb, expect, text, labels in rows:
-        row = {"claim": claim, "chapter": 7, "measure": ma if ma != "vote at 0" else "vote", "text": text,
+        row = {"claim": claim, "measure": ma if ma != "vote at 0" else "vote", "text": text,
                "labels": labels, "expect": expect, "a": None, "b": None, "difference": None}
         if results is not None:
-            xa, xb = [metric(ma)(r) for r in results], [metric(mb)(r) for r in results]
+            xa, xb = [value(r, ma) for r in results], [value(r, mb) for r in results]
             row.update(a=mean_interval(xa).to_dict(), b=mean_interval(xb).to_dict(),
                        difference=mean_interval([x - y for x, y in zip(xa, xb, strict=True)]).to_dict())
         out.append(row)

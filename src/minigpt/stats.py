@@ -1,0 +1,272 @@
+"""Statistics: the interval every summary number of the book carries, and the tests that turn two settings'
+numbers into a verdict. The distributions come from :mod:`scipy.stats`.
+
+References (BibTeX keys in book/references.bib): the Wilson (1927) score interval for a proportion
+[wilson1927probable]; Student's t interval for a mean over seeds.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import statistics
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import scipy.stats
+
+# --- intervals --------------------------------------------------------------------------------------------
+#
+# Every summary number of the book carries its seed count and a 95% interval. An Interval is the one value
+# type for that: a Wilson interval for a share of successes, a t interval for a mean over seeds, or a
+# single seed, which is kept as such instead of a zero-width interval that would look like certainty.
+
+INTERVAL_METHODS = ("wilson", "t", "one seed")
+
+
+def check_level(level) -> float:
+    if isinstance(level, bool) or not isinstance(level, numbers.Real) or not 0.0 < level < 1.0:
+        raise ValueError(f"level: must be a number in the open interval (0, 1), got {level!r}")
+    return float(level)
+
+
+def check_count(name: str, value, lo: int, hi: int | None = None) -> int:
+    # counts must be whole numbers; a float such as 8.0 usually means a share was passed where a count belongs
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name}: must be an integer, got {value!r}")
+    if value < lo or (hi is not None and value > hi):
+        upper = "" if hi is None else f", {hi}"
+        raise ValueError(f"{name}: must be in [{lo}{upper}{']' if hi is not None else ', inf)'}, got {value}")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class Interval:
+    """An estimate with its two-sided confidence interval, in the units of the estimate.
+
+    ``n`` is the number of trials (Wilson) or of seeds (t); ``successes`` is set for Wilson intervals only.
+    ``method`` is one of ``INTERVAL_METHODS``; for ``"one seed"`` there is no interval: ``low`` and ``high``
+    are None (never NaN, so :meth:`to_dict` stays JSON) and every helper says so instead of guessing.
+    ``bounds`` is the range the quantity cannot leave (e.g. ``(0, 1)`` for a share), when one was given;
+    ``clipped`` says that a t interval ran past it and was cut back to it (and the text says so).
+    Build one with :func:`proportion_interval` or :func:`mean_interval`.
+    """
+
+    estimate: float
+    low: float | None
+    high: float | None
+    n: int
+    level: float = 0.95
+    method: str = "t"
+    successes: int | None = None
+    bounds: tuple[float, float] | None = None
+    clipped: bool = False
+
+    def __post_init__(self):
+        if self.method not in INTERVAL_METHODS:
+            raise ValueError(f"method: must be one of {INTERVAL_METHODS}, got {self.method!r}")
+        check_level(self.level)
+        check_count("n", self.n, 1)
+        if not math.isfinite(self.estimate):
+            raise ValueError(f"estimate: must be a finite number, got {self.estimate!r}")
+        if self.method == "one seed":
+            if self.low is not None or self.high is not None or self.n != 1:
+                raise ValueError(f"low, high: must be None with n = 1 for one seed, got {self.low}, {self.high}, "
+                                 f"n = {self.n}")
+        elif self.low is None or self.high is None or not self.low <= self.estimate <= self.high:
+            raise ValueError(f"low, high: must satisfy low <= estimate <= high, got {self.low}, {self.estimate}, "
+                             f"{self.high}")
+        if (self.method == "wilson") != (self.successes is not None):
+            raise ValueError(f"successes: must be set for Wilson intervals only, got {self.successes!r} "
+                             f"for method {self.method!r}")
+        if self.successes is not None:
+            check_count("successes", self.successes, 0, self.n)
+        if self.bounds is not None:
+            lo, hi = _check_bounds(self.bounds)
+            object.__setattr__(self, "bounds", (lo, hi))  # a list from JSON compares equal to the tuple
+            ends = [self.estimate] + ([] if self.one_seed else [self.low, self.high])
+            if not all(lo <= x <= hi for x in ends):
+                raise ValueError(f"low, estimate, high: must lie within bounds {self.bounds}, got {self.low}, "
+                                 f"{self.estimate}, {self.high}")
+        if self.clipped and (self.bounds is None or self.one_seed):
+            raise ValueError("clipped: needs bounds and an interval (more than one seed)")
+
+    @property
+    def one_seed(self) -> bool:
+        """True when there is no interval because there was a single seed."""
+        return self.method == "one seed"
+
+    @property
+    def width(self) -> float | None:
+        """``high - low`` (units of the estimate); None for one seed."""
+        return None if self.one_seed else self.high - self.low
+
+    def contains(self, x: float) -> bool | None:
+        """Whether ``low <= x <= high``; None for one seed (no interval: unknown, which is not "no")."""
+        return None if self.one_seed else self.low <= x <= self.high
+
+    def _count(self) -> str:
+        if self.method == "wilson":
+            return f"{self.successes}/{self.n}"
+        return f"{self.n} seed" + ("s" if self.n != 1 else "")
+
+    def __format__(self, spec: str) -> str:
+        """``f"{iv:.3f}"`` formats every number with ``.3f``; the default is two decimals."""
+        spec = spec or ".2f"
+        level = "" if self.level == 0.95 else f", {self.level:.0%}"  # the book's default level goes unsaid
+        if self.one_seed:
+            return f"{self.estimate:{spec}} (one seed: no interval)"
+        clip = f"; clipped to [{self.bounds[0]:g}, {self.bounds[1]:g}]" if self.clipped else ""
+        return f"{self.estimate:{spec}} [{self.low:{spec}}, {self.high:{spec}}] ({self._count()}{level}{clip})"
+
+    def __str__(self) -> str:
+        return format(self)
+
+    def to_dict(self) -> dict:
+        """A JSON-able dict (None where there is no interval, never NaN), ``text`` being ``str(self)``."""
+        return {"estimate": self.estimate, "low": self.low, "high": self.high, "n": self.n, "level": self.level,
+                "method": self.method, "successes": self.successes, "one_seed": self.one_seed,
+                "bounds": None if self.bounds is None else list(self.bounds), "clipped": self.clipped,
+                "text": str(self)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Interval:
+        """The inverse of :meth:`to_dict` (derived keys such as ``text`` are ignored)."""
+        return cls(estimate=d["estimate"], low=d["low"], high=d["high"], n=d["n"], level=d["level"],
+                   method=d["method"], successes=d.get("successes"),
+                   bounds=None if d.get("bounds") is None else tuple(d["bounds"]), clipped=d.get("clipped", False))
+
+
+def _two_sided_z(level: float) -> float:
+    return float(scipy.stats.norm.ppf(0.5 + level / 2))
+
+
+def proportion_interval(successes: int, n: int, level: float = 0.95) -> Interval:
+    """Wilson (1927) score interval for a share of successes, e.g. facts recalled out of n asked (units: share).
+
+    It inverts the normal test of the proportion rather than centring on the raw share, so unlike the textbook
+    ``p +- z sqrt(p(1-p)/n)`` it stays inside [0, 1] and does not collapse to zero width at 0/n or n/n.
+    8 of 10 gives 0.80 [0.49, 0.94]. Assumes independent trials: successes pooled over seeds belong in
+    :func:`mean_interval` of the per-seed shares instead, since seeds vary more than trials within one.
+    """
+    n = check_count("n", n, 1)
+    successes = check_count("successes", successes, 0, n)
+    level = check_level(level)
+    z = _two_sided_z(level)
+    p = successes / n
+    denom = 1.0 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z / denom * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    # at 0/n and n/n one end is exactly 0 or 1 in exact arithmetic; clamping removes the rounding that would
+    # put it a hair outside [0, 1] or on the wrong side of the estimate
+    low = 0.0 if successes == 0 else min(max(centre - half, 0.0), p)
+    high = 1.0 if successes == n else max(min(centre + half, 1.0), p)
+    return Interval(p, low, high, n, level, "wilson", successes)
+
+
+SHARE = (0.0, 1.0)  # the bounds of a share (recall, accuracy, validity, ...)
+
+
+def _check_bounds(bounds) -> tuple[float, float]:
+    try:
+        lo, hi = (float(b) for b in bounds)
+    except (TypeError, ValueError):
+        raise ValueError(f"bounds: must be two numbers (low, high), got {bounds!r}") from None
+    if not (lo < hi) or math.isnan(lo) or math.isnan(hi):
+        raise ValueError(f"bounds: must satisfy low < high, got {bounds!r}")
+    return lo, hi
+
+
+def mean_interval(values: Iterable[float], level: float = 0.95,
+                  bounds: tuple[float, float] | None = None) -> Interval:
+    """Student t interval of the mean of ``values`` (one number per seed, in its own units).
+
+    ``mean +- t_{n-1} s / sqrt(n)`` with s the sample standard deviation. A single value gives an Interval
+    with ``method = "one seed"`` and no bounds: one seed says nothing about the spread between seeds.
+
+    ``bounds`` (e.g. :data:`SHARE`, ``(0, 1)``) is the range the quantity cannot leave: a value outside it is a
+    ``ValueError``, and an end of the t interval past it is cut back to it (few seeds with a wide spread near 0
+    or 1 would otherwise give e.g. [0.38, 1.14] for a recall). The Interval records ``bounds`` and ``clipped``,
+    and its text says "clipped to [0, 1]" when an end was cut.
+    """
+    level = check_level(level)
+    if bounds is not None:
+        bounds = _check_bounds(bounds)
+    try:
+        xs = [float(v) for v in values]
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"values: must be real numbers, got {e}") from None
+    if not xs:
+        raise ValueError("values: need at least 1 value (one per seed), got none")
+    bad = [x for x in xs if not math.isfinite(x)]
+    if bad:
+        raise ValueError(f"values: must be finite numbers (no NaN or inf), got {bad[0]!r}")
+    if bounds is not None:
+        out = [x for x in xs if not bounds[0] <= x <= bounds[1]]
+        if out:
+            raise ValueError(f"values: must lie within bounds [{bounds[0]:g}, {bounds[1]:g}], got {out[0]!r}")
+    n = len(xs)
+    mean = statistics.fmean(xs)
+    if bounds is not None:  # fmean's rounding could put the mean of values all at a bound a hair past it
+        mean = min(max(mean, bounds[0]), bounds[1])
+    if n == 1:
+        return Interval(mean, None, None, 1, level, "one seed", bounds=bounds)
+    sd = statistics.stdev(xs, mean)
+    half = float(scipy.stats.t.ppf(0.5 + level / 2, n - 1)) * sd / math.sqrt(n)
+    low, high = mean - half, mean + half
+    clipped = False
+    if bounds is not None:
+        clipped = low < bounds[0] or high > bounds[1]
+        low, high = max(low, bounds[0]), min(high, bounds[1])
+    return Interval(mean, low, high, n, level, "t", bounds=bounds, clipped=clipped)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The outcome of :func:`compare`: ``verdict`` is one of ``"higher"``, ``"lower"``, ``"overlap"``, ``"one seed"``;
+    ``difference`` is ``a.estimate - b.estimate`` (units of the estimates); ``text`` one sentence for the book."""
+
+    verdict: str
+    difference: float
+    text: str
+
+    @property
+    def differs(self) -> bool:
+        """True when the intervals are disjoint (``"higher"`` or ``"lower"``)."""
+        return self.verdict in ("higher", "lower")
+
+    def __str__(self) -> str:
+        return self.text
+
+    def to_dict(self) -> dict:
+        return {"verdict": self.verdict, "difference": self.difference, "text": self.text}
+
+
+def compare(a: Interval, b: Interval, labels: tuple[str, str] | None = None) -> Comparison:
+    """Whether setting ``a`` differs from setting ``b`` beyond their intervals.
+
+    Rule: the two differ when their intervals are disjoint (``a.low > b.high``: "higher"; ``a.high < b.low``:
+    "lower"); otherwise, touching ends included, the verdict is "overlap". This is conservative: for two 95%
+    intervals of similar width, disjointness corresponds to a two-sided test at about the 0.6% level, so a real
+    difference may still show as "overlap"; "overlap" means "not shown to differ", never "the same".
+    When either side is a single seed there is no interval to compare, and the verdict is "one seed"
+    (inconclusive), however far apart the estimates are. ``labels`` name the two settings in ``text``.
+    Both intervals must have the same level.
+    """
+    for name, iv in (("a", a), ("b", b)):
+        if not isinstance(iv, Interval):
+            raise ValueError(f"{name}: must be an Interval, got {type(iv).__name__}")
+    if a.level != b.level:
+        raise ValueError(f"b: level must equal a's ({a.level}), got {b.level}")
+    if labels is not None and len(labels) != 2:
+        raise ValueError(f"labels: need two names (for a and b), got {labels!r}")
+    la, lb = (f"{labels[0]} ", f"{labels[1]} ") if labels is not None else ("", "")
+    pair = f"{la}{a} vs {lb}{b}"
+    difference = a.estimate - b.estimate
+    if a.one_seed or b.one_seed:
+        return Comparison("one seed", difference, f"inconclusive (one seed): {pair}, no interval to compare")
+    if a.low > b.high:
+        return Comparison("higher", difference, f"higher: {pair}, intervals do not overlap")
+    if a.high < b.low:
+        return Comparison("lower", difference, f"lower: {pair}, intervals do not overlap")
+    return Comparison("overlap", difference, f"overlap: {pair}, intervals overlap, so no difference is shown")
