@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from matplotlib.collections import LineCollection, PolyCollection
 
-from minigpt import stats as M
 from minigpt import plots
+from minigpt import stats as M
 
 matplotlib.use("Agg")  # no display in tests; new_figure attaches an Agg canvas anyway
 

@@ -13,6 +13,7 @@ import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 import scipy.stats
 
 # --- intervals --------------------------------------------------------------------------------------------
@@ -270,3 +271,157 @@ def compare(a: Interval, b: Interval, labels: tuple[str, str] | None = None) -> 
     if a.high < b.low:
         return Comparison("lower", difference, f"lower: {pair}, intervals do not overlap")
     return Comparison("overlap", difference, f"overlap: {pair}, intervals overlap, so no difference is shown")
+
+
+# --- verdicts: two arms compared on the same items, or per-seed outcomes -------------------------------------
+#
+# A row of the verdict table asks whether arm a beats arm b. Both arms are trained on the same seed indices and
+# scored on the same evaluation items, so the data are a (seeds x items) matrix of paired differences. Two sources
+# of variance matter: training runs (a new seed gives another model) and evaluation items (new items give another
+# mean). The interval below counts both, as a crossed random-effects design does.
+
+EXPECTS = ("higher", "lower", "equal")
+VERDICTS = ("holds", "fails", "negligible", "inconclusive")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of :func:`paired_verdict` or :func:`binary_verdict`.
+
+    ``verdict``: "holds" (the interval of a - b lies beyond ``margin`` on the expected side), "fails" (beyond
+    ``margin`` on the other side), "negligible" (within +-``margin``: whatever the difference is, it is smaller
+    than the margin), "inconclusive" (none of these; also with fewer than two usable seeds). For
+    ``expect="equal"``: "holds" within +-margin, "fails" entirely outside it. ``estimate``, ``low``, ``high``:
+    a - b and its ``level`` interval (None where there is none); ``test``: the test's name; ``n_dropped``: seeds
+    left out because a score was not finite (a diverged run), counted here so a table can say so."""
+
+    verdict: str
+    estimate: float
+    low: float | None
+    high: float | None
+    test: str
+    expect: str
+    margin: float
+    n_seeds: int
+    n_items: int
+    level: float = 0.95
+    p_value: float | None = None
+    n_dropped: int = 0
+
+    def to_dict(self) -> dict:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def _check_expect_margin(expect, margin) -> float:
+    if expect not in EXPECTS:
+        raise ValueError(f"expect: must be one of {EXPECTS}, got {expect!r}")
+    if isinstance(margin, bool) or not isinstance(margin, numbers.Real) or not (math.isfinite(margin) and margin >= 0):
+        raise ValueError(f"margin: must be a number >= 0, got {margin!r}")
+    return float(margin)
+
+
+def _call(expect: str, margin: float, low: float, high: float) -> str:
+    """The verdict of the interval [low, high] of a - b."""
+    if expect == "equal":
+        if -margin <= low and high <= margin:
+            return "holds"
+        return "fails" if low > margin or high < -margin else "inconclusive"
+    lo, hi = (low, high) if expect == "higher" else (-high, -low)  # oriented: positive is what was expected
+    if lo > margin:
+        return "holds"
+    if hi < -margin:
+        return "fails"
+    if margin > 0 and -margin <= lo and hi <= margin:
+        return "negligible"
+    return "inconclusive"
+
+
+def crossed_interval(d, level: float = 0.95) -> tuple[float, float, float, float]:
+    """``(mean, low, high, df)`` of the mean of ``d``, a (seeds x items) matrix of paired differences, counting
+    the variance between seeds and between items (two-way crossed random effects, no replication).
+
+    With mean squares MS_s (seeds), MS_i (items) and MS_r (residual), the variance of the grand mean is
+    estimated as (MS_s + max(MS_i - MS_r, 0)) / (S N): the spread of the per-seed means, plus what the items add
+    beyond the residual (an item that is easier for a than for b on every seed). Its degrees of freedom come from
+    Satterthwaite's approximation, never more than the item term allows; with one item it is the t interval
+    over per-seed means. Needs at least two seeds."""
+    d = np.asarray(d, dtype=float)
+    S, N = d.shape
+    mean = float(d.mean())
+    seed_means, item_means = d.mean(axis=1), d.mean(axis=0)
+    ms_s = N * float(((seed_means - mean) ** 2).sum()) / (S - 1)
+    excess, den = 0.0, ms_s ** 2 / (S - 1)
+    if N > 1:
+        ms_i = S * float(((item_means - mean) ** 2).sum()) / (N - 1)
+        resid = d - seed_means[:, None] - item_means[None, :] + mean
+        ms_r = float((resid ** 2).sum()) / ((S - 1) * (N - 1))
+        if ms_i > ms_r:
+            excess = ms_i - ms_r
+            den += ms_i ** 2 / (N - 1) + ms_r ** 2 / ((S - 1) * (N - 1))
+    total = ms_s + excess
+    if total <= 0:  # every difference the same: no spread to widen the interval
+        return mean, mean, mean, float(S - 1)
+    df = max(total ** 2 / den, 1.0)
+    half = float(scipy.stats.t.ppf(0.5 + level / 2, df)) * math.sqrt(total / (S * N))
+    return mean, mean - half, mean + half, df
+
+
+def paired_verdict(a, b, *, expect: str = "higher", margin: float = 0.0, seed: int = 0,
+                   level: float = 0.95) -> Verdict:
+    """Does arm ``a`` beat arm ``b`` (``expect="higher"``; or "lower", or "equal" within ``margin``)?
+
+    ``a`` and ``b`` are (seeds x items) per-item scores (e.g. 1 for a fact recalled, 0 not) of the two arms on
+    the same items, row s of each from the same seed index. The interval of a - b is :func:`crossed_interval`'s;
+    the verdict reads it against ``margin`` (the smallest difference that matters, in the scores' units). A seed
+    with a non-finite score in either arm is left out and counted in ``n_dropped``. ``seed`` is accepted for a
+    resampling test; this analytic one draws nothing."""
+    margin = _check_expect_margin(expect, margin)
+    level = check_level(level)
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.ndim == 1:
+        a, b = a[:, None], b[:, None]
+    if a.ndim != 2 or a.shape != b.shape or a.size == 0:
+        raise ValueError(f"a, b: must be two (seeds x items) arrays of one shape, got {a.shape} and {b.shape}")
+    finite = np.isfinite(a).all(axis=1) & np.isfinite(b).all(axis=1)
+    d = (a - b)[finite]
+    S, N = d.shape
+    test = "crossed seeds x items t interval"
+    base = dict(test=test, expect=expect, margin=margin, n_seeds=S, n_items=N, level=level,
+                n_dropped=int((~finite).sum()))
+    if S < 2:
+        estimate = float(d.mean()) if S else math.nan
+        return Verdict("inconclusive", estimate, None, None, **base)
+    mean, low, high, _ = crossed_interval(d, level)
+    return Verdict(_call(expect, margin, low, high), mean, low, high, **base)
+
+
+def binary_verdict(a, b, *, expect: str = "higher", level: float = 0.95) -> Verdict:
+    """Does arm ``a`` reach an outcome (grokked, solved) on more seeds than arm ``b``?
+
+    ``a``, ``b``: one 0/1 outcome per seed. Fisher's exact test, one-sided at (1 - ``level``) / 2 in each
+    direction (the same error rate as the edge of a two-sided 95% interval): 3/3 against 0/3 (p = 0.05) does not
+    hold, 5/5 against 0/5 (p = 0.004) does. The interval of the difference of the two shares is Newcombe's
+    (1998) hybrid score interval from the two Wilson intervals. ``expect="equal"`` is not a question an exact
+    test of this size can answer: it is refused."""
+    if expect not in ("higher", "lower"):
+        raise ValueError(f"expect: must be 'higher' or 'lower' for per-seed outcomes, got {expect!r}")
+    level = check_level(level)
+    xs = []
+    for name, v in (("a", a), ("b", b)):
+        v = [int(x) for x in v]
+        if not v or any(x not in (0, 1) for x in v):
+            raise ValueError(f"{name}: must be one or more outcomes, each 0 or 1, got {v!r}")
+        xs.append(v)
+    (ka, na), (kb, nb) = ((sum(v), len(v)) for v in xs)
+    table = [[ka, na - ka], [kb, nb - kb]]
+    greater = float(scipy.stats.fisher_exact(table, alternative="greater").pvalue)
+    less = float(scipy.stats.fisher_exact(table, alternative="less").pvalue)
+    alpha = (1 - level) / 2
+    p_expected, p_other = (greater, less) if expect == "higher" else (less, greater)
+    verdict = "holds" if p_expected < alpha else "fails" if p_other < alpha else "inconclusive"
+    wa, wb = proportion_interval(ka, na, level), proportion_interval(kb, nb, level)
+    d = wa.estimate - wb.estimate
+    low = d - math.sqrt((wa.estimate - wa.low) ** 2 + (wb.high - wb.estimate) ** 2)
+    high = d + math.sqrt((wa.high - wa.estimate) ** 2 + (wb.estimate - wb.low) ** 2)
+    return Verdict(verdict, d, low, high, "Fisher exact, one-sided", expect, 0.0, n_seeds=min(na, nb), n_items=1,
+                   level=level, p_value=p_expected)
