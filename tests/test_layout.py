@@ -19,8 +19,8 @@ MAX_LINES = 500
 
 # Layers, lowest first: a module may import from its own layer and the ones below, never from a higher one.
 LAYERS = [
-    {"version", "config", "tokenizer", "model", "checkpoint", "train", "sample", "metrics", "stats", "rl", "worlds",
-     "plots", "__init__"},
+    {"version", "timing", "config", "tokenizer", "model", "checkpoint", "train", "sample", "metrics", "stats", "rl",
+     "worlds", "plots", "__init__"},
     {"runs"},
     {"explore"},
     {"studies"},

@@ -746,11 +746,42 @@ def test_recall_scores_exact_answers(fw, monkeypatch):
     tok = CharTokenizer.from_text(fw.alphabet + "xy")
     records = fw.cloze[:20] + fw.recitation[:10] + fw.heldout_phrasing[:30] + fw.unseen[:10]
     answers = {r.question: r.answer for r in records}
-    monkeypatch.setattr(qa, "generate", _oracle_generate(answers, tok))
-    assert facts.recall(None, tok, records) == [True] * len(records)
+    monkeypatch.setattr(qa, "generate", _oracle_generate(answers, tok))  # decoding: at a temperature above 0
+    assert facts.recall(None, tok, records, temperature=0.5) == [True] * len(records)
     monkeypatch.setattr(qa, "generate", _oracle_generate(answers, tok, wrong=True))
-    assert facts.recall(None, tok, records) == [False] * len(records)
+    assert facts.recall(None, tok, records, temperature=0.5) == [False] * len(records)
     assert facts.recall(None, tok, []) == []
+
+
+def test_greedy_correct_agrees_with_greedy_decoding_on_a_trained_model(fw):
+    """Teacher forcing decides what greedy decoding would answer: the same verdict on every question of a
+    half-trained model (some right, some wrong, some rows too long for the block), and on a model whose
+    logits all tie (argmax takes the first id in both)."""
+    from minigpt import GPT, ModelConfig, TrainConfig, Trainer
+    from minigpt.runs import torch_threads
+
+    tok = CharTokenizer.from_text(fw.alphabet)
+    X, Y = qa.encode_rows(tok, [(r.question, r.answer) for r in fw.cloze])
+    model = GPT(ModelConfig(vocab_size=tok.vocab_size, block_size=X.shape[1], n_layer=1, n_embd=32), seed=0)
+    with torch_threads(1):
+        Trainer(model, TrainConfig(steps=200, lr=1e-2, batch_size=64, eval_interval=200), (X, Y)).fit()
+    records = fw.cloze + fw.recitation + fw.heldout_phrasing
+    pairs = [(r.question, r.answer) for r in records]
+
+    def decoded():
+        longest = max(len(tok.encode(a)) for _, a in pairs) + 1
+        return [d[0] == a for d, (_, a) in zip(qa.complete(model, tok, [p for p, _ in pairs], longest), pairs,
+                                                strict=True)]
+
+    fast = qa.greedy_correct(model, tok, pairs, batch_size=37)
+    assert fast == decoded()
+    assert 0 < sum(fast) < len(fast)  # both kinds of answer, or the comparison would prove little
+    assert any(len(tok.encode(p + a)) > model.config.block_size for p, a in pairs)  # some rows are decoded
+    assert model.training  # the mode is restored
+    with torch.no_grad():
+        for p in model.parameters():
+            p.zero_()
+    assert qa.greedy_correct(model, tok, pairs) == decoded()
 
 
 def test_sample_answers_groups_prompts_and_parses(monkeypatch):

@@ -8,6 +8,7 @@ import torch.nn.functional as F
 
 from .config import SampleConfig
 from .model import GPT, Dropout, KVCache
+from .timing import timed
 
 
 def filter_logits(logits: torch.Tensor, top_k: int | None = None, top_p: float | None = None) -> torch.Tensor:
@@ -37,6 +38,7 @@ def next_token(logits: torch.Tensor, temperature: float, top_k=None, top_p=None,
     return torch.multinomial(F.softmax(logits, dim=-1), 1, generator=generator)
 
 
+@timed("decode")
 def generate(
     model: GPT,
     idx: torch.Tensor,

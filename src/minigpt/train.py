@@ -19,6 +19,7 @@ import torch
 import torch.nn as nn
 
 from .config import TrainConfig, check_int
+from .timing import timed
 
 EVENTS = ("on_step_end", "on_eval", "on_end")
 
@@ -319,6 +320,7 @@ class Trainer:
             value /= self.world
         return value.item()
 
+    @timed("eval_loss")
     def evaluate(self) -> None:
         """Record the eval-mode losses at the current step and fire ``on_eval``: what ``fit`` does every
         ``eval_interval`` steps and at the end (and what a trainer restored from a snapshot taken at one of those
@@ -332,6 +334,7 @@ class Trainer:
         h.val_loss.append(float("nan") if self.val_data is None else self.estimate_loss(self.val_data))
         self._fire("on_eval")
 
+    @timed("train")
     def fit(self) -> History:
         """Train until ``config.steps`` (continuing from ``self.step``), ``stop()``, or Ctrl-C; return the history.
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 
 from ..plots import fig_to_png_bytes, new_figure
 from ..runs import ResultCache, canonical_json
+from ..timing import timed
 
 
 def default_plot_version(plot: Callable) -> str | None:
@@ -69,6 +70,7 @@ class FrameStore:
             self._remember(key, png)
         return png
 
+    @timed("explorer")
     def frame(self, result: Mapping) -> bytes:
         """PNG bytes of ``result``'s frame: the kept one, else drawn now (and kept, if the result is finished)."""
         png = self.get(result)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from ..model import GPT
+from ..timing import timed
 from ..train import History
 from ..train import device as pick_device
 from .spec import SAMPLE_SECTION, code_version, spec_key
@@ -166,7 +167,8 @@ class Experiment:
             out = {"n_params": trained.model.num_params(), **trained.info, "metrics": None, "samples": [],
                    "history": trained.history.to_dict(), "stop_reason": trained.history.stop_reason}
             if trained.completed:
-                out.update(self.evaluate_fn(spec, trained))
+                with timed("evaluate"):
+                    out.update(self.evaluate_fn(spec, trained))
         result = {"experiment": self.name, "params": spec["params"], "spec": spec, "key": spec_key(spec),
                   "train_key": tkey, "model_cached": model_cached, "version": code_version(), **out}
         result["done"] = result["stop_reason"] == "completed"

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import torch
 
+from ..timing import timed
 from .experiment import Experiment
 from .spec import code_version, fast_mode, set_fast
 from .store import ResultCache
@@ -109,15 +110,16 @@ def _sweep_on(executor: Executor, fn: Experiment, points: list[dict], cache: Res
             root = None if cache is None else str(cache.root)
             futures[executor.submit(_run_point, fn.module, fn.name, params, fast_mode(), fn.key(**params), root)] = i
     try:
-        for future in as_completed(futures):
-            result = {**future.result(), "cached": False}
-            if cache is not None:
-                cache.misses += 1
-                if result["done"]:
-                    cache.put(result["key"], result)
-            results[futures[future]] = result
-            if on_result is not None:
-                on_result(result)
+        with timed("wait"):
+            for future in as_completed(futures):
+                result = {**future.result(), "cached": False}
+                if cache is not None:
+                    cache.misses += 1
+                    if result["done"]:
+                        cache.put(result["key"], result)
+                results[futures[future]] = result
+                if on_result is not None:
+                    on_result(result)
     except BaseException:  # Ctrl-C or a failed point: drop what has not started, keep what finished
         for future in futures:
             future.cancel()

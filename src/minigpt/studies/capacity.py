@@ -57,6 +57,7 @@ from ..runs.spec import canonical_json, fast_mode
 from ..runs.store import ResultCache
 from ..runs.summary import seed_results, summarize
 from ..stats import Interval, mean_interval
+from ..timing import timed
 from ..tokenizer import CharTokenizer
 from ..train import Rows
 from ..worlds import facts as facts_module
@@ -180,6 +181,7 @@ def stored_bits(model, world, tok: CharTokenizer | None = None) -> dict:
     return out
 
 
+@timed("score")
 @torch.no_grad()
 def _recall(model, lines, spans, tok, batch_size: int = 512) -> float:
     was_training = model.training

@@ -440,10 +440,13 @@ def recall(
 ) -> list[bool]:
     """Exact-match recall per probe: prompt with ``record.question``, decode, cut at the first newline, and
     compare with ``record.answer``. Returns one bool per record (in order), so callers can bucket by
-    frequency (:func:`minigpt.metrics.recall_by_frequency`). ``temperature=0`` is greedy decoding.
+    frequency (:func:`minigpt.metrics.recall_by_frequency`). ``temperature=0`` is greedy decoding, decided
+    without decoding (:func:`minigpt.worlds.qa.greedy_correct`: the same answer, one forward pass a batch).
     """
     if not records:
         return []
+    if temperature == 0:
+        return qa.greedy_correct(model, tokenizer, [(r.question, r.answer) for r in records], batch_size)
     max_new = max(len(tokenizer.encode(r.answer)) for r in records) + 1
     outs = qa.complete(
         model,

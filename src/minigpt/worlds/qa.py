@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import torch
 
 from minigpt.sample import generate
+from minigpt.timing import timed
 
 TERMINATOR = "\n"
 
@@ -91,6 +92,43 @@ def complete(
     return out
 
 
+@timed("score")
+@torch.no_grad()
+def greedy_correct(model, tokenizer, pairs: Sequence[tuple[str, str]], batch_size: int = 512) -> list[bool]:
+    """Whether greedy decoding from each prompt writes exactly its answer and then the newline: what
+    :func:`complete` at ``temperature=0``, compared with the answer, says, decided without decoding.
+
+    A causal model's greedy output is the answer when, fed the prompt and the answer (teacher forcing), its
+    argmax at every answer position is the next character of the answer, then the newline. One forward pass per
+    batch of rows (any lengths: right padding is never attended to by an earlier position) replaces a decoding
+    loop per prompt length. A row longer than the block (where decoding would slide its window) is decoded.
+    Runs in eval mode and restores the model's previous mode."""
+    was_training = model.training
+    model.eval()
+    block = model.config.block_size
+    fits = [i for i, (p, a) in enumerate(pairs) if len(tokenizer.encode(p + a)) <= block]
+    out = [False] * len(pairs)
+    try:
+        device = next(model.parameters()).device
+        for start in range(0, len(fits), batch_size):
+            chunk = fits[start : start + batch_size]
+            X, Y = encode_rows(tokenizer, [pairs[i] for i in chunk])
+            pred = model(X.to(device)).argmax(dim=-1).cpu()
+            for i, ok in zip(chunk, ((pred == Y) | (Y < 0)).all(dim=1).tolist(), strict=True):
+                out[i] = ok
+    finally:
+        model.train(was_training)
+    taken = set(fits)
+    rest = [i for i in range(len(pairs)) if i not in taken]
+    if rest:
+        longest = max(len(tokenizer.encode(pairs[i][1])) for i in rest) + 1
+        decoded = complete(model, tokenizer, [pairs[i][0] for i in rest], longest, batch_size=batch_size)
+        for i, d in zip(rest, decoded, strict=True):
+            out[i] = d[0] == pairs[i][1]
+    return out
+
+
+@timed("score")
 @torch.no_grad()
 def answer_cross_entropy_bits(
     model, tokenizer, pairs: Sequence[tuple[str, str]], batch_size: int = 512
