@@ -27,18 +27,19 @@ import time
 
 import matplotlib.pyplot as plt
 from IPython.display import HTML, Markdown, display
+from scipy import stats as st
 
-from minigpt import plots
+from minigpt import plots, protocol
 from minigpt.runs import ResultCache, fast_mode
 from minigpt.stats import SHARE, compare, mean_interval
 from minigpt.studies.overfitting import (
     REGULARIZERS,
-    STUDY_SEEDS,
     overfit_stories,
     overfitting_explorer,
     regularizer_study,
     study_summary,
 )
+from minigpt.verdicts import measurement, verdict_table
 from minigpt.worlds.stories import (
     StoriesConfig,
     language_size,
@@ -50,9 +51,14 @@ FAST = fast_mode()  # MINIGPT_FAST=1: tiny runs, for the notebook tests
 WORKERS = 1 if FAST else 2  # fast runs take less than starting a process
 # finished runs are stored on disk; a second build reads them back
 cache = ResultCache()
-spec = overfit_stories.spec()  # every setting of the default run, as data
+# the book's protocol (chapter 9): the world and seeds every study run uses
+P = protocol.study("overfitting")
+SEEDS, FIXED = P["eval_seeds"], P["fixed"]
+ONE = {"seed": SEEDS[0], **FIXED}  # the one run a section looks at
+spec = overfit_stories.spec(**FIXED)  # every setting of a run, as data
 print("fast mode" if FAST else "book scale", "| results cached in",
       cache.root.name)
+print(f"world seed {FIXED['world_seed']}, seeds {SEEDS}")
 
 # %% [markdown]
 # ## The data: a small story set, many passes
@@ -78,7 +84,7 @@ print("\na training story:\n ", "\n  ".join(world.train_stories[0]))
 # %% [markdown]
 # ## Predict first
 #
-# Before you run the experiment, write down three guesses.
+# Before you run the experiment, write down your guesses.
 #
 # 1. After that many passes, is the validation loss still falling, flat, or rising?
 # 2. The unregularized model samples stories at temperature 0.8. What share of its sentences is copied from the training
@@ -90,17 +96,18 @@ print("\na training story:\n ", "\n  ".join(world.train_stories[0]))
 #
 # Each point of this chapter is one call of `overfit_stories`: train with the given regularizers, evaluate train and
 # validation loss at regular steps along the way, then sample stories and score every complete sentence (the next cell
-# prints the exact numbers). Two sets of runs, two at a time, one per core:
+# prints the exact numbers). Every run uses the evaluation world and seeds of the book's protocol (chapter 9): a
+# world and seeds that none of the settings was chosen on. Two sets of runs, two at a time, one per core:
 #
-# - the explorer's grid (dropout 0 and 0.1, each without and with weight decay), seed 0, to look at;
+# - the explorer's grid (dropout 0 and 0.1, each without and with weight decay), at the first seed, to look at;
 # - the study that the measured answer rests on: no regularization and **one setting of each of the four
-#   regularizers**, chosen before the runs (a common default of each), **3 seeds** each, and each of those runs once
-#   more, stopped at its own lowest validation loss.
+#   regularizers**, chosen before the runs (a common default of each), each with every evaluation seed (the
+#   next cell prints how many), and each of those runs once more, stopped at its own lowest validation loss.
 #
 # After the first build, every result comes from the cache.
 
 # %%
-explorer = overfitting_explorer(cache=cache)
+explorer = overfitting_explorer(cache=cache, **ONE)
 print(f"each run: evaluate every {t['eval_interval']} steps, then sample "
       f"{spec['sample']['n']} stories of up to "
       f"{spec['sample']['max_new_tokens']} characters at temperature "
@@ -111,11 +118,11 @@ start = time.perf_counter()
 grid = explorer.precompute(workers=WORKERS)
 runs = {(r["params"]["dropout"], r["params"]["weight_decay"]): r
         for r in grid}
-study = regularizer_study(cache, seeds=STUDY_SEEDS, workers=WORKERS)
+study = regularizer_study(cache, workers=WORKERS)  # the protocol's runs
 everything = grid + [r for by in study.values() for rs in by.values()
                      for r in rs]
 computed = {r["key"]: r for r in everything if not r["cached"]}
-print(f"study: {len(REGULARIZERS)} settings x {len(STUDY_SEEDS)} seeds, "
+print(f"study: {len(REGULARIZERS)} settings x {len(SEEDS)} seeds, "
       "each at its last step and at its lowest validation loss")
 print(f"{len({r['key'] for r in everything})} distinct runs: "
       f"{len(computed)} computed now, the rest from the cache "
@@ -130,7 +137,7 @@ if computed:
 # First the plain model: no dropout, no weight decay, no noise.
 
 # %%
-base = runs[0.0, 0.0]
+base = runs[0.0, 0.0]  # the first seed
 m = base["metrics"]
 with plots.style():
     fig, ax = plt.subplots(figsize=(6.4, 3.0))
@@ -157,7 +164,7 @@ for story in base["samples"][:3]:
         print(f"  {plots.KIND_LABELS[world.classify(sentence)]:>11}  "
               f"{sentence}")
     print()
-print(f"all {m['n_sentences']} sampled sentences (seed 0): "
+print(f"all {m['n_sentences']} sampled sentences (seed {SEEDS[0]}): "
       f"copied {m['copied']:.0%}, novel-valid {m['novel']:.0%}, "
       f"invalid {m['invalid']:.0%}")
 
@@ -223,16 +230,17 @@ explorer
 # %% [markdown]
 # ## The measured answer
 #
-# The study: each regularizer against none, 3 seeds each. A seed sets the initialization, the batches, the dropout
-# masks and noise, and the sampling. Every share below is the mean over seeds of one run's share, with a 95% Student
-# t interval over the seeds. Sentences of one sampled story are not independent (they share a character and a
+# The study: each regularizer against none, over the evaluation seeds. A seed sets the initialization, the batches,
+# the dropout masks and noise, and the sampling. Every share below is the mean over seeds of one run's share, with a
+# 95% Student t interval over the seeds. Sentences of one sampled story are not independent (they share a character and a
 # context), and neither are the stories of one run; taking one number per seed puts all of that inside the spread
 # between seeds, which is the honest unit here.
 #
 # Each setting is measured at two checkpoints:
 #
 # - **last step**: after all the training steps, the same for every setting;
-# - **best validation**: the same run stopped at the step of its lowest validation loss (`stop_at`). The full run
+# - **best validation**: the same run stopped at the step of its lowest validation loss (`stop_at="best_val"`,
+#   selected on the validation stories). The full run
 #   keeps a copy of its weights at every new lowest validation loss, so the stopped run costs only its sampling (a
 #   test checks that it is, bit for bit, what training with `stop_at` gives). A regularizer that slows fitting reaches
 #   its best late; one that memorizes early reaches it early. At its own best checkpoint each setting is measured
@@ -263,7 +271,7 @@ with plots.style():
         ax.tick_params(axis="x", labelsize=10, rotation=20)
         ax.tick_params(axis="y", labelsize=10)
     axes[0].set_ylabel("share of sampled sentences\n"
-                       f"(mean of {len(STUDY_SEEDS)} seeds, 95% interval)",
+                       f"(mean of {len(SEEDS)} seeds, 95% interval)",
                        fontsize=11)
     axes[1].legend(fontsize=10, loc="upper right")
     plt.show()
@@ -350,10 +358,12 @@ display(Markdown("\n".join(lines)))
 
 # The verdicts in words: which regularizer gives more novel-valid
 # sentences than none, at which checkpoint, with disjoint intervals.
-wins = {ckpt: [x for x in labels[1:] if verdict(x, ckpt, "novel").verdict
-               == "higher"] for ckpt in CHECKPOINTS}
-losses = {ckpt: [x for x in labels[1:] if verdict(x, ckpt, "novel").verdict
-                 == "lower"] for ckpt in CHECKPOINTS}
+wins = {ckpt: [x for x in labels[1:]
+               if verdict(x, ckpt, "novel_of_new").verdict == "higher"]
+        for ckpt in CHECKPOINTS}
+losses = {ckpt: [x for x in labels[1:]
+                 if verdict(x, ckpt, "novel_of_new").verdict == "lower"]
+          for ckpt in CHECKPOINTS}
 
 
 def names(xs):
@@ -397,14 +407,36 @@ if early.verdict == "higher":
         "measure disagree. ")
 text.append(
     "Each setting at its own best-validation checkpoint against the plain "
-    f"model at its own: more novel-valid sentences: "
-    f"{names(wins['best_val'])}; fewer: {names(losses['best_val'])}. ")
-text.append("The settings were fixed before the runs, and each verdict "
-            f"rests on {len(STUDY_SEEDS)} seeds; an overlap means not "
+    "model at its own: a higher novel-valid share among the sentences "
+    f"that are not copies: {names(wins['best_val'])}; lower: "
+    f"{names(losses['best_val'])}. ")
+text.append("The settings were fixed before the runs, and each comparison "
+            f"rests on {len(SEEDS)} seeds; an overlap means not "
             "shown to differ, not the same.")
 if FAST:
     text.append(" *(Fast mode: tiny runs, the numbers say little.)*")
 display(Markdown("".join(text)))
+
+# %% [markdown]
+# ### The verdict rows
+#
+# Chapter 9 judges the claim that dropout, embedding noise and stochastic depth help a model write novel, valid
+# text with the rows below, from these same runs. Each compares one regularizer with none, seed by seed (the two
+# arms sample different sentences, so each seed gives one number per arm), against a margin fixed before the runs:
+# the smallest difference that would matter. At the best-validation checkpoint the rows ask for more novel-valid
+# sentences among those that are not copies, and for more distinct novel-valid sentences; at the last step, for a
+# higher novel-valid and a lower invalid share.
+
+# %% tags=["hide-input"]
+table = verdict_table(cache, studies=["overfitting"])
+rows = [f"- {t['text']} (margin {t['margin']:g}): {measurement(t)}: "
+        f"**{t['verdict']}**" for t in table]
+first = table[0]
+cond = (f" ({first['claim_condition']})" if first["claim_condition"]
+        else "")
+display(Markdown(f"Claim (a), from this chapter's rows: "
+                 f"**{first['claim_verdict']}**{cond}.\n\n"
+                 + "\n".join(rows)))
 
 # %% [markdown]
 # The curves and the samples can disagree, and that is the lesson of this chapter. Validation loss averages over every
@@ -424,8 +456,8 @@ display(Markdown("".join(text)))
 #
 # ```python
 # best = base["metrics"]["best_val_step"]
-# short = cache.run(overfit_stories, steps=best)["metrics"]
-# stopped = cache.run(overfit_stories, steps=t["steps"], stop_at=best)["metrics"]
+# short = cache.run(overfit_stories, steps=best, **ONE)["metrics"]
+# stopped = cache.run(overfit_stories, stop_at=best, **ONE)["metrics"]
 # ```
 #
 # The measured numbers are printed by the (hidden) cell below. It is not the same model: the shorter schedule lowers
@@ -435,11 +467,11 @@ display(Markdown("".join(text)))
 
 # %% tags=["hide-input", "hide-output"]
 best = base["metrics"]["best_val_step"]
-short = cache.run(overfit_stories, steps=best)["metrics"]
-stopped = cache.run(overfit_stories, steps=t["steps"],
-                    stop_at=best)["metrics"] if best < t["steps"] else m
+short = cache.run(overfit_stories, steps=best, **ONE)["metrics"]
+stopped = cache.run(overfit_stories, stop_at=best,
+                    **ONE)["metrics"] if best < t["steps"] else m
 for name, x in (("shorter schedule", short), ("stopped run", stopped)):
-    print(f"{name:>16} ({best} steps, seed 0): train "
+    print(f"{name:>16} ({best} steps, seed {SEEDS[0]}): train "
           f"{x['final_train_loss']:.2f}, val {x['final_val_loss']:.2f}; "
           f"copied {x['copied']:.0%}, novel {x['novel']:.0%}, "
           f"invalid {x['invalid']:.0%}")
@@ -456,18 +488,18 @@ for name, x in (("shorter schedule", short), ("stopped run", stopped)):
 #
 # ```python
 # for temp in (0.5, 0.8, 1.0):
-#     x = cache.run(overfit_stories, temperature=temp)["metrics"]
+#     x = cache.run(overfit_stories, temperature=temp, **ONE)["metrics"]
 # ```
 #
-# The hidden cell below prints what this build measured, for each of the 3 seeds. A memorizing model puts most of
+# The hidden cell below prints what this build measured, over the study's seeds. A memorizing model puts most of
 # its probability on the continuation of a training sentence, so one would predict that a lower temperature copies
 # more and makes fewer errors; the numbers below say whether it did here. Chapter 6 measures this trade-off in detail.
 # :::
 
 # %% tags=["hide-input", "hide-output"]
 for temp in (0.5, 0.8, 1.0):
-    xs = [cache.run(overfit_stories, temperature=temp, seed=s)["metrics"]
-          for s in STUDY_SEEDS]
+    xs = [cache.run(overfit_stories, temperature=temp, seed=s,
+                    **FIXED)["metrics"] for s in SEEDS]
     ivs = {k: mean_interval([x[k] for x in xs], bounds=SHARE)
            for k in KINDS}
     print(f"temperature {temp}: " + ", ".join(
@@ -480,23 +512,30 @@ for temp in (0.5, 0.8, 1.0):
 # :class: dropdown
 #
 # ```python
-# more = cache.run(overfit_stories, n_stories=80)
+# more = cache.run(overfit_stories, n_stories=80, **ONE)
 # print(more["metrics"])
 # ```
 #
 # With twice as many sentences, the same number of steps is half as many passes, and there is twice as much to memorize
 # with the same capacity: one would expect a smaller gap and less copying. Whether more data also keeps the invalid
-# share down (unlike the regularizers above) is what the run tells you; run it with `seed=0, 1, 2` before you believe
+# share down (unlike the regularizers above) is what the run tells you; run it with several seeds before you believe
 # the answer.
 # :::
 #
-# **4. More seeds.** Three seeds give wide t intervals (the t quantile for 2 degrees of freedom is 4.3). Rerun the
-# study with `regularizer_study(cache, seeds=[0, 1, 2, 3, 4])` and `study_summary`. Which verdicts change?
+# **4. More seeds.** A few seeds give wide t intervals. Rerun the study with twice as many seeds,
+# `regularizer_study(cache, seeds=[*SEEDS, *more])` with `more` as many new seeds, and `study_summary`. Which
+# comparisons change?
 #
-# :::{admonition} Solution
+# :::{admonition} Solution (computed in this build)
 # :class: dropdown
 #
-# With 5 seeds the t quantile falls to 2.8 and the intervals narrow by about 40% for the same spread; differences the
-# 3-seed study could not show may now show, and none that it did show should vanish unless the new seeds disagree.
-# This costs about two thirds as much again as the whole study.
+# The hidden cell below computes what twice the seeds buy: the t quantile falls and the interval narrows by that
+# factor and by $\sqrt{2}$ for the same spread between seeds. Differences the study could not show may then show,
+# and none that it did show should vanish unless the new seeds disagree. It costs as much again as the whole study.
 # :::
+
+# %% tags=["hide-input", "hide-output"]
+n = len(SEEDS)
+q1, q2 = st.t.ppf(0.975, n - 1), st.t.ppf(0.975, 2 * n - 1)
+print(f"{n} seeds: t quantile {q1:.2f}; {2 * n} seeds: {q2:.2f}; the "
+      f"interval narrows to {q2 / q1 / 2 ** 0.5:.0%} of its width")

@@ -29,32 +29,38 @@ from collections import Counter
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
+from minigpt import protocol
 from minigpt.plots import plot_interval_points
 from minigpt.runs import ResultCache, fast_mode, summarize, sweep
 from minigpt.stats import compare
 from minigpt.studies.recall import (
-    CHAPTER_SEEDS,
     SCHEDULE_DROPOUT,
     STUDY_RATES,
     bucket_intervals,
     dropout_recall,
     plot_buckets,
     recall_explorer,
+    verdict_runs,
 )
+from minigpt.verdicts import measurement, verdict_table
 from minigpt.worlds import FactsConfig, make_facts
 
 FAST = fast_mode()  # MINIGPT_FAST=1: tiny runs, for the notebook tests
 WORKERS = 1 if FAST else 2  # fast runs take less than starting a process
-# every verdict below is over these seeds (two in fast mode: seconds)
-SEEDS = list(CHAPTER_SEEDS[FAST])  # [0, 1] if FAST else [0, 1, 2]
+# the verdict protocol (chapter 9) fixes the world and the seeds: an
+# evaluation world and seeds that no tuning saw (two seeds in fast mode)
+PROTOCOL = protocol.study("recall")
+SEEDS = PROTOCOL["eval_seeds"]
+FIXED = PROTOCOL["fixed"]  # the evaluation world
 SCHED_P = SCHEDULE_DROPOUT  # the rate for the schedule comparison (0.3)
 # dropout rates of section 1: none, light and heavy (0.2 and 0.5 are on
-# the live slider; three rates keep the chapter within its 4 minutes)
+# the live slider; three rates keep the chapter near its 4 minutes)
 RATES = list(STUDY_RATES)
 cache = ResultCache()  # finished runs are stored; a rebuild reads them
-spec = dropout_recall.spec()
+spec = dropout_recall.spec(**FIXED)
 print("fast mode" if FAST else "book scale", "| results cached in",
       cache.root.name)
+print(f"{len(SEEDS)} seeds {SEEDS}, world seed {FIXED['world_seed']}")
 
 # %% [markdown]
 # ## The world and the model
@@ -94,7 +100,7 @@ for split in ("cloze", "recitation", "extraction",
 # 3. Trained twice as long, does dropout 0.3 catch up with no dropout at the shorter run?
 # 4. Switching dropout off for the last 25% of the steps: closer to constant dropout, or to none? And dropout
 #    switched on for the last 25% only?
-# 5. With dropout on at inference, is the disagreement between 8 passes higher for wrong answers?
+# 5. With dropout on at inference, is the disagreement between the passes higher for wrong answers?
 # ```
 #
 # ## 1. Recall against frequency and dropout
@@ -102,19 +108,24 @@ for split in ("cloze", "recitation", "extraction",
 # One run per dropout rate and seed. Each run measures recall twice: at half the steps and at the end. The learning
 # rate is constant after a short warmup, so the model at half the steps *is* the model of a run half as long: the
 # first measurement compares dropout rates at equal steps, the second at twice the steps. (A quarter of the steps
-# was tried first: at 250 steps every rate was still at the floor, so that comparison measured nothing.)
+# was tried first, while the chapter was written: every rate was still at the floor there, so that comparison
+# measured nothing.) Every run trains on the same evaluation world, so every seed and every setting is scored on
+# the same probes.
 
 # %%
 start = time.perf_counter()
-# one sweep for this section and the next. The schedule runs of section 2
-# go last: each branches off a run of this section at 75% of the steps
-# (see section 2); that run, stored by then, leaves a quarter to train
+# one sweep for this section and the next: the runs the verdict table
+# reads (verdict_runs(): no dropout, dropout 0.3, then the late
+# schedules) and the chapter's other rates, on the same world and seeds.
+# The schedule runs of section 2 go last: each branches off a run of
+# this section at 75% of the steps (see section 2); that run, stored by
+# then, leaves a quarter to train
 LATE = ("off_late", "only_late")  # the schedules section 2 compares
-first = [SCHED_P, 0.0]  # the runs the late schedules branch off
-rates = first + [p for p in RATES if p not in first]
-settings = [{"dropout": p} for p in rates]
-settings += [{"dropout": SCHED_P, "schedule": s} for s in LATE]
-every = sweep(dropout_recall, settings, cache, seeds=SEEDS,
+(_, first), (_, late) = verdict_runs()
+shown = {p["dropout"] for p in first}
+others = [{**FIXED, "dropout": p, "seed": s}
+          for p in RATES if p not in shown for s in SEEDS]
+every = sweep(dropout_recall, first + others + late, cache,
               workers=WORKERS)
 runs = [r for r in every if r["params"]["schedule"] == "constant"]
 by_p = {p: [r for r in runs if r["params"]["dropout"] == p]
@@ -226,7 +237,7 @@ display(Markdown(
 #
 # Move the dropout rate and its schedule and watch the recall curve; in a live kernel a new setting trains while
 # you watch (a few seconds in fast mode, about half a minute at book scale). The static page shows the runs of
-# seed 0 computed in this build.
+# the first evaluation seed computed in this build.
 
 # %% tags=["hide-input"]
 explorer = recall_explorer(cache=cache)
@@ -288,13 +299,13 @@ lines = [
     + " " + (f"With dropout {', '.join(map(str, caught_up))}, {ratio}x "
              "the steps reached at least the recall of no dropout at "
              f"the shorter run: there dropout cost at most a {ratio}x "
-             "slowdown, " if caught_up else
+             "slowdown" if caught_up else
              f"No dropout rate reached, with {ratio}x the steps, the "
              "recall that no dropout had at the shorter run. ")
-    + ("and with "
-       f"{', '.join(map(str, sorted(set(base) - set(caught_up))))} "
-       f"it cost more than {ratio}x the steps. "
-       if caught_up and set(base) - set(caught_up) else "")
+    + ((", and with "
+        f"{', '.join(map(str, sorted(set(base) - set(caught_up))))} "
+        f"it cost more than {ratio}x the steps. "
+        if set(base) - set(caught_up) else ". ") if caught_up else "")
     + "Whether a longer run would close the gap entirely (a slowdown) "
     "or not (a cap) these runs cannot say beyond their "
     f"{t['steps']} steps.",
@@ -333,6 +344,18 @@ for p in RATES[1:]:
 display(Markdown("\n".join(lines)))
 
 # %% [markdown]
+# The lines above compare intervals over seeds. Chapter 9 reads the same runs under its frozen protocol: every
+# setting was scored on the same probes, so it pairs two settings probe by probe and seed by seed, and calls a
+# difference only when its 95% interval clears the smallest difference that matters (the row's margin). Its rows
+# for this chapter's claims, from this build's runs:
+
+# %% tags=["hide-input"]
+table = verdict_table(cache, studies=["recall"])
+display(Markdown("\n".join(
+    f"- ({t['claim']}) {t['text']} (margin {t['margin']:g}): "
+    f"{measurement(t)}. **{t['verdict']}**" for t in table)))
+
+# %% [markdown]
 # ## Exercises
 #
 # **1. Where is the cost?** From the first figure, read for each dropout rate the lowest level at which recall
@@ -340,9 +363,9 @@ display(Markdown("\n".join(lines)))
 #
 # **2. Heavier dropout, late.** Section 2 used dropout 0.3. Predict whether, at dropout 0.5, switching it off for
 # the last quarter recovers more or less of the cost than at 0.3, and whether 0.5 for the last quarter alone costs
-# recall; then run both schedules over the chapter's seeds:
+# recall; then run the three schedules over the chapter's world and seeds:
 # `sweep(dropout_recall, {"schedule": ["constant", "off_late", "only_late"]}, cache, seeds=SEEDS, dropout=0.5,
-# workers=WORKERS)` (nine new runs, about two minutes on two cores).
+# workers=WORKERS, **FIXED)` (one new run per schedule and seed: a few minutes on two cores).
 #
 # **3. Only the last layer.** `ModelConfig(dropout_schedule=(1.0, 0.0))` keeps dropout in the first block only.
 # Predict, then run it with `dropout_recall`'s spec as a starting point: is recall closer to constant dropout or to

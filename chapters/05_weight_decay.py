@@ -27,22 +27,28 @@ import time
 import matplotlib.pyplot as plt
 from IPython.display import Markdown
 
-from minigpt import GPT, ModelConfig, plots
+from minigpt import GPT, ModelConfig, plots, protocol
 from minigpt.runs import ResultCache, fast_mode, summarize, sweep
 from minigpt.stats import compare, mean_interval
 from minigpt.studies.decay import (
-    CHAPTER_SEEDS,
     bucket_series,
     decay_recall,
     grok_modular,
     grokking_explorer,
     group_table,
     timescale,
+    verdict_runs,
 )
+from minigpt.verdicts import measurement, verdict_table
 from minigpt.worlds.arithmetic import ModularConfig, make_modular
 
 FAST = fast_mode()  # MINIGPT_FAST=1: tiny runs, for the notebook tests
-SEEDS = list(CHAPTER_SEEDS[FAST])  # three seeds; two in fast mode (nbval)
+# the verdict protocol (chapter 9) fixes the seeds and the facts world:
+# ones no tuning saw (two seeds in fast mode)
+PROTOCOL = protocol.study("decay")
+SEEDS = PROTOCOL["eval_seeds"]
+WORLD = PROTOCOL["fixed"]  # the facts runs' evaluation world
+GROK_RUNS, FACT_RUNS = (points for _, points in verdict_runs())
 # two worker processes at book scale; fast mode's tiny runs take less time
 # than starting a worker
 WORKERS = 1 if FAST else 2
@@ -50,6 +56,8 @@ cache = ResultCache()
 cpu_start = time.process_time()
 print("fast mode" if FAST else "book scale", "| results cached in",
       cache.root.name)
+print(f"{len(SEEDS)} seeds {SEEDS}; facts world seed "
+      f"{WORLD['world_seed']}")
 
 # %% [markdown]
 # ## What decays
@@ -122,17 +130,17 @@ for split in ("ordered", "unordered"):
 # `train_fraction` of the sums (full batch, AdamW at a constant learning rate $3\cdot10^{-3}$, $\beta_2 = 0.98$,
 # every matrix decayed, embeddings included) and records train and test accuracy and the norm of the decayed
 # matrices every 50 steps. A run ends 10% of the budget after test accuracy reaches 99%, or at the budget. Each
-# seed is another initialization *and* another train/test split.
+# seed is another initialization *and* another train/test split. The runs are the ones the verdict table reads:
+# weight decay 0 and 1, on the protocol's evaluation seeds.
 
 # %%
-WDS = [0.0, 1.0]
+WDS = sorted({p["weight_decay"] for p in GROK_RUNS})  # [0.0, 1.0]
 g_spec = grok_modular.spec()
 print(f"p = {g_spec['world']['p']}, train fraction "
       f"{g_spec['world']['train_fraction']:g}, budget "
       f"{g_spec['train']['steps']} steps, lr {g_spec['train']['lr']:g}")
 t0 = time.perf_counter()
-grok = sweep(grok_modular, {"weight_decay": WDS}, cache, seeds=SEEDS,
-             workers=WORKERS)
+grok = sweep(grok_modular, GROK_RUNS, cache, workers=WORKERS)
 by_wd = {wd: [r for r in grok if r["params"]["weight_decay"] == wd]
          for wd in WDS}
 fresh = [r for r in grok if not r["cached"]]
@@ -149,7 +157,8 @@ with plots.style():
                 label="train")
         ax.plot(c["step"], c["test_acc"], color=plots.COLORS["val"],
                 label="test")
-        ax.set(title=f"weight decay {wd:g} (seed 0)", xlabel="step",
+        ax.set(title=f"weight decay {wd:g} (seed {SEEDS[0]})",
+               xlabel="step",
                ylim=(-0.02, 1.02))
         norm = ax.twinx()
         norm.plot(c["step"], c["norm"], color=plots.COLORS["gap"],
@@ -164,7 +173,7 @@ with plots.style():
 
 # %%
 print(f"{'wd':>4} {'seed':>4} {'memorized':>9} {'generalized':>11} "
-      f"{'best test':>9} {'norm: start':>11} {'peak':>6} {'at gen.':>7} "
+      f"{'end test':>9} {'norm: start':>11} {'peak':>6} {'at gen.':>7} "
       f"{'end':>6}")
 for r in grok:
     m = r["metrics"]
@@ -175,7 +184,7 @@ for r in grok:
     print(f"{r['params']['weight_decay']:>4g} {r['params']['seed']:>4} "
           f"{cell(m['steps_to_memorize']):>9} "
           f"{cell(m['steps_to_generalize']):>11} "
-          f"{m['best_test_acc']:>9.0%} {m['norm_init']:>11.1f} "
+          f"{m['final_test_acc']:>9.0%} {m['norm_init']:>11.1f} "
           f"{m['peak_norm']:>6.1f} "
           f"{cell(m['norm_at_generalize'], '.1f'):>7} "
           f"{m['final_norm']:>6.1f}")
@@ -184,7 +193,8 @@ for r in grok:
 # ## Explore
 #
 # In a running notebook each slider setting trains a fresh model in the background and the curves stream in
-# (about 20 ms a step on one core); in the static book the slider steps through the weight decays above, at seed 0.
+# (about 20 ms a step on one core); in the static book the slider steps through the weight decays above, at the
+# first evaluation seed.
 
 # %%
 explorer = grokking_explorer(cache=cache)
@@ -198,8 +208,9 @@ explorer
 # 1, 2, 4, ..., 128 biography sentences, the same number of facts at each level. In every run of this section
 # the lines about a quarter of the people leave the data at half the steps (`forget=True`), and the cloze recall
 # of *their* facts is probed from then on; everything else (recall by frequency, the final layers, the schedule)
-# is measured at the end on the people who stayed. Four settings, three seeds each (two in fast mode), all at
-# equal steps:
+# is measured at the end on the people who stayed. Every run trains on the same evaluation world, and the people
+# who leave are drawn from the world, so every seed and setting is scored on the same probes. Four settings, all
+# at equal steps, on the protocol's seeds (their count is printed below):
 #
 # - weight decay 0 and weight decay 1, at a constant learning rate $6\cdot10^{-3}$ after a short warmup;
 # - weight decay 1 with the last block and the head spared (`decay_final_layers=False`): the claim "no weight
@@ -209,15 +220,11 @@ explorer
 #   higher rate also *halves* $\tau$ at the start, and the cosine stretches it tenfold at the end.
 
 # %%
-F_SETTINGS = {
-    "wd 0": {"weight_decay": 0.0},
-    "wd 1": {"weight_decay": 1.0},
-    "wd 1, final layers spared": {"weight_decay": 1.0,
-                                  "decay_final_layers": False},
-    "wd 1, lr x2 + cosine": {"weight_decay": 1.0, "lr": 1.2e-2,
-                             "schedule": "cosine"},
-}
-r_spec = decay_recall.spec(forget=True)
+# the protocol's arms (its names -> this chapter's labels)
+F_SETTINGS = {"wd 0": "wd 0", "wd 1": "wd 1",
+              "wd 1, final spared": "wd 1, final layers spared",
+              "high lr, cosine": "wd 1, lr x2 + cosine"}
+r_spec = decay_recall.spec(forget=True, **WORLD)
 steps, lr = r_spec["train"]["steps"], r_spec["train"]["lr"]
 batch = r_spec["train"]["batch_size"]
 print(f"{r_spec['world']['n_people']} people; {steps} steps of {batch} "
@@ -225,12 +232,18 @@ print(f"{r_spec['world']['n_people']} people; {steps} steps of {batch} "
       f"the people removed at step {r_spec['forget_at']}; "
       f"tau = {timescale(lr, 1.0):.0f} steps at weight decay 1")
 t0 = time.perf_counter()
-facts = sweep(decay_recall, list(F_SETTINGS.values()), cache, seeds=SEEDS,
-              workers=WORKERS, forget=True)
-n = len(SEEDS)  # results come in grid order, the seed varying fastest
-f_by = {name: facts[i * n:(i + 1) * n]
-        for i, name in enumerate(F_SETTINGS)}
-print(f"{len(facts)} runs in {time.perf_counter() - t0:.0f} s wall")
+facts = sweep(decay_recall, FACT_RUNS, cache, workers=WORKERS)
+
+
+def arm_runs(arm):  # the runs of one arm, by their cache keys
+    keys = {decay_recall.key(**WORLD, **PROTOCOL["arms"][arm], seed=s)
+            for s in SEEDS}
+    return [r for r in facts if r["key"] in keys]
+
+
+f_by = {label: arm_runs(arm) for arm, label in F_SETTINGS.items()}
+print(f"{len(facts)} runs ({len(F_SETTINGS)} settings x {len(SEEDS)} "
+      f"seeds) in {time.perf_counter() - t0:.0f} s wall")
 
 # %%
 with plots.style():
@@ -283,10 +296,10 @@ lines.append(
     f"- **Grokking.** Within {budget} steps, "
     + "; ".join(f"weight decay {wd:g}: {n_gen[wd]} of {len(SEEDS)} seeds "
                 "passed 95% test accuracy" for wd in WDS) + ".")
-best_no, best_yes = iv(no, "best_test_acc"), iv(yes, "best_test_acc")
-verdict = compare(best_yes, best_no, labels=("wd 1", "wd 0"))
-lines.append(f"- Best test accuracy: {best_yes:.0%} with weight decay 1, "
-             f"{best_no:.0%} without ({verdict.text}). Chance is "
+end_no, end_yes = iv(no, "final_test_acc"), iv(yes, "final_test_acc")
+verdict = compare(end_yes, end_no, labels=("wd 1", "wd 0"))
+lines.append(f"- Test accuracy at the end: {end_yes:.0%} with weight "
+             f"decay 1, {end_no:.0%} without ({verdict.text}). Chance is "
              f"{1 / g_spec['world']['p']:.0%}.")
 for wd in WDS[1:]:
     if n_gen[wd] == len(SEEDS):
@@ -372,16 +385,26 @@ Markdown("\n".join(lines))
 
 # %% [markdown]
 # How to read these lines: "higher" or "lower" means the two 95% intervals over seeds do not overlap;
-# "overlap" means this build did not show a difference (not that there is none). Chapter 9 turns the same
-# measurements into verdicts, with the rule stated next to each.
-#
+# "overlap" means this build did not show a difference (not that there is none). Chapter 9 turns the same runs
+# into verdicts under its frozen protocol: the facts rows pair two settings probe by probe and seed by seed (every
+# run was scored on the same probes) and call a difference only when its 95% interval clears the row's margin;
+# grokking counts the seeds that passed the threshold (Fisher's exact test). Its rows for this chapter's claims,
+# from this build's runs:
+
+# %% tags=["hide-input"]
+table = verdict_table(cache, studies=["decay"])
+Markdown("\n".join(
+    f"- ({t['claim']}) {t['text']} (margin {t['margin']:g}): "
+    f"{measurement(t)}. **{t['verdict']}**" for t in table))
+
+# %% [markdown]
 # Read the grokking result with its setting in mind: grokking is **sensitive**. In this world it needed untied
 # embeddings, a training fraction of 0.7 and a learning rate of $3\cdot10^{-3}$; with less training data, or a
 # tied embedding, the same budget may show no jump at all (exercise 3 lets you look). Even at 0.7, whether a seed
-# passes 95% within the budget depends on the seed (the split and the initialization): the table above shows
-# which did. Nanda et al. {cite:p}`nanda2023progress` explain the generalizing solution of this task (a few
-# Fourier frequencies) and show that weight decay is what removes the memorizing one; here we only see
-# *whether* and *when* test accuracy jumps.
+# passes 95% within the budget depends on the seed (the split and the initialization): the per-seed table of
+# the grokking runs shows which did. Nanda et al. {cite:p}`nanda2023progress` explain the generalizing solution
+# of this task (a few Fourier frequencies) and show that weight decay is what removes the memorizing one; here we
+# only see *whether* and *when* test accuracy jumps.
 #
 # ## Exercises
 #
@@ -395,7 +418,7 @@ Markdown("\n".join(lines))
 #
 # ```python
 # slow = sweep(decay_recall, {"lr": [3e-3, 6e-3]}, cache, seeds=SEEDS,
-#              workers=WORKERS, weight_decay=1.0, forget=True)
+#              workers=WORKERS, weight_decay=1.0, forget=True, **WORLD)
 # ```
 #
 # **3. Less data, and the leak.** Train `grok_modular` with `train_fraction=0.5` at weight decay 0 and 1: does

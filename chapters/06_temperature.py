@@ -27,39 +27,43 @@ import matplotlib.pyplot as plt
 import torch
 from IPython.display import Markdown
 
-from minigpt import plots
+from minigpt import plots, protocol
 from minigpt.runs import ResultCache, fast_mode
 from minigpt.sample import filter_logits, reductions
 from minigpt.studies.sampling import (
-    SEEDS,
+    PROMPT_WORDS,
     best_setting,
     book_runs,
     frontier_gap,
     grids,
     paired_difference,
     plot_frontier,
-    qa_verdict,
+    sample_qa,
     sample_stories,
     sampling_explorer,
     sign,
     stories_model,
     summary,
 )
+from minigpt.verdicts import measurement, verdict_table
+from minigpt.worlds.stories import StoriesConfig, make_stories
 
 FAST = fast_mode()  # MINIGPT_FAST=1: tiny runs, for the notebook tests
 cache = ResultCache()  # trained models and results, stored on disk
-spec = sample_stories.spec()
+P = protocol.study("sampling")  # the evaluation seeds, world and arms
+seeds, WORLD = P["eval_seeds"], P["fixed"]["world_seed"]
 print("fast mode" if FAST else "book scale", "| results cached in",
       cache.root.name)
+print(f"seeds {seeds}, world seed {WORLD}")
 
 # %% [markdown]
 # ## The knobs, on one real distribution
 #
-# First the stored story model of seed 0 (the next section says how it was trained). Give it the start of a story
-# and look at its distribution for the next character, under each knob.
+# First the stored story model of the first evaluation seed (the next section says how it was trained). Give it the
+# start of a story and look at its distribution for the next character, under each knob.
 
 # %%
-model, tok = stories_model(cache, seed=0)
+model, tok = stories_model(cache)  # seed seeds[0], world WORLD
 prompt = "\nMira found a "
 idx = torch.tensor([tok.encode(prompt)])
 model.eval()
@@ -111,9 +115,10 @@ print("\nthe greedy continuation:",
 print("first token ids:", reference[0, start.size(1):][:12].tolist())
 
 # %% [markdown]
-# Every greedy row is the same text (the prompt is the same), so greedy decoding writes one story, however many
-# samples you ask for. A small positive temperature is *nearly* greedy, but not exactly: wherever the runner-up is
-# close, it is sometimes drawn.
+# Every greedy row is the same text (the prompt is the same): from one prompt, greedy decoding writes one story,
+# however many samples you ask for. A comparison of greedy decoding with sampling from that one prompt could only go
+# one way, so the experiment below gives every sample a prompt of its own, at every temperature. A small positive
+# temperature is *nearly* greedy, but not exactly: wherever the runner-up is close, it is sometimes drawn.
 #
 # ## Predict first
 #
@@ -126,28 +131,59 @@ print("first token ids:", reference[0, start.size(1):][:12].tolist())
 #
 # ## The experiment
 #
-# Two experiments over three worlds, one trained model per world and seed, sampled at every setting:
-#
-# - `sample_stories`: a 2-layer, 64-wide character GPT, 800 steps on 300 training stories. Each setting samples
-#   96 continuations of 63 characters after a story start (a fixed budget of 6,048 characters) and scores every
-#   complete sentence as copied, novel-valid or invalid (chapter 3), plus distinct-n {cite:p}`li2016diversity`
-#   (distinct word n-grams over all n-grams), self-BLEU {cite:p}`zhu2018texygen` (how much each sample resembles the
-#   others) and 4-gram novelty (the share of word 4-grams never seen in training).
-# - `sample_qa`: the same model size on question/answer rows, for the two worlds with one right answer.
-#   `world="facts"`: a facts world of 200 made-up people (each fact repeated as often as the text states it);
-#   accuracy = exact recall of the training facts. `world="addition"`: 2-digit addition, 3000 training problems;
-#   accuracy on 500 unseen problems.
-#
-# A share of novel sentences can be gamed: a model that writes one new sentence 96 times is 100% novel. So the score
-# we care about is **creativity**: the number of *distinct* novel-valid sentences per 1,000 sampled characters, at a
-# budget fixed in advance. And we need a yardstick: a **perfect sampler** is the stories world's own generator, with
-# every one of its random choices tempered like the model's logits ($w \to w^{1/T}$), drawn at the same temperature
-# and budget as the model. (It tempers grammatical choices, not characters, so it is the analogue of the model at
-# $T$, not its equal.)
+# Two experiments over three worlds, one trained model per world and seed, sampled at every setting. The seeds and
+# the world are the verdict protocol's evaluation seeds and world (chapter 9), which no choice of a setting saw;
+# the settings of this scale are printed below.
+
+# %% tags=["hide-input"]
+st_spec = sample_stories.spec(**P["fixed"])
+facts_spec = sample_qa.spec(world="facts", **P["fixed"])
+add_spec = sample_qa.spec(world="addition", **P["fixed"])
+n_samples = st_spec["sample"]["n"]
+chars = st_spec["sample"]["chars"]
+world = make_stories(StoriesConfig(**st_spec["world"]))
+starts = world.story_starts(n_samples, PROMPT_WORDS)
+examples = ", ".join(f"*{x}*" for x in starts[:3])
+Markdown(
+    f"- `sample_stories`: a {st_spec['model']['n_layer']}-layer, "
+    f"{st_spec['model']['n_embd']}-wide character GPT, "
+    f"{st_spec['train']['steps']} steps on "
+    f"{st_spec['world']['n_stories']} training stories. Each setting "
+    f"writes {n_samples} stories of {chars} characters (a fixed "
+    f"budget of {n_samples * chars:,} characters), story i starting "
+    f"from a prompt of its own: the first {PROMPT_WORDS} words of "
+    "validation story i, a story the model never trained on "
+    f"({examples}, ...: {len(set(starts))} different prompts). The "
+    "prompt's words count as part of the "
+    "story; the same prompts serve every temperature, greedy "
+    "included. Every complete sentence is scored as copied, "
+    "novel-valid or invalid (chapter 3), plus distinct-n "
+    "{cite:p}`li2016diversity` (distinct word n-grams over all "
+    "n-grams), self-BLEU {cite:p}`zhu2018texygen` (how much each "
+    "sample resembles the others) and 4-gram novelty (the share of "
+    "word 4-grams never seen in training).\n"
+    "- `sample_qa`: the same model size on question/answer rows, for "
+    "the two worlds with one right answer. `world=\"facts\"`: a "
+    f"facts world of {facts_spec['world']['n_people']} made-up people "
+    "(each fact repeated as often as the text states it); accuracy = "
+    "exact recall of the training facts. `world=\"addition\"`: "
+    f"2-digit addition, {add_spec['world']['n_train']} training "
+    f"problems; accuracy on {add_spec['world']['n_test']} unseen "
+    "problems. Every seed answers the same questions (they depend on "
+    "the world seed only), so two temperatures are compared question "
+    "by question.")
+
+# %% [markdown]
+# A share of novel sentences can be gamed: a model that writes one new sentence over and over is 100% novel. So the
+# score we care about is **creativity**: the number of *distinct* novel-valid sentences per 1,000 characters of story,
+# at a budget fixed in advance. And we need a yardstick: a **perfect sampler** is the stories world's own generator,
+# with every one of its random choices tempered like the model's logits ($w \to w^{1/T}$), drawn at the same temperature
+# and budget as the model. (It tempers grammatical choices, not characters, so it is the analogue of the model at $T$,
+# not its equal.)
 
 # %%
 g = grids()
-n_seeds = len(SEEDS)
+n_seeds = len(seeds)
 n_points = (len(g["temperature"]) + len(g["top_k"]) + len(g["top_p"])
             + 2 * len(g["qa_temperature"]))
 print(f"stories: temperature {list(g['temperature'])}")
@@ -156,8 +192,9 @@ print(f"         top-k {list(g['top_k'])} and top-p {list(g['top_p'])}"
 print(f"facts, addition: temperature {list(g['qa_temperature'])}")
 print(f"{n_points} settings x {n_seeds} seeds = {n_points * n_seeds} "
       f"evaluations of {3 * n_seeds} trained models")
-# fast mode: one process (starting workers costs more than the runs)
-runs = book_runs(cache, seeds=SEEDS, workers=1 if FAST else 2)
+# the protocol's seeds and world; fast mode: one process (starting
+# workers costs more than the runs)
+runs = book_runs(cache, workers=1 if FAST else 2)
 every = [r for fam in runs["stories"].values() for rs in fam.values()
          for r in rs]
 every += [r for w in ("facts", "addition") for rs in runs[w].values()
@@ -175,14 +212,14 @@ if resampled:
 # %% [markdown]
 # ## Explore
 #
-# The sliders move over one stored model (seed 0): temperature, top-k (0 = off) and top-p (1 = off). In a running
-# notebook every move re-samples that model and scores the new samples, in a fraction of a second (nothing trains);
-# the panel shows the shares of sentence kinds, the sampled sentences themselves (grey: copied, green: novel-valid,
-# purple: invalid) and the numbers. In the static book the sliders step through temperature and top-p settings
-# sampled when this page was built.
+# The sliders move over one stored model (the first evaluation seed): temperature, top-k (0 = off) and top-p
+# (1 = off). In a running notebook every move re-samples that model and scores the new samples, in a fraction of a
+# second (nothing trains); the panel shows the shares of sentence kinds, the sampled sentences themselves (grey:
+# copied, green: novel-valid, purple: invalid; each sample starts from its prompt's words) and the numbers. In the
+# static book the sliders step through temperature and top-p settings sampled when this page was built.
 
 # %%
-explorer = sampling_explorer(cache=cache)
+explorer = sampling_explorer(cache=cache)  # seed seeds[0], world WORLD
 explorer.precompute(workers=1)  # the same stored model, many samplings
 explorer
 
@@ -289,6 +326,8 @@ for world in ("facts", "addition"):
 #
 # Generated from the runs above. Two settings are compared on the same models (each seed's model sampled both
 # ways), so the comparison is the difference seed by seed: a difference is shown when its 95% interval excludes 0.
+# The rows of the verdict table (chapter 9) come last: the two claims of this chapter, each row against the
+# protocol's margin, the smallest difference that matters.
 
 # %% tags=["hide-input"]
 def ci(x, fmt=".2f"):
@@ -332,9 +371,14 @@ lines.append(
 t_best, best_t = best_setting(fam["temperature"])
 cold = paired_difference(T[0.0], T[t_best], "creativity")
 hot = paired_difference(T[temps[-1]], T[t_best], "creativity")
+g0 = sorted({r["metrics"]["distinct_samples"] for r in T[0.0]})
+n_prompts = T[0.0][0]["metrics"]["distinct_prompts"]
+span = f"{g0[0]}" if len(g0) == 1 else f"{g0[0]}-{g0[-1]}"
 lines.append(
     "- **Creativity peaks in between.** Greedy decoding writes one "
-    f"story (self-BLEU {st[0.0]['self_bleu'].estimate:.2f}): "
+    f"story per prompt: from {n_prompts} different prompts, {span} "
+    "different stories "
+    f"(self-BLEU {st[0.0]['self_bleu'].estimate:.2f}), with "
     f"{ci(st[0.0]['creativity'], '.1f')} distinct novel-valid "
     "sentences per 1,000 characters. The most, "
     f"{ci(best_t['creativity'], '.1f')}, come at T={t_best:g} (picked "
@@ -373,30 +417,43 @@ lines.append(
     "distinct "
     "novel-valid sentences per 1,000 characters at T=1: the room left "
     "above every sampler of this model.")
-for world, what in (("facts", "recall of the training facts"),
-                    ("addition", "accuracy on unseen sums")):
-    q = qa_verdict(runs[world])
-    text = (f"- **{world.capitalize()}** ({what}): greedy "
-            f"{pct(q['greedy'])}; the best positive temperature, "
-            f"T={q['best_t']:g}: {pct(q['best'])}, greedy minus it "
-            f"{diff_text(q['greedy_minus_best'], fmt='.1f')}")
-    if q["greedy_minus_one"] is not None:
-        text += (f"; at T=1 {pct(q['at_one'])}, greedy minus it "
-                 f"{diff_text(q['greedy_minus_one'])}")
-    lines.append(text + ".")
+for world in ("facts", "addition"):
+    acc = {t: summary(rs)["accuracy"] for t, rs in runs[world].items()}
+    t_top = max((t for t in acc if t > 0), key=lambda t: acc[t].estimate)
+    top = paired_difference(runs[world][0.0], runs[world][t_top],
+                            "accuracy")
+    lines.append(
+        f"- **{world.capitalize()}**: greedy {pct(acc[0.0])}; the best "
+        f"positive temperature (picked after looking), T={t_top:g}: "
+        f"{pct(acc[t_top])}, greedy minus it "
+        f"{diff_text(top, fmt='.1f')}.")
+table = verdict_table(cache, studies=["sampling"])
+lines += ["", "**The verdict rows** (chapter 9's table; claim (d) "
+          "question by question, claim (k) one number a seed, from the "
+          "stories written from the same prompts):", ""]
+expected = {"higher": "a above b", "lower": "a below b",
+            "equal": "a equal to b"}
+for t in table:
+    lines.append(
+        f"- ({t['claim']}) {t['text']}; expected "
+        f"{expected[t['expect']]}, margin {t['margin']:g}: "
+        f"{measurement(t)}: **{t['verdict']}**.")
+verdicts = {t["claim"]: t["claim_verdict"] for t in table}
+lines.append(f"- Claim (d): **{verdicts['d']}**; claim (k): "
+             f"**{verdicts['k']}**.")
 if FAST:
     lines.append("- *(fast mode: tiny runs, the numbers above say "
                  "little.)*")
 Markdown("\n".join(lines))
 
 # %% [markdown]
-# So the two halves of the rule hold, or fail, as the lines above say. For one right answer, temperature can only
-# add wrong answers: greedy decoding is the mode of the model's distribution, and each warmer sample is a draw that
-# lands off the mode more often. Small temperatures cost little (they are nearly greedy), which is why the curve is
-# flat near zero. For stories the same mode is a single story, so the model's variety lives in the tail that
-# sampling visits; the question is only how far to go before the errors outnumber the new sentences. Whether cutting
-# the tail (top-k, top-p) buys more than cooling the whole distribution is what the frontier measures: at this scale
-# the bullets above say whether the difference survives the seeds.
+# So the two halves of the rule hold, or fail, as the lines above say. For one right answer, temperature can only add
+# wrong answers: greedy decoding is the mode of the model's distribution, and each warmer sample is a draw that lands
+# off the mode more often. Small temperatures cost little (they are nearly greedy), which is why the curve is flat near
+# zero. For stories the same mode is a single story per prompt, so beyond the prompts' own variety the model's variety
+# lives in the tail that sampling visits; the question is only how far to go before the errors outnumber the new
+# sentences. Whether cutting the tail (top-k, top-p) buys more than cooling the whole distribution is what the frontier
+# measures: at this scale the bullets above say whether the difference survives the seeds.
 #
 # ## Exercises
 #
@@ -427,7 +484,8 @@ Markdown("\n".join(lines))
 #
 # ```python
 # for kw in ({"temperature": 1.0}, {"temperature": 1.3, "top_p": 0.9}):
-#     rs = [cache.run(sample_stories, seed=s, **kw) for s in SEEDS]
+#     rs = [cache.run(sample_stories, seed=s, world_seed=WORLD, **kw)
+#           for s in seeds]
 #     x = summary(rs)
 #     print(kw, f"{x['validity']:.0%}", f"{x['creativity']:.1f}")
 # ```
@@ -442,6 +500,6 @@ Markdown("\n".join(lines))
 # :::{admonition} Solution
 # :class: dropdown
 #
-# This is a prediction exercise: chapter 7 runs it with intervals over seeds. The toolchain notes of this project
-# recorded one scratch run: the vote beat one warm sample (0.49 vs 0.36) but not greedy decoding (0.54).
+# This is a prediction exercise: chapter 7 runs it, with intervals over seeds, and its verdict table rows (claim
+# (e)) say whether the vote beats one warm sample and whether it beats greedy decoding.
 # :::

@@ -3,13 +3,14 @@
 #
 # **The question.** The book started from folk wisdom about regularizing and sharpening a language model, and each
 # chapter turned one piece of it into an experiment with seeds and intervals. This chapter collects them: for every
-# claim, the chapter that tested it, the measurements of *this build* with their 95% intervals over seeds, the rule
-# that turns a measurement into a verdict, and the verdict. Nothing on this page is typed in: the table is computed
-# from the runs that chapters 3 to 8 stored when this book was built, and where a chapter's runs are not there the
-# row says "not measured" instead of showing a number from somewhere else.
+# claim, the rows that test it, the measurements of *this build* with their 95% intervals, the rule that turns a
+# row into a verdict, and the verdict. Nothing on this page is typed in: the table is computed from the runs that
+# chapters 3 to 8 stored when this book was built, at the settings of a protocol frozen before those runs, and
+# where a chapter's runs are not there the row says "not measured" instead of showing a number from elsewhere.
 #
-# The same table can be downloaded as CSV or JSON (links above the table), and `python -m minigpt verdicts`
-# prints it in a terminal from your local cache.
+# The same table can be downloaded as CSV or JSON (links above the table). In a terminal,
+# `python -m minigpt verdicts` prints it from your local cache, `python -m minigpt verdicts --run` first makes the
+# runs it lacks, and `python -m minigpt protocol` prints the protocol.
 
 # %% tags=["remove-cell"]
 # colab-install: scripts/notebooks.py writes the Colab install cell here
@@ -17,12 +18,18 @@
 # %%
 import time
 
+import numpy as np
 from IPython.display import HTML, Markdown
 
+from minigpt.protocol import EVAL_SEEDS, TUNING_SEEDS, protocol_hash
+from minigpt.protocol import study as study_protocol
 from minigpt.runs import ResultCache, fast_mode
+from minigpt.stats import paired_verdict
 from minigpt.verdicts import (
+    CLAIM_VERDICTS,
     RULE_TEXT,
     claim_verdicts,
+    measurement,
     to_html,
     verdict_table,
 )
@@ -37,7 +44,7 @@ print("fast mode" if FAST else "book scale", "| reading runs from",
 # ## Predict first
 #
 # Before you look: which of these claims do you expect to hold in small models trained on a laptop, which to
-# fail, and which to come out inconclusive, because three seeds cannot tell the settings apart?
+# fail, and which to come out inconclusive?
 #
 # (a) Dropout, embedding noise and stochastic depth help a model generalize and write novel, valid text.
 # (b) Heavy regularization hurts exact recall of facts.
@@ -55,27 +62,83 @@ print("fast mode" if FAST else "book scale", "| reading runs from",
 # And the book's own findings: weight decay makes modular addition grok (chapter 5); a small model stores about 2
 # bits of knowledge per parameter (chapter 8).
 #
+# ## The protocol
+#
+# A verdict is only as good as the runs behind it. Every setting a row uses was fixed, with where it came from,
+# in one file of the library, `minigpt/protocol.py`, before the runs the table reads: the arms each row compares,
+# the steps and sizes, the seeds, and each row's **margin**, the smallest difference that would matter. Settings
+# were tuned (when the chapters were written) on *tuning* seeds and worlds; the rows read *evaluation* seeds and
+# worlds that no tuning saw.
+
+# %% tags=["hide-input"]
+names = ("overfitting", "recall", "decay", "sampling", "sharpening",
+         "capacity")
+seeds = {n: study_protocol(n)["eval_seeds"] for n in names}
+fewer = {n: study_protocol(n)["why_fewer_seeds"] for n in names}
+Markdown(
+    f"This build's protocol has the hash **{protocol_hash()}** (the "
+    "table's JSON records it). Tuning seeds: "
+    f"{list(TUNING_SEEDS)}; evaluation seeds at book scale: "
+    f"{list(EVAL_SEEDS)}; at this scale: "
+    + "; ".join(f"{n} {s}" for n, s in seeds.items()) + "."
+    + "".join(f" {n}: {w}." for n, w in fewer.items() if w))
+
+# %% [markdown]
 # ## The rule
 #
-# One rule turns every measurement into a verdict, chosen before the runs and stated here in full (the text below
-# is the one `minigpt.verdicts` applies, printed from it):
+# One rule turns every row into a verdict and every claim's rows into the claim's verdict. The text below is
+# printed from the same tables of rules the code applies:
 
 # %% tags=["hide-input"]
 Markdown(RULE_TEXT)
 
 # %% [markdown]
-# Two consequences are worth saying before the table. First, the rule is **conservative**: two disjoint 95%
-# intervals correspond to a test at well below the 5% level, so a real but small difference can come out
-# inconclusive. Inconclusive means *not shown*, never *shown equal*. Second, a claim that predicts "no difference"
-# (the vote at temperature 0 is a no-op) needs its own rule: it holds only when the difference is pinned inside a
-# tolerance (stated in the rule above), and an exact 0 on every seed is.
+# Three consequences are worth saying before the table. A difference that is real but smaller than its margin is
+# **negligible**: the row does not hold, because the claim was about a difference that matters. A row that is
+# true by construction (a vote over samples that are all the greedy answer *is* the greedy answer) is a **sanity
+# check**: it tests the code, not the claim, so it is shown apart and never counts. And a claim whose rows
+# disagree is **mixed**, not "holds with a condition": a claim that holds on one measure and fails on another has
+# not held.
 #
-# ## Where the numbers come from
+# ## How often would this table lie?
 #
-# Every study module has a function `verdict_measurements(cache)` that looks its runs up in the result cache
-# (`ResultCache.lookup`, which never trains or samples anything) at the scale this build runs at, and returns one
-# row per measurement in one shape. The book executes its chapters in order into the same cache folder (printed
-# above), so by the time this chapter runs, chapters 3 to 8 have stored their runs there.
+# Before trusting the rule, test it where the truth is known. Below, two arms are simulated many times: 5 seeds
+# (each seed's model a little better or worse than another's), 200 items (some harder than others), each item
+# right or wrong by a coin whose odds the arm sets. With no effect, a row should rarely hold or fail; with a real
+# effect of 0.4 in log-odds (about 10 percentage points near 50%), it should mostly hold.
+
+# %%
+def simulate(effect, seed_sd, draws=200, seeds=5, items=200):
+    """Share of draws in which paired_verdict says holds or fails."""
+    rng = np.random.default_rng(9)
+    calls = []
+    for _ in range(draws):
+        hard = rng.normal(0, 1, items)  # item difficulty, both arms
+        la = effect + hard + rng.normal(0, seed_sd, (seeds, 1))
+        lb = hard + rng.normal(0, seed_sd, (seeds, 1))
+        a = rng.random((seeds, items)) < 1 / (1 + np.exp(-la))
+        b = rng.random((seeds, items)) < 1 / (1 + np.exp(-lb))
+        calls.append(paired_verdict(a * 1.0, b * 1.0).verdict)
+    return {v: calls.count(v) / draws for v in ("holds", "fails")}
+
+
+cases = {"no effect, seeds alike": (0.0, 0.05),
+         "no effect, seeds vary a lot": (0.0, 1.0),
+         "+0.4 log-odds, seeds alike": (0.4, 0.05),
+         "+0.4 log-odds, seeds vary a lot": (0.4, 1.0)}
+sim = {name: simulate(*args) for name, args in cases.items()}
+head = "| simulated truth | holds | fails |\n|---|---|---|\n"
+Markdown(head + "\n".join(f"| {n} | {r['holds']:.0%} | {r['fails']:.0%} |"
+                          for n, r in sim.items()))
+
+# %% [markdown]
+# Read it as the table's error rates. Without an effect the rule says "holds" or "fails" about as often as a 95%
+# interval is allowed to be wrong, even when seeds differ a lot. A real effect mostly holds when seeds agree, and
+# mostly stays *inconclusive* when they do not: five seeds cannot see through a large seed-to-seed spread, and the
+# rule says so instead of guessing. (The library's tests run the same calibration with more draws and fail if the
+# rates drift.)
+#
+# ## The table
 
 # %%
 start = time.perf_counter()
@@ -86,61 +149,66 @@ print(f"{len(table)} rows for {len(verdicts)} claims, {n_measured} "
       f"measured, in {time.perf_counter() - start:.2f} s")
 
 # %% [markdown]
-# ## The table
-#
-# One block per claim: the claim and its verdict on the left, then one line per measurement with the chapter
-# that made it (linked), what was compared, the two settings with their 95% intervals, the rule and the line's
-# verdict. "a" is the first setting named in the measurement, "b" the second.
+# One block per claim: the claim and its verdict on the left, then one line per row with the chapter that made it
+# (linked), what was compared and its margin, the two arms' means and the difference a - b with its 95% interval,
+# and the row's verdict with the reason. "a" is the first arm named, "b" the second.
 
 # %% tags=["hide-input"]
 HTML(to_html(table))
+
+# %% [markdown]
+# The sanity checks, which test the machinery (each should hold; one that does not is a bug, not a finding):
+
+# %% tags=["hide-input"]
+HTML(to_html(table, kind="sanity", downloads=False))
 
 # %% [markdown]
 # ## The measured answer
 
 # %% tags=["hide-input"]
 groups = {v: [c for c, (w, _) in verdicts.items() if w == v]
-          for v in ("holds", "holds with a condition", "fails",
-                    "inconclusive", "not measured")}
+          for v in CLAIM_VERDICTS}
 
 
-def names(claims):
+def names_of(claims):
     return ", ".join(f"({c})" for c in claims)
 
 
 scale = ("Fast mode: tiny runs for the tests, not the book's numbers."
          if FAST else "Book scale.")
-n = {v: len(c) for v, c in groups.items()}
-lines = [f"*{scale}* Of {len(verdicts)} claims, {n['holds']} hold, "
-         f"{n['holds with a condition']} hold with a condition, "
-         f"{n['fails']} fail, {n['inconclusive']} are inconclusive and "
-         f"{n['not measured']} were not measured in this build."]
+lines = [f"*{scale}* Of {len(verdicts)} claims: " + ", ".join(
+    f"{len(c)} {v}" for v, c in groups.items() if c) + "."]
 if groups["holds"]:
-    lines.append("- **Hold** on every measurement: "
-                 f"{names(groups['holds'])}.")
+    lines.append("- **Hold** on every row: "
+                 f"{names_of(groups['holds'])}.")
+for c in groups["mixed"]:
+    lines.append(f"- **({c}) is mixed**: {verdicts[c][1]}.")
 for c in groups["holds with a condition"]:
     lines.append(f"- **({c}) holds with a condition**: {verdicts[c][1]}.")
 if groups["fails"]:
-    lines.append(f"- **Fail**: {names(groups['fails'])}. For these the "
-                 "measurement went the other way on at least one row, "
-                 "with disjoint intervals, and on no row the predicted "
-                 "way.")
-else:
-    lines.append("- No claim fails outright: no claim went the other way "
-                 "on every measured row.")
+    lines.append(f"- **Fail**: {names_of(groups['fails'])}: on no row "
+                 "the predicted way beyond the margin, and on at least "
+                 "one the other way or within the margin.")
 if groups["inconclusive"]:
-    lines.append(f"- **Inconclusive**: {names(groups['inconclusive'])}: "
-                 "the intervals overlap, so these runs cannot tell the "
-                 "settings apart; more seeds or larger effects would.")
+    lines.append(f"- **Inconclusive**: {names_of(groups['inconclusive'])}:"
+                 " no row's interval clears its margin either way; more "
+                 "seeds or larger effects would be needed.")
 if groups["not measured"]:
-    lines.append(f"- **Not measured**: {names(groups['not measured'])}: "
-                 "their chapters' runs (or study modules) are not in this "
-                 "build's cache; run those chapters first.")
-against = [t for t in table if t["verdict"] == "fails"]
+    lines.append(f"- **Not measured**: {names_of(groups['not measured'])}:"
+                 " their runs are not in this build's cache.")
+against = [t for t in table if t["kind"] == "claim"
+           and t["verdict"] in ("fails", "negligible")]
 if against:
     lines.append("\nThe rows that went against their claim:")
     lines += [f"- ({t['claim']}) chapter {t['chapter']}, {t['text']}: "
-              f"{t['measurement']}." for t in against]
+              f"{measurement(t)}; {t['verdict']}." for t in against]
+broken = [t for t in table
+          if t["kind"] == "sanity" and t["verdict"] != "holds"]
+lines.append(
+    f"\n{len(broken)} sanity check(s) did not hold"
+    + (": " + "; ".join(t["text"] for t in broken) if broken else ".")
+    + (" In fast mode the runs are too small for some checks to reach "
+       "their margin." if FAST and broken else ""))
 Markdown("\n".join(lines))
 
 # %% [markdown]
@@ -168,22 +236,54 @@ print(f"this chapter: {cpu:.1f} CPU-s in this process")
 # From a terminal, `python -m minigpt verdicts --csv verdicts.csv` does the same from the local cache (add
 # `--fast` for the runs of `MINIGPT_FAST=1`).
 #
-# **2. A looser tolerance.** Claim (e) says the vote at temperature 0 is a no-op. Predict: if the tolerance were
-# five times larger, which verdicts in the table could change, and which could not?
+# **2. Twice the margins.** Predict: if every row's margin were twice as large, which verdicts could change, and
+# in which direction?
 #
 # :::{admonition} Solution
 # :class: dropdown
 #
-# Only rows that expect *equality* read the tolerance, so only claim (e)'s row "vote at T=0 vs greedy" can change,
-# and only from inconclusive or fails towards holds. Every directional row is decided by intervals alone. Try it:
-#
-# ```python
-# import minigpt.verdicts as V
-# V.TOLERANCE *= 5
-# V.claim_verdicts(V.verdict_table(cache))["e"]
-# ```
+# Only rows whose interval lies within reach of the new margin: a row that holds with its interval's near end
+# between one and two margins from 0 would become inconclusive (or negligible, if the whole interval fits within
+# twice the margin); a failing row likewise; an inconclusive row can become negligible. No row can move towards
+# "holds". The cell below lists the rows that would change, from the table's own intervals.
 # :::
+
+# %% tags=["hide-output"]
+def doubled(t):
+    """Row t's verdict with twice its margin, from its interval."""
+    if t["low"] is None or t["test"].startswith("Fisher"):
+        return t["verdict"]
+    m = 2 * t["margin"]
+    lo, hi = t["low"], t["high"]
+    if t["expect"] == "equal":
+        inside = -m <= lo and hi <= m
+        return "holds" if inside else (
+            "fails" if lo > m or hi < -m else "inconclusive")
+    if t["expect"] == "lower":
+        lo, hi = -hi, -lo
+    if lo > m:
+        return "holds"
+    if hi < -m:
+        return "fails"
+    return "negligible" if -m <= lo and hi <= m else "inconclusive"
+
+
+changed = [(t["claim"], t["text"], t["verdict"], doubled(t))
+           for t in table if doubled(t) != t["verdict"]]
+print(f"{len(changed)} of {len(table)} rows would change:")
+for row in changed:
+    print("  ({}) {}: {} -> {}".format(*row))
+
+# %% [markdown]
+# **3. More seeds.** Pick an inconclusive row. Predict: with 8 evaluation seeds instead of 5, by how much would its
+# interval shrink, and is that enough to decide it?
 #
-# **3. More seeds.** Pick an inconclusive row, rerun its chapter's experiment with seeds 0-5 (`sweep(...,
-# seeds=range(6))`) and call the study's `verdict_measurements(cache, seeds=range(6))`. Predict first: does the
-# interval shrink by about $\sqrt{6/3}$, and is that enough to decide the row?
+# :::{admonition} Solution
+# :class: dropdown
+#
+# Where the seeds dominate the variance (most rows here), the interval's half-width scales as
+# $t_{n-1, 0.975}/\sqrt{n}$: from 5 to 8 seeds that is $2.78/\sqrt{5} = 1.24$ to $2.36/\sqrt{8} = 0.84$, about a
+# third narrower (the t quantile shrinks too, not only $\sqrt{n}$). A row decides only if its estimate already lies
+# beyond the margin by more than the new half-width. To try it, copy `minigpt/protocol.py`'s `EVAL_SEEDS` to eight
+# seeds and run `python -m minigpt verdicts --run`: the protocol's hash changes, and the table records the new one.
+# :::

@@ -7,10 +7,12 @@ import math
 import pytest
 import torch
 
+from minigpt import protocol
 from minigpt.metrics import knowledge_bits
 from minigpt.runs import ResultCache, set_fast
 from minigpt.studies import STUDIES, experiments
 from minigpt.studies import capacity as C
+from minigpt.verdicts import validate, verdict_table
 from minigpt.worlds.facts import FactsConfig, make_facts
 
 
@@ -108,18 +110,82 @@ def test_the_study_is_registered():
     assert experiments()["capacity_bits"] is C.capacity_bits
 
 
-def test_a_tiny_run_and_its_verdict_rows(tmp_path, one_thread):
+def test_a_tiny_run_stores_a_share_of_its_world(tmp_path, one_thread):
     cache = ResultCache(tmp_path)
     with set_fast(True):
-        rows = C.verdict_measurements(cache)
-        assert {r["claim"] for r in rows} == {"capacity", "b"}
-        assert all(r["a"] is None for r in rows)
-        keys = {"claim", "measure", "text", "labels", "a", "b", "reference", "expect"}
-        assert all(set(r) - {"tolerance"} == keys for r in rows)
-        assert [r["reference"] for r in rows if r["claim"] == "capacity"] == [C.PAPER_BITS[100]]
         r = cache.run(C.capacity_bits, n_embd=8, exposures=2)
-        m = r["metrics"]
-        assert m["n_params"] == r["n_params"] == C.capacity_bits.spec(n_embd=8)["n_params"]
-        assert m["knowledge_bits_clipped"] >= max(0.0, m["knowledge_bits"])
-        assert m["exposures"] == 2.0 and m["n_facts"] == 6 * m["n_people"]
-        assert C.numbers(r)["parameters"] == f"{m['n_params']:,}"
+    m = r["metrics"]
+    assert m["n_params"] == r["n_params"] == C.capacity_bits.spec(n_embd=8)["n_params"]
+    assert m["knowledge_bits_clipped"] >= max(0.0, m["knowledge_bits"])
+    assert 0.0 <= m["stored_share_clipped"] == m["knowledge_bits_clipped"] / m["world_bits"] <= 1.0
+    assert tuple(r["bounds"]["stored_share_clipped"]) == (0.0, 1.0)
+    assert m["exposures"] == 2.0 and m["n_facts"] == 6 * m["n_people"]
+    assert C.numbers(r)["parameters"] == f"{m['n_params']:,}"
+
+
+def _result(experiment, params, saturated=1.0):
+    p = experiment.params(**params)
+    return {"key": experiment.key(**params), "params": p, "cached": True,
+            "metrics": {"knowledge_bits": 0.8 * 1000 * p["n_embd"], "n_params": 1000 * p["n_embd"],
+                        "saturated": saturated, "stored_share_clipped": 0.4 - p["dropout"]}}
+
+
+class FakeCache:
+    """Holds exactly the results of ``keys`` (made-up metrics); records every key looked up."""
+
+    def __init__(self, keys=frozenset(), saturated=1.0):
+        self.keys, self.asked, self.saturated = set(keys), [], saturated
+
+    def lookup(self, experiment, **params):
+        key = experiment.key(**params)
+        self.asked.append(key)
+        return _result(experiment, params, self.saturated) if key in self.keys else None
+
+
+def _verdict_keys() -> set[str]:
+    return {e.key(**p) for e, points in C.verdict_runs() for p in points}
+
+
+def test_verdict_rows_on_an_empty_cache_are_not_measured(tmp_path):
+    with set_fast(True):
+        cache = ResultCache(tmp_path)
+        rows = [validate(r) for r in C.verdict_measurements(cache)]
+        assert cache.misses == 0 and {t["verdict"] for t in verdict_table(cache, studies=["capacity"])} == {
+            "not measured"}
+    assert [r["claim"] for r in rows] == ["capacity", "b", "b"]
+    assert all(r["a"] is None and r["kind"] == "claim" and r["test"] == "paired" for r in rows)
+    assert all(r["items"] == "nested" for r in rows)  # each seed its own world
+    cap, *reg = rows
+    assert cap["reference"] == C.PAPER_BITS[100] and cap["expect"] == "equal" and cap["b"] is None
+    assert cap["margin"] == protocol.study("capacity")["margins"]["bits_per_param"]
+    for r in reg:
+        assert r["measure"] == "stored_share_clipped" and r["expect"] == "lower" and r["labels"][1] == "none"
+        assert "share of the world's bits" in r["text"]
+        assert r["margin"] == protocol.study("capacity")["margins"]["stored_share"]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_verdict_rows_read_exactly_the_verdict_runs(fast):
+    with set_fast(fast):
+        g, want = C.grid(), _verdict_keys()
+        assert g["seeds"] == protocol.study("capacity")["eval_seeds"]
+        assert len(want) == (len(g["sizes"]) + len(g["arms"]) - 1) * len(g["seeds"])
+        empty = FakeCache()
+        C.verdict_measurements(empty)
+        assert set(empty.asked) == want  # every run listed is read, and nothing else
+        table = verdict_table(FakeCache(want), studies=["capacity"])
+        assert all(t["verdict"] != "not measured" and t["n_seeds"] == len(g["seeds"]) for t in table)
+        (cap,) = [t for t in table if t["claim"] == "capacity"]  # the made-up runs: 0.8 bits/param each
+        assert cap["a_mean"] == pytest.approx(0.8) and cap["verdict"] == "holds"
+        rows = C.verdict_measurements(FakeCache(want, saturated=0.0))  # no saturated run: NaN, left out
+        assert all(math.isnan(x) for (x,) in rows[0]["a"])
+        for missing in want:
+            rows = C.verdict_measurements(FakeCache(want - {missing}))
+            assert any(r["a"] is None or r["b"] is None for r in rows)
+
+
+def test_the_protocol_runs_fewer_seeds_here_and_says_why():
+    book, fast = protocol.study("capacity", fast=False), protocol.study("capacity", fast=True)
+    assert book["eval_seeds"] == list(protocol.EVAL_SEEDS[:3]) and "330 s" in book["why_fewer_seeds"]
+    assert fast["eval_seeds"] == list(protocol.FAST_EVAL_SEEDS) and fast["why_fewer_seeds"] == protocol.FAST_WHY
+    assert protocol.study("recall", fast=False)["eval_seeds"] == list(protocol.EVAL_SEEDS)

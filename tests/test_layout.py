@@ -23,7 +23,7 @@ LAYERS = [
      "worlds", "plots", "__init__"},
     {"runs"},
     {"explore"},
-    {"studies"},
+    {"studies", "protocol"},
     {"verdicts", "__main__"},
 ]
 

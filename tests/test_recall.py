@@ -156,12 +156,107 @@ def test_schedules_resolve_to_windows_and_bad_ones_fail():
     assert study.dropout_recall.train_key(mc_passes=4) == study.dropout_recall.train_key(mc_passes=16)
 
 
-def test_verdict_measurements_read_the_cache_only(tmp_path):
-    from minigpt.runs import ResultCache
+# --- the verdict rows (chapter 9) ---------------------------------------------------------------------------------
 
-    rows = study.verdict_measurements(ResultCache(tmp_path))
-    assert rows and all(r["a"] is None and r["b"] is None for r in rows)
-    assert not list(tmp_path.glob("*.json"))  # nothing ran
+class RecordingCache:
+    """A stand-in for ResultCache: every lookup is recorded (by cache key) and answered with a made-up result whose
+    per-probe scores have the lengths of the real ones, so the rows can be built without training anything."""
+
+    def __init__(self):
+        self.keys = set()
+
+    def lookup(self, experiment, **params):
+        self.keys.add((experiment.name, experiment.key(**params)))
+        g = torch.Generator().manual_seed(params["seed"] + int(100 * params["dropout"]))
+        bits = lambda n: torch.randint(0, 2, (n,), generator=g).tolist()  # noqa: E731
+        items = {"early_recall_cloze": bits(16), "recall_cloze": bits(16), "eval_recall_known": bits(32),
+                 "mc1_recall_known": bits(32)}
+        return {"params": params, "items": items, "metrics": {"auroc_right_wrong": None if params["seed"] % 2
+                                                              else 0.7, "auroc_known_unseen": 0.6}}
+
+
+def _run_keys():
+    return {(e.name, e.key(**p)) for e, points in study.verdict_runs() for p in points}
+
+
+def test_verdict_rows_on_an_empty_cache_are_not_measured(tmp_path):
+    from minigpt.runs import ResultCache
+    from minigpt.verdicts import judge, validate
+
+    rows = [validate(r) for r in study.verdict_measurements(ResultCache(tmp_path))]
+    assert {r["claim"] for r in rows} == {"b", "c", "i"} and all(r["kind"] == "claim" for r in rows)
+    assert all(r["a"] is None and r["b"] is None and r["test"] == "paired" for r in rows)
+    assert all(judge(r)[1] == "not measured" for r in rows)
+    auroc_rows = [r for r in rows if r["reference"] is not None]
+    assert len(auroc_rows) == 2 and all(r["reference"] == 0.5 and r["margin"] == 0.05 for r in auroc_rows)
+    assert all(r["margin"] == 0.02 and r["items"] == "shared" for r in rows if r["reference"] is None)
+    assert not list(tmp_path.iterdir())  # nothing ran
+
+
+def test_verdict_rows_read_exactly_the_verdict_runs():
+    from minigpt.protocol import study as protocol_study
+    from minigpt.verdicts import judge, validate
+
+    cache = RecordingCache()
+    rows = [validate(r) for r in study.verdict_measurements(cache)]
+    assert cache.keys == _run_keys()
+    n_seeds = len(protocol_study("recall")["eval_seeds"])
+    for r in rows:
+        assert len(r["a"]) == n_seeds and judge(r)[1] != "not measured"
+        if r["reference"] is None:  # per probe, both arms on the same probes
+            assert len(r["a"][0]) in (16, 32) and len(r["b"][0]) == len(r["a"][0])
+        else:  # one AUROC per seed; a seed without one (None) is left out, not an error
+            assert all(len(s) == 1 for s in r["a"])
+    right_wrong = next(r for r in rows if r["measure"] == "auroc_right_wrong")
+    assert judge(right_wrong)[0].n_dropped == n_seeds // 2
+
+
+def test_verdict_runs_list_the_runs_the_late_schedules_branch_off_first():
+    from minigpt.protocol import study as protocol_study
+
+    p = protocol_study("recall")
+    (exp1, first), (exp2, late) = study.verdict_runs()
+    assert exp1 is exp2 is study.dropout_recall
+    assert all(pt["world_seed"] == p["fixed"]["world_seed"] for pt in first + late)
+    assert {pt["seed"] for pt in first} == {pt["seed"] for pt in late} == set(p["eval_seeds"])
+    assert {pt["schedule"] for pt in late} == {"off_late", "only_late"} and all("schedule" not in pt for pt in first)
+    assert len(first) == 2 * len(p["eval_seeds"])  # "heavy" and "constant" are one run, listed once
+    assert {a["dropout"] for n, a in p["arms"].items() if n != "none"} == {study.SCHEDULE_DROPOUT}
+    first_keys = {study.dropout_recall.train_key(**pt) for pt in first}
+    for pt in late:  # the run each late schedule branches off comes in the first sweep
+        parent = {**pt, "schedule": "constant", "dropout": study.SCHEDULE_DROPOUT if pt["schedule"] == "off_late"
+                  else 0.0}
+        assert study.dropout_recall.train_key(**parent) in first_keys
+
+
+def test_the_verdict_runs_through_a_cache_give_measured_rows(tmp_path):
+    from minigpt.runs import ResultCache, set_fast
+    from minigpt.verdicts import run_missing, verdict_table
+
+    cache = ResultCache(tmp_path)
+    with set_fast():
+        assert run_missing(cache, studies=["recall"], workers=1) == len(_run_keys())
+        table = verdict_table(cache, studies=["recall"])
+        assert run_missing(cache, studies=["recall"], workers=1) == 0
+        late = [cache.lookup(e, **pt) for e, pts in study.verdict_runs()[1:] for pt in pts]
+    assert all(t["verdict"] != "not measured" for t in table if t["reference"] is None)
+    assert all(r["model_cached"] for r in late)  # branched off the first sweep's runs: evaluated only
+
+
+def test_per_probe_scores_are_the_shares_the_run_reports():
+    from minigpt.runs import set_fast
+
+    with set_fast():
+        r = study.dropout_recall(dropout=0.3, steps=200, seed=1000, world_seed=1000, mc_passes=2)
+    m, items = r["metrics"], r["items"]
+    assert set(items) == {f"recall_{s}" for s in study.SPLITS} | {"early_recall_cloze", "eval_recall_known",
+                                                                  "mc1_recall_known"}
+    for name, scores in items.items():
+        assert set(scores) <= {0, 1} and sum(scores) / len(scores) == pytest.approx(m[name]), name
+    assert 0 < m["recall_cloze"]  # not a trivial check: the model recalls something
+    assert len(items["eval_recall_known"]) == len(items["mc1_recall_known"]) == sum(
+        len(items[f"recall_{s}"]) for s in ("cloze", "recitation", "extraction"))
+    assert json.loads(json.dumps(items)) == items  # plain JSON
 
 
 @pytest.mark.parametrize("first", [{"dropout": study.SCHEDULE_DROPOUT}, {"dropout": 0.0}])

@@ -8,13 +8,14 @@ import random
 import pytest
 import torch
 
-from minigpt import GPT, ModelConfig, generate
+from minigpt import GPT, ModelConfig, generate, protocol
 from minigpt.plots import fig_to_png_bytes, new_figure
 from minigpt.runs import ResultCache
 from minigpt.sample import greedy_ids, reductions
 from minigpt.stats import mean_interval
 from minigpt.studies.sampling import (
     SAMPLING_CONTROLS,
+    book_points,
     frontier_gap,
     paired_difference,
     perfect_sampler_sentences,
@@ -26,7 +27,9 @@ from minigpt.studies.sampling import (
     sign,
     stories_numbers,
     verdict_measurements,
+    verdict_runs,
 )
+from minigpt.verdicts import judge, validate
 from minigpt.worlds.stories import StoriesConfig, is_valid, make_stories, sample_story, tempered_weights
 
 TINY = {"steps": 6}
@@ -91,9 +94,27 @@ def test_stories_experiment_scores_and_reuses_the_stored_model(fast, tmp_path, m
         again = cache.run(sample_stories, **TINY, **knobs)
         assert again["model_cached"] and again["train_key"] == first["train_key"]
     assert len(trained) == 1
+    # every sample, greedy ones included, starts from a prompt of its own: a validation story's first two words
     greedy = cache.run(sample_stories, temperature=0.0, **TINY)
-    assert len(set(greedy["samples"])) == 1  # every greedy sample is the same text
-    assert greedy["metrics"]["distinct_novel_valid"] <= 3
+    world = make_stories(StoriesConfig(**greedy["spec"]["world"]))
+    prompts = world.story_starts(greedy["spec"]["sample"]["n"], 2)
+    for result in (first, greedy):
+        assert all(t.startswith(p) and len(t) <= 63 for t, p in zip(result["samples"], prompts, strict=False))
+        assert result["metrics"]["distinct_prompts"] == len(set(prompts)) > 1
+    assert greedy["metrics"]["distinct_samples"] <= len(set(prompts))  # greedy: one text per prompt
+    again = cache.run(sample_stories, temperature=0.0, n_samples=4, **TINY)
+    assert again["samples"] == greedy["samples"][:4]  # greedy from a prompt does not depend on the others
+
+
+def test_story_starts_are_the_first_words_of_validation_stories():
+    world = make_stories(StoriesConfig(n_stories=5, n_val_stories=3, seed=1))
+    starts = world.story_starts(7)
+    assert len(starts) == 7 and starts[3:6] == starts[:3]  # cycling through the validation stories
+    for start, story in zip(starts, world.val_stories, strict=False):
+        assert story[0].startswith(start + " ") or story[0] == start
+        assert len(start.split(" ")) == 2
+    with pytest.raises(ValueError, match="n_val_stories"):
+        make_stories(StoriesConfig(n_stories=5, n_val_stories=0)).story_starts(2)
 
 
 def test_qa_experiments_run_and_reuse_the_model(fast, tmp_path):
@@ -103,6 +124,13 @@ def test_qa_experiments_run_and_reuse_the_model(fast, tmp_path):
         warm = cache.run(sample_qa, world=world, temperature=1.0, **TINY)
         assert 0 <= greedy["metrics"]["accuracy"] <= 1 and greedy["metrics"]["n"] > 0
         assert warm["model_cached"] and not greedy["model_cached"]
+        for r in (greedy, warm):  # one 0/1 per question, whose mean is the accuracy
+            items = r["items"]["accuracy"]
+            assert len(items) == r["metrics"]["n"] and set(items) <= {0, 1}
+            assert sum(items) / len(items) == pytest.approx(r["metrics"]["accuracy"])
+        # the questions depend on the world seed only: every seed of the protocol answers the same ones
+        specs = [sample_qa.spec(world=world, seed=s, world_seed=1000) for s in (1000, 1001)]
+        assert specs[0]["world"] == specs[1]["world"]
 
 
 @pytest.mark.parametrize("bad, name", [({"world": "poems"}, "world"), ({"world": "facts", "n_train": 50}, "n_train"),
@@ -136,10 +164,52 @@ def test_explorer_numbers_and_plots(fast, tmp_path):
     assert fig_to_png_bytes(fig).startswith(b"\x89PNG")
 
 
-def test_verdict_measurements_read_the_cache_only(tmp_path):
-    rows = verdict_measurements(ResultCache(tmp_path))
-    assert rows and all(r["a"] is None and r["b"] is None and r["difference"] is None for r in rows)
-    assert not list(tmp_path.glob("**/*.pt"))  # nothing was trained
+@pytest.mark.parametrize("fast_scale", [True, False])
+def test_verdict_rows_on_an_empty_cache_are_not_measured(tmp_path, monkeypatch, fast_scale):
+    monkeypatch.setenv("MINIGPT_FAST", "1" if fast_scale else "0")
+    rows = [validate(r) for r in verdict_measurements(ResultCache(tmp_path))]
+    assert {r["claim"] for r in rows} == {"d", "k"} and all(r["kind"] == "claim" for r in rows)
+    assert len([r for r in rows if r["claim"] == "d"]) == 6 and len([r for r in rows if r["claim"] == "k"]) == 2
+    for r in rows:
+        assert r["a"] is None and r["b"] is None and r["test"] == "paired" and r["items"] == "shared"
+        assert r["margin"] == protocol.margin("sampling", r["measure"]) and judge(r)[1] == "not measured"
+    assert [r["expect"] for r in rows if r["claim"] == "d"] == ["equal", "higher", "higher"] * 2
+    assert not list(tmp_path.rglob("*.json")) and not list(tmp_path.rglob("*.pt"))  # nothing ran
+
+
+class _Recorder:
+    """A cache that records every lookup and answers it with a made-up result (3 questions per Q/A run)."""
+
+    def __init__(self):
+        self.keys = set()
+
+    def lookup(self, experiment, **params):
+        self.keys.add((experiment.name, experiment.key(**params)))
+        seed, t = params["seed"], params.get("temperature", 1.0)
+        return {"params": params, "metrics": {"creativity": 10 * t + seed % 7, "distinct_2": t / 2, "accuracy": 0.5},
+                "items": {"accuracy": [1, int(t < 0.5), seed % 2]}}
+
+
+@pytest.mark.parametrize("fast_scale", [True, False])
+def test_verdict_rows_read_exactly_the_runs_that_verdict_runs_lists(monkeypatch, fast_scale):
+    monkeypatch.setenv("MINIGPT_FAST", "1" if fast_scale else "0")
+    p = protocol.study("sampling")
+    cache = _Recorder()
+    rows = [validate(r) for r in verdict_measurements(cache)]
+    listed = {(fn.name, fn.key(**point)) for fn, points in verdict_runs() for point in points}
+    assert cache.keys == listed
+    points = [point for _, pts in verdict_runs() for point in pts]
+    assert all(point["seed"] in p["eval_seeds"] and point["world_seed"] == 1000 for point in points)
+    assert len(points) == len(set(map(str, points))) == len(p["eval_seeds"]) * (2 + 2 * 4)
+    for r in rows:  # measured: one list per seed, per question for (d), one number per seed for (k)
+        assert len(r["a"]) == len(r["b"]) == len(p["eval_seeds"]) and judge(r)[1] != "not measured"
+        assert len(r["a"][0]) == (3 if r["claim"] == "d" else 1)
+    # the chapter runs them all: every point is one of book_runs' points, at the protocol's seeds and world
+    stories, qa = book_points()
+    book = {(fn.name, fn.key(**{**p["fixed"], **x, "seed": s})) for fn, families in
+            ((sample_stories, stories), (sample_qa, {w: qa[w] for w in qa})) for family in families.values()
+            for x in family.values() for s in p["eval_seeds"]}
+    assert listed <= book
 
 
 def _fake(seed, **metrics):

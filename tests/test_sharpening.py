@@ -1,5 +1,6 @@
 """Chapter 7's study module and metrics: best-of-k with an erring checker, distinct answers, the bank-backed
-vote experiment (sampling knobs re-read one bank) and the RL experiment's checkpoints, in fast mode."""
+vote experiment (sampling knobs re-read one bank), the RL experiment's checkpoints, and the verdict rows (the
+protocol's runs, per-problem items), in fast mode."""
 
 from __future__ import annotations
 
@@ -8,9 +9,17 @@ import random
 import pytest
 import torch
 
+from minigpt import protocol
 from minigpt.metrics import best_of_k_accuracy, majority_vote_accuracy, mean_distinct_answers
 from minigpt.runs import ResultCache
-from minigpt.studies.sharpening import RL_LR, rl_addition, sharpen_addition, verdict_measurements
+from minigpt.studies.sharpening import (
+    RL_LR,
+    rl_addition,
+    sharpen_addition,
+    verdict_measurements,
+    verdict_runs,
+)
+from minigpt.verdicts import run_missing, validate, verdict_table
 
 
 @pytest.fixture
@@ -118,7 +127,55 @@ def test_rl_learning_rate_defaults_per_format(cache):
     assert rl_addition.spec(format="scratchpad", lr=1e-3)["rl"]["lr"] == 1e-3
 
 
-def test_verdicts_come_from_the_cache_only(cache):
+def test_verdict_rows_on_an_empty_cache_are_of_the_new_shape_and_not_measured(cache):
     rows = verdict_measurements(cache)
-    assert rows and all(r["a"] is None and r["b"] is None and r["difference"] is None for r in rows)
-    assert cache.misses == 0
+    assert [validate(r) for r in rows]  # every row of the shape chapter 9 reads
+    assert {r["claim"] for r in rows} == {"e", "f", "j"} and cache.misses == 0
+    assert all(r["a"] is None and r["b"] is None and r["items"] == "nested" and r["test"] == "paired" for r in rows)
+    assert {r["kind"] for r in rows} == {"claim", "sanity"}
+    assert all(r["margin"] == protocol.margin("sharpening", r["measure"]) for r in rows if r["kind"] == "claim")
+    table = verdict_table(cache, studies=["sharpening"])
+    assert len(table) == len(rows) and {t["verdict"] for t in table} == {"not measured"}
+
+
+def test_verdict_rows_read_exactly_the_protocols_runs(cache, monkeypatch):
+    looked = set()
+    lookup = cache.lookup
+
+    def spy(experiment, **params):
+        looked.add((experiment.name, experiment.key(**params)))
+        return lookup(experiment, **params)
+
+    monkeypatch.setattr(cache, "lookup", spy)
+    verdict_measurements(cache)
+    listed = {(e.name, e.key(**p)) for e, points in verdict_runs() for p in points}
+    assert looked == listed
+    seeds = protocol.study("sharpening")["eval_seeds"]
+    assert sorted({p["seed"] for _, points in verdict_runs() for p in points}) == seeds
+    assert [e for e, _ in verdict_runs()] == [sharpen_addition, rl_addition]  # RL reuses the stored base models
+
+
+def test_verdict_rows_measured_from_the_protocols_runs(cache):
+    assert run_missing(cache, studies=["sharpening"], workers=1) == sum(len(p) for _, p in verdict_runs())
+    misses = cache.misses
+    rows = [validate(r) for r in verdict_measurements(cache)]
+    assert cache.misses == misses  # reading the rows ran nothing
+    seeds = protocol.study("sharpening")["eval_seeds"]
+    for r in rows:  # one list of per-problem scores per seed, both arms on the same problems
+        assert len(r["a"]) == len(r["b"]) == len(seeds)
+        assert all(len(x) == len(y) > 1 for x, y in zip(r["a"], r["b"], strict=True))
+    by_text = {r["text"]: r for r in rows}
+    t0 = next(r for r in rows if r["kind"] == "sanity" and r["expect"] == "equal")
+    assert t0["a"] == t0["b"]  # the vote at T=0 is greedy decoding, problem by problem
+    checker = next(r for r in rows if r["kind"] == "sanity" and r["expect"] == "higher")
+    assert all(x >= y for a, b in zip(checker["a"], checker["b"], strict=True) for x, y in zip(a, b, strict=True))
+    assert len(by_text) == len(rows)
+    # the items average to the metrics the chapter reports (no metric changed)
+    for e, points in verdict_runs():
+        for p in points:
+            r = cache.lookup(e, **p)
+            names = ("greedy", "single", "vote", "best_of_k") if e is sharpen_addition else ("pass_1", "distinct")
+            for name in names:
+                assert sum(r["items"][name]) / len(r["items"][name]) == pytest.approx(r["metrics"][name])
+    table = verdict_table(cache, studies=["sharpening"])
+    assert "not measured" not in {t["verdict"] for t in table}

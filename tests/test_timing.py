@@ -37,3 +37,19 @@ def test_nested_activities_are_counted_once(monkeypatch, tmp_path):
     with pytest.raises(ValueError, match="activity"):
         with timing.timed("lunch"):
             pass
+
+
+def test_waiting_threads_count_once():
+    """A chapter that runs two sweeps at once, each thread waiting for its workers, waited once, not twice."""
+    before = timing.totals().get("wait", 0.0)
+
+    def wait():
+        with timing.timed("wait"):
+            time.sleep(0.1)
+
+    threads = [threading.Thread(target=wait) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert 0.1 <= timing.totals()["wait"] - before < 0.18

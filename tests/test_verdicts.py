@@ -1,6 +1,6 @@
-"""The verdict table (chapter 9): the rule maps measurements to verdicts at the edges of the intervals, a claim's
-rows combine into one verdict, missing runs and missing studies give "not measured" rows, every study's rows
-follow the one shape, and ``python -m minigpt verdicts`` prints the table from an empty cache."""
+"""The verdict table (chapter 9): rows in one shape, each tested (paired or exact), a claim's rows combined by one
+rule that says "mixed" where rows disagree, sanity rows apart, missing runs "not measured", a missing or wrong
+study an error, and the table's files (CSV, JSON with the protocol's hash, HTML) and command line."""
 
 from __future__ import annotations
 
@@ -10,141 +10,129 @@ import io
 import json
 import re
 import sys
-from pathlib import Path
 
 import pytest
 
 from minigpt import verdicts as V
 from minigpt.__main__ import main
+from minigpt.protocol import protocol_hash
 from minigpt.runs import ResultCache
-from minigpt.stats import Interval
 from minigpt.studies import STUDIES
 
-ROOT = Path(__file__).resolve().parents[1]
 
-
-def iv(low, high, n=3):
-    return Interval((low + high) / 2, low, high, n).to_dict()
-
-
-def row(a, b, expect="higher", **extra):
-    return V.validate({"claim": "d", "measure": "accuracy", "text": "T=0 vs T=1",
-                       "labels": ["T=0", "T=1"], "a": a, "b": b, "expect": expect, **extra})
+def row(a, b, expect="higher", margin=0.0, **extra):
+    return V.validate({"claim": "d", "kind": "claim", "measure": "accuracy", "text": "T=0 vs T=1",
+                       "labels": ["T=0", "T=1"], "expect": expect, "margin": margin, "test": "paired",
+                       "a": a, "b": b, **extra})
 
 
 def verdict(*args, **kwargs):
-    return V.judge(row(*args, **kwargs))[0]
+    return V.judge(row(*args, **kwargs))[1]
+
+
+# five seeds x four items; b is a's scores less `d` on every item
+A = [[0.9, 0.8, 0.7, 0.6], [0.8, 0.8, 0.6, 0.7], [0.9, 0.7, 0.7, 0.5], [0.85, 0.75, 0.65, 0.6], [0.9, 0.8, 0.6, 0.6]]
+
+
+def minus(d, noise=0.0):
+    return [[x - d + noise * ((i + j) % 3 - 1) for j, x in enumerate(s)] for i, s in enumerate(A)]
 
 
 # --- the rule of one row ------------------------------------------------------------------------------------
 
-def test_disjoint_in_the_expected_direction_holds_opposite_fails():
-    assert verdict(iv(0.6, 0.7), iv(0.4, 0.5)) == "holds"
-    assert verdict(iv(0.4, 0.5), iv(0.6, 0.7)) == "fails"
-    assert verdict(iv(0.4, 0.5), iv(0.6, 0.7), expect="lower") == "holds"
-    assert verdict(iv(0.6, 0.7), iv(0.4, 0.5), expect="lower") == "fails"
+
+def test_a_paired_row_holds_fails_or_is_negligible_against_its_margin():
+    assert verdict(A, minus(0.2, 0.01)) == "holds"
+    assert verdict(A, minus(-0.2, 0.01)) == "fails"
+    assert verdict(A, minus(0.2, 0.01), expect="lower") == "fails"
+    assert verdict(A, minus(0.01, 0.001), margin=0.05) == "negligible"
+    assert verdict(A, minus(0.01, 0.2)) == "inconclusive"
+    assert verdict(A, minus(0.0), expect="equal", margin=0.01) == "holds"
+    assert verdict(A, minus(0.3, 0.01), expect="equal", margin=0.01) == "fails"
 
 
-def test_touching_or_overlapping_intervals_are_inconclusive():
-    assert verdict(iv(0.5, 0.7), iv(0.3, 0.5)) == "inconclusive"  # a.low == b.high: touching
-    assert verdict(iv(0.3, 0.5), iv(0.5, 0.7)) == "inconclusive"
-    assert verdict(iv(0.5000001, 0.7), iv(0.3, 0.5)) == "holds"  # just apart
-    assert verdict(iv(0.4, 0.7), iv(0.3, 0.5), expect="lower") == "inconclusive"
+def test_a_reference_row_and_a_binary_row():
+    per_seed = [[0.7], [0.75], [0.72], [0.71], [0.74]]
+    assert V.judge(row(per_seed, None, reference=0.5))[1] == "holds"
+    assert V.judge(row(per_seed, None, reference=0.9))[1] == "fails"
+    binary = {"claim": "grok", "kind": "claim", "measure": "generalized", "text": "x", "labels": ["wd 1", "wd 0"],
+              "expect": "higher", "margin": 0, "test": "binary"}
+    assert V.judge(V.validate({**binary, "a": [1] * 5, "b": [0] * 5}))[1] == "holds"
+    assert V.judge(V.validate({**binary, "a": [1] * 3, "b": [0] * 3}))[1] == "inconclusive"  # p = 0.05
 
 
-def test_one_seed_is_inconclusive_however_far_apart():
-    one = Interval(0.9, None, None, 1, method="one seed").to_dict()
-    assert verdict(one, iv(0.1, 0.2)) == "inconclusive (one seed)"
-    assert verdict(one, None, reference=0.5) == "inconclusive (one seed)"
+def test_nested_items_use_the_per_seed_means():
+    v, _, _ = V.judge(row(A, minus(0.1, 0.01), items="nested"))
+    assert v.test == "t over per-seed mean differences" and v.n_items == 4
+    v, _, _ = V.judge(row(A, minus(0.1, 0.01)))
+    assert v.test == "crossed seeds x items t interval"
 
 
-def test_reference_comparisons_at_the_edges():
-    assert verdict(iv(2.1, 2.5), None, reference=2.0) == "holds"
-    assert verdict(iv(2.0, 2.5), None, reference=2.0) == "inconclusive"  # touching the reference
-    assert verdict(iv(1.5, 1.9), None, reference=2.0) == "fails"
-    assert verdict(iv(1.5, 1.9), None, expect="lower", reference=2.0) == "holds"
-    with pytest.raises(ValueError, match="b: must be None when a reference"):
-        row(iv(1, 2), iv(1, 2), reference=2.0)
-
-
-def test_equal_expectation_within_the_tolerance_edges():
-    t = V.TOLERANCE
-    zero = Interval(0.0, 0.0, 0.0, 3).to_dict()  # the paired difference exactly 0 on every seed
-    assert verdict(iv(0.6, 0.7), iv(0.6, 0.7), "equal", difference=zero) == "holds"
-    assert verdict(iv(0.6, 0.7), iv(0.6, 0.7), "equal", difference=iv(-t, t)) == "holds"  # on the edges
-    assert verdict(iv(0.6, 0.7), iv(0.6, 0.7), "equal", difference=iv(-t, t + 1e-9)) == "inconclusive"
-    assert verdict(iv(0.6, 0.7), iv(0.6, 0.7), "equal", difference=iv(t + 1e-9, 0.1)) == "fails"
-    assert verdict(iv(0.6, 0.7), iv(0.6, 0.7), "equal", difference=iv(t, 0.1)) == "inconclusive"  # touching
-    # no paired difference: the widest one the two intervals allow, [a.low - b.high, a.high - b.low]
-    assert verdict(iv(0.600, 0.605), iv(0.600, 0.605), "equal") == "holds"
-    assert verdict(iv(0.60, 0.70), iv(0.60, 0.70), "equal") == "inconclusive"
-    assert verdict(iv(0.80, 0.90), iv(0.60, 0.70), "equal") == "fails"
-    assert verdict(iv(0.60, 0.70), iv(0.60, 0.70), "equal", tolerance=0.1) == "holds"
-    # against a reference
-    assert verdict(iv(1.995, 2.005), None, "equal", reference=2.0) == "holds"
-    assert verdict(iv(2.5, 2.6), None, "equal", reference=2.0) == "fails"
-
-
-def test_paired_difference_decides_directional_rows():
-    # the intervals over seeds overlap, but every seed's model is better at a: the paired difference excludes 0
-    assert verdict(iv(0.4, 0.8), iv(0.3, 0.7)) == "inconclusive"
-    assert verdict(iv(0.4, 0.8), iv(0.3, 0.7), difference=iv(0.05, 0.15)) == "holds"
-    assert verdict(iv(0.4, 0.8), iv(0.3, 0.7), difference=iv(-0.15, -0.05)) == "fails"
-    assert verdict(iv(0.4, 0.8), iv(0.3, 0.7), difference=iv(0.0, 0.15)) == "inconclusive"  # touches 0
-    assert "paired" in V.rule_text(row(iv(0, 1), iv(0, 1), difference=iv(0, 1)))
+def test_a_diverged_seed_is_counted_not_hidden():
+    a = [s[:] for s in A]
+    a[2][1] = float("nan")
+    v, verdict_, reason = V.judge(row(a, minus(0.2, 0.01)))
+    assert v.n_dropped == 1 and v.n_seeds == 4 and "1 of 5 seeds not finite" in reason
 
 
 def test_a_missing_side_is_not_measured():
-    assert V.judge(row(None, iv(0.1, 0.2)))[0] == "not measured"
-    assert V.judge(row(iv(0.1, 0.2), None))[0] == "not measured"
-    assert V.judge(row(None, None, reference=0.5))[0] == "not measured"
-    assert "T=1" in V.judge(row(iv(0.1, 0.2), None))[1]
+    assert V.judge(row(None, A))[1] == "not measured"
+    assert V.judge(row(A, None))[1] == "not measured"
 
 
-def test_every_row_states_its_rule():
-    for expect in V.EXPECTS:
-        assert V.rule_text(row(iv(0, 1), iv(0, 1), expect))
-        assert "2" in V.rule_text(row(iv(0, 1), None, expect, reference=2.0))
-    assert f"{V.TOLERANCE:g}" in V.rule_text(row(iv(0, 1), iv(0, 1), "equal"))
-    assert "0.05" in V.rule_text(row(iv(0, 1), iv(0, 1), "equal", tolerance=0.05))
+def test_a_claim_combines_its_claim_rows_and_ignores_sanity_rows():
+    def rows(*verdicts, sanity=()):
+        return ([{"kind": "claim", "verdict": v, "text": f"r{i}"} for i, v in enumerate(verdicts)]
+                + [{"kind": "sanity", "verdict": v, "text": "s"} for v in sanity])
+
+    assert V.combine(rows("holds", "holds", sanity=("fails",)))[0] == "holds"
+    verdict_, cond = V.combine(rows("holds", "fails"))
+    assert verdict_ == "mixed" and "r0" in cond and "r1 (fails)" in cond
+    assert V.combine(rows("holds", "negligible"))[0] == "mixed"
+    assert V.combine(rows("holds", "inconclusive"))[0] == "holds with a condition"
+    assert V.combine(rows("fails", "inconclusive"))[0] == "fails"
+    assert V.combine(rows("negligible"))[0] == "fails"
+    assert V.combine(rows("inconclusive", "not measured"))[0] == "inconclusive"
+    assert V.combine(rows("not measured"))[0] == "not measured"
+    assert V.combine(rows(sanity=("holds",)))[0] == "not measured"
 
 
-# --- one claim from its rows --------------------------------------------------------------------------------
-
-def test_a_claim_combines_its_rows():
-    texts = ["x", "y", "z"]
-    assert V.combine(["holds"] * 3, texts) == ("holds", "")
-    v, cond = V.combine(["holds", "inconclusive", "fails"], texts)
-    assert v == "holds with a condition" and "holds for x" in cond and "y (inconclusive)" in cond
-    assert V.combine(["fails", "inconclusive", "fails"], texts)[0] == "fails"
-    assert V.combine(["inconclusive", "inconclusive (one seed)", "not measured"], texts)[0] == "inconclusive"
-    assert V.combine(["not measured"] * 3, texts)[0] == "not measured"
-    v, cond = V.combine(["holds", "not measured", "holds"], texts)
-    assert v == "holds with a condition" and "y (not measured)" in cond
+def test_the_rule_text_is_printed_from_the_rules_applied():
+    for verdict_, *_ in V.ROW_RULES:
+        assert f"**{verdict_}** when" in V.RULE_TEXT
+    for verdict_, _, text in V.CLAIM_RULES:
+        assert f"**{verdict_}** when {text}" in V.RULE_TEXT
+    assert protocol_hash() in V.RULE_TEXT
 
 
 # --- the shape ------------------------------------------------------------------------------------------------
 
+GOOD = {"claim": "d", "kind": "claim", "measure": "accuracy", "text": "x", "labels": ["a", "b"], "expect": "higher",
+        "margin": 0.02, "test": "paired", "a": [[1, 0]], "b": [[0, 0]]}
+
+
 @pytest.mark.parametrize("bad, match", [
-    ({"claim": "zz"}, "claim"), ({"chapter": 12}, "unknown keys"), ({"expect": "more"}, "expect"),
-    ({"labels": ["one"]}, "labels"), ({"a": {"estimate": 1}}, "a:"), ({"tolerance": 0.1}, "tolerance"),
-    ({"colour": 1}, "unknown keys"), ({"text": ""}, "text")])
+    ({"claim": "zz"}, "claim"), ({"kind": "check"}, "kind"), ({"expect": "more"}, "expect"),
+    ({"test": "t"}, "test"), ({"labels": ["one"]}, "labels"), ({"margin": -1}, "margin"),
+    ({"a": [[1, 0], [1]]}, "a:"), ({"b": [[0, 0], [0, 0]]}, "b: needs one entry per seed"),
+    ({"reference": 0.5}, "b: must be None"), ({"chapter": 6}, "unknown keys"), ({"text": ""}, "text"),
+    ({"items": "crossed"}, "items")])
 def test_a_wrong_row_is_a_clear_error(bad, match):
-    good = {"claim": "d", "measure": "accuracy", "text": "x", "labels": ["a", "b"],
-            "a": iv(0, 1), "b": iv(0, 1), "expect": "higher"}
     with pytest.raises(ValueError, match=match):
-        V.validate({**good, **bad})
+        V.validate({**GOOD, **bad})
     with pytest.raises(ValueError, match="missing keys"):
-        V.validate({k: v for k, v in good.items() if k != "expect"})
+        V.validate({k: v for k, v in GOOD.items() if k != "margin"})
 
 
-# Every study of the registry follows the shape, reading an empty cache (so: all "not measured").
 @pytest.mark.parametrize("study", STUDIES, ids=lambda s: s.name)
-def test_every_study_follows_the_shape(study, tmp_path):
+def test_every_study_follows_the_shape_on_an_empty_cache(study, tmp_path):
     rows = V.study_rows(study, ResultCache(tmp_path))
     assert rows and {r["chapter"] for r in rows} == {study.chapter} and {r["claim"] for r in rows} == set(study.claims)
-    assert all(V.judge(r)[0] == "not measured" for r in rows)
+    assert all(V.judge(r)[1] == "not measured" for r in rows)
+    assert any(r["kind"] == "claim" for r in rows)
     assert not list(tmp_path.rglob("*.json"))  # nothing ran
+    runs = study.module.verdict_runs()
+    assert runs and all(points for _, points in runs)
 
 
 def test_a_missing_study_is_an_error_not_a_row(tmp_path, monkeypatch):
@@ -161,8 +149,7 @@ def test_a_study_with_wrong_rows_is_an_error_naming_it(tmp_path, monkeypatch):
     monkeypatch.setattr(sampling, "verdict_measurements", lambda cache: [{"claim": "d", "with": None}])
     with pytest.raises(ValueError, match="sampling.verdict_measurements"):
         V.verdict_table(ResultCache(tmp_path), studies=["sampling"])
-    good = {"measure": "accuracy", "text": "x", "labels": ["a", "b"], "a": None, "b": None, "expect": "higher"}
-    monkeypatch.setattr(sampling, "verdict_measurements", lambda cache: [{"claim": "a", **good}])
+    monkeypatch.setattr(sampling, "verdict_measurements", lambda cache: [{**GOOD, "claim": "a"}])
     with pytest.raises(ValueError, match="claim 'a' is not among the study's claims"):
         V.verdict_table(ResultCache(tmp_path), studies=["sampling"])
 
@@ -170,26 +157,28 @@ def test_a_study_with_wrong_rows_is_an_error_naming_it(tmp_path, monkeypatch):
 def test_measured_rows_reach_the_table_and_its_files(tmp_path, monkeypatch):
     import minigpt.studies.sampling as sampling
 
-    rows = [{"claim": "d", "measure": "accuracy", "text": "facts: T=0 vs T=1",
-             "labels": ["T=0", "T=1"], "a": iv(0.8, 0.9), "b": iv(0.3, 0.4), "expect": "higher"},
-            {"claim": "d", "measure": "accuracy", "text": "facts: T=0 vs T=0.1",
-             "labels": ["T=0", "T=0.1"], "a": iv(0.8, 0.9), "b": iv(0.7, 0.85), "expect": "higher"}]
+    rows = [{**GOOD, "text": "facts: T=0 vs T=1", "labels": ["T=0", "T=1"], "a": A, "b": minus(0.2, 0.01)},
+            {**GOOD, "text": "facts: T=0 vs T=0.1", "labels": ["T=0", "T=0.1"], "a": A, "b": minus(0.01, 0.2)},
+            {**GOOD, "kind": "sanity", "text": "vote at T=0 vs greedy", "expect": "equal", "margin": 0.0,
+             "a": A, "b": A}]
     monkeypatch.setattr(sampling, "verdict_measurements", lambda cache: rows)
     table = V.verdict_table(ResultCache(tmp_path))
     d = [t for t in table if t["claim"] == "d"]
-    assert [t["verdict"] for t in d] == ["holds", "inconclusive"]
+    assert [t["verdict"] for t in d] == ["holds", "inconclusive", "holds"]
     assert d[0]["claim_verdict"] == "holds with a condition" and "T=0 vs T=1" in d[0]["claim_condition"]
-    assert "[0.8, 0.9]" in d[0]["measurement"]
+    assert d[0]["n_seeds"] == 5 and d[0]["n_items"] == 4 and d[0]["margin"] == 0.02 and d[0]["low"] > 0
     lines = list(csv.DictReader(io.StringIO(V.to_csv(table))))
-    mine = [x for x in lines if x["claim"] == "d"]
-    assert len(lines) == len(table) and mine[0]["verdict"] == "holds" and float(mine[0]["a_low"]) == 0.8
+    assert len(lines) == len(table) and [x for x in lines if x["claim"] == "d"][0]["verdict"] == "holds"
     data = json.loads(V.to_json(table))
-    assert data["rule"] == V.RULE_TEXT and [r for r in data["rows"] if r["claim"] == "d"][0]["a"]["low"] == 0.8
+    assert data["protocol"] == protocol_hash() and data["rule"] == V.RULE_TEXT
+    first = [r for r in data["rows"] if r["claim"] == "d"][0]
+    for key in ("kind", "test", "n_seeds", "n_items", "margin", "low", "high", "verdict"):
+        assert first[key] is not None, key
     page = V.to_html(table)
-    assert {t["claim"] for t in table} == set(V.CLAIMS) - {"k"}  # sampling's rows, replaced, measure no (k)
-    for claim in {t["claim"] for t in table}:
+    for claim in {t["claim"] for t in table if t["kind"] == "claim"}:
         assert f'id="verdict-{claim}"' in page
-    assert 'href="06_temperature.html"' in page
+    assert 'href="06_temperature.html"' in page and "vote at T=0 vs greedy" not in page
+    assert 'id="sanity-d"' in V.to_html(table, kind="sanity", downloads=False)
     csv_uri = re.search(r'id="verdicts-csv" download="verdicts.csv" href="data:text/csv;charset=utf-8;base64,'
                         r'([^"]+)"', page)
     assert base64.b64decode(csv_uri.group(1)).decode() == V.to_csv(table)
@@ -201,8 +190,26 @@ def test_cli_prints_the_table_from_an_empty_cache(tmp_path, capsys):
     assert main(["verdicts", "--cache", str(tmp_path), "--csv", str(tmp_path / "v.csv")]) == 0
     out = capsys.readouterr().out
     assert "not measured" in out.lower() and "Not measured: claims a, b" in out and "Rule:" in out
-    assert (tmp_path / "v.csv").read_text().startswith("claim,claim_text")
-    assert main(["verdicts", "--cache", str(tmp_path), "--json", "--fast"]) == 0
+    assert protocol_hash() in out and (tmp_path / "v.csv").read_text().startswith("claim,")
+
+
+def test_cli_prints_the_protocol_with_its_hash(capsys):
+    assert main(["protocol", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["hash"] == protocol_hash()
+    for name, p in doc["studies"].items():
+        assert not set(p["tuning_seeds"]) & set(p["eval_seeds"]), name
+        assert len(p["eval_seeds"]) >= 5 or p["why_fewer_seeds"], name
+    assert main(["protocol"]) == 0 and "evaluation seeds" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_cli_runs_what_the_table_lacks_at_the_protocols_settings(tmp_path, capsys):
+    """`verdicts --run --fast` on an empty cache makes the study's runs, then every claim row of it is measured."""
+    args = ["verdicts", "--run", "--fast", "--json", "--cache", str(tmp_path), "--study", "overfitting"]
+    assert main(args) == 0
     data = json.loads(capsys.readouterr().out)
-    assert {r["claim"] for r in data["rows"]} == set(V.CLAIMS)
-    assert not list(tmp_path.glob("*.json"))  # nothing ran
+    assert data["protocol"] == protocol_hash()
+    assert data["rows"] and all(r["verdict"] != "not measured" for r in data["rows"])
+    assert {r["kind"] for r in data["rows"]} <= {"claim", "sanity"}
+    assert main(args) == 0  # a second run finds everything in the cache

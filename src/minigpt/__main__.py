@@ -298,36 +298,73 @@ def sweep_command(args) -> int:
 
 def verdicts_arguments(s: argparse.ArgumentParser) -> None:
     s.add_argument("--cache", type=Path, default=None,
-                   help="result cache folder to read (default: $MINIGPT_CACHE, else .minigpt_cache)")
+                   help="result cache folder (default: $MINIGPT_CACHE, else .minigpt_cache)")
     s.add_argument("--fast", action="store_true",
-                   help="read the runs of MINIGPT_FAST sizes (what the fast build and the notebook tests store)")
+                   help="the runs of MINIGPT_FAST sizes (what the fast build and the notebook tests store)")
+    s.add_argument("--run", action="store_true",
+                   help="first run, at the protocol's settings, every run the table needs that the cache lacks")
+    s.add_argument("--workers", type=int, default=2, help="worker processes for --run (default 2)")
+    s.add_argument("--study", action="append", default=None, metavar="NAME",
+                   help="only this study's rows (repeat for several; default: every study of the registry)")
     s.add_argument("--json", action="store_true", help="print the table as JSON instead of text")
     s.add_argument("--csv", type=Path, default=None, metavar="FILE", help="also write the table as CSV to FILE")
 
 
 def verdicts_command(args) -> int:
-    """Print the verdict table from the local result cache (reads only; never runs an experiment)."""
+    """Print the verdict table from the local result cache; with --run, first make the runs it lacks."""
+    from .protocol import protocol_hash
     from .runs import ResultCache, set_fast
-    from .verdicts import RULE_TEXT, claim_verdicts, to_csv, to_json, to_text, verdict_table
+    from .verdicts import RULE_TEXT, claim_verdicts, run_missing, to_csv, to_json, to_text, verdict_table
 
+    if args.workers < 1:
+        raise ValueError(f"--workers={args.workers} is out of range: allowed an int >= 1")
     cache = ResultCache(args.cache)
     with set_fast(True if args.fast else None):
-        table = verdict_table(cache)
+        ran = run_missing(cache, args.study, workers=args.workers) if args.run else 0
+        table = verdict_table(cache, args.study)
     if args.csv is not None:
         text = to_csv(table).encode()
         atomic_write(args.csv, lambda f: f.write(text))
     if args.json:
         print(to_json(table))
         return 0
-    print(f"Verdicts from {cache.root}\n")
+    print(f"Verdicts from {cache.root} (protocol {protocol_hash()}{f'; {ran} runs made now' if args.run else ''})\n")
     print(to_text(table))
     missing = [c for c, (v, _) in claim_verdicts(table).items() if v == "not measured"]
     if missing:
-        print(f"Not measured: claims {', '.join(missing)}. Their chapters' runs are not in this cache: build the "
-              "book (or run those chapters) first, at the same scale (--fast for MINIGPT_FAST runs).\n")
+        print(f"Not measured: claims {', '.join(missing)}. Their runs are not in this cache: add --run, or build "
+              "the book (or run those chapters) first, at the same scale (--fast for MINIGPT_FAST runs).\n")
     print("Rule: " + RULE_TEXT.replace("\n\n", "\n\n      "))
     if args.csv is not None:
         print(f"\nCSV: {args.csv}")
+    return 0
+
+
+def protocol_arguments(s: argparse.ArgumentParser) -> None:
+    s.add_argument("--json", action="store_true", help="print the protocol as JSON, with its hash")
+
+
+def protocol_command(args) -> int:
+    """Print the frozen verdict protocol: every study's tuning and evaluation seeds, settings, margins and where
+    each tuned value came from."""
+    from .protocol import document, protocol_hash
+
+    doc = {"hash": protocol_hash(), **document()}
+    if args.json:
+        print(json.dumps(doc, indent=1))
+        return 0
+    print(f"protocol {doc['hash']}: tuning seeds {doc['tuning_seeds']}, evaluation seeds {doc['eval_seeds']} "
+          f"(fast mode {doc['fast_eval_seeds']}), evaluation world {doc['eval_world']}")
+    for name, p in doc["studies"].items():
+        print(f"\n{name}: evaluation seeds {p['eval_seeds']}, tuning seeds {p['tuning_seeds']}")
+        if p["why_fewer_seeds"]:
+            print(f"  fewer seeds: {p['why_fewer_seeds']}")
+        print(f"  fixed: {json.dumps(p['fixed'])}")
+        for label, arm in p["arms"].items():
+            print(f"  arm {label}: {json.dumps(arm)}")
+        print(f"  margins: {json.dumps(p['margins'])}")
+        for what, where in p["tuned"].items():
+            print(f"  tuned {what}: {where}")
     return 0
 
 
@@ -336,8 +373,10 @@ COMMANDS = {
     "sample": ("sample text from a trained run", sample_arguments, sample),
     "sweep": ("run an experiment over a grid of parameters and seeds; write results.csv and summary.csv",
               sweep_arguments, sweep_command),
-    "verdicts": ("print the verdict table (every claim, its measurements and verdict) from the local result cache",
+    "verdicts": ("print the verdict table (every claim, its rows and verdicts) from the local result cache",
                  verdicts_arguments, verdicts_command),
+    "protocol": ("print the frozen verdict protocol (seeds, settings, margins, where tuned values came from)",
+                 protocol_arguments, protocol_command),
 }
 
 

@@ -366,15 +366,18 @@ def crossed_interval(d, level: float = 0.95) -> tuple[float, float, float, float
     return mean, mean - half, mean + half, df
 
 
-def paired_verdict(a, b, *, expect: str = "higher", margin: float = 0.0, seed: int = 0,
-                   level: float = 0.95) -> Verdict:
+def paired_verdict(a, b, *, expect: str = "higher", margin: float = 0.0, seed: int = 0, level: float = 0.95,
+                   shared_items: bool = True) -> Verdict:
     """Does arm ``a`` beat arm ``b`` (``expect="higher"``; or "lower", or "equal" within ``margin``)?
 
-    ``a`` and ``b`` are (seeds x items) per-item scores (e.g. 1 for a fact recalled, 0 not) of the two arms on
-    the same items, row s of each from the same seed index. The interval of a - b is :func:`crossed_interval`'s;
-    the verdict reads it against ``margin`` (the smallest difference that matters, in the scores' units). A seed
-    with a non-finite score in either arm is left out and counted in ``n_dropped``. ``seed`` is accepted for a
-    resampling test; this analytic one draws nothing."""
+    ``a`` and ``b`` are (seeds x items) per-item scores (e.g. 1 for a fact recalled, 0 not) of the two arms, row
+    s of each from the same seed index, column i from the same item. With ``shared_items`` every seed was scored
+    on the same items, and the interval of a - b is :func:`crossed_interval`'s; otherwise each seed has items of
+    its own (another world per seed), so the item variance is already inside each seed's mean and the interval is
+    Student's t over the per-seed mean differences. The verdict reads the interval against ``margin`` (the
+    smallest difference that matters, in the scores' units). A seed with a non-finite score in either arm is left
+    out and counted in ``n_dropped``. ``seed`` is accepted for a resampling test; these analytic ones draw
+    nothing."""
     margin = _check_expect_margin(expect, margin)
     level = check_level(level)
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
@@ -385,13 +388,13 @@ def paired_verdict(a, b, *, expect: str = "higher", margin: float = 0.0, seed: i
     finite = np.isfinite(a).all(axis=1) & np.isfinite(b).all(axis=1)
     d = (a - b)[finite]
     S, N = d.shape
-    test = "crossed seeds x items t interval"
+    test = "crossed seeds x items t interval" if shared_items and N > 1 else "t over per-seed mean differences"
     base = dict(test=test, expect=expect, margin=margin, n_seeds=S, n_items=N, level=level,
                 n_dropped=int((~finite).sum()))
     if S < 2:
         estimate = float(d.mean()) if S else math.nan
         return Verdict("inconclusive", estimate, None, None, **base)
-    mean, low, high, _ = crossed_interval(d, level)
+    mean, low, high, _ = crossed_interval(d if shared_items else d.mean(axis=1, keepdims=True), level)
     return Verdict(_call(expect, margin, low, high), mean, low, high, **base)
 
 

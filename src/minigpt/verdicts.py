@@ -1,33 +1,35 @@
-"""The verdict table (chapter 9): every claim of the book, the chapter that tested it, its measurements over seeds
-from the result cache of this build, the rule that turns a measurement into a verdict, and the verdict.
+"""The verdict table (chapter 9): every claim of the book, the rows that test it, and each row's verdict, from
+this build's result cache, under the frozen protocol (:mod:`minigpt.protocol`).
 
-Nothing here runs an experiment or holds a number: each study module's ``verdict_measurements(cache)`` reads its
-runs back from a :class:`~minigpt.runs.ResultCache` (``cache.lookup``, never ``run``), and this module
-checks every row against one shape (:func:`validate`), applies one rule per row (:func:`judge`) and one rule per
-claim (:func:`combine`). Where a chapter's runs are not in the cache, or its study module is not there at all,
-the rows say "not measured"; they never fall back to stored numbers.
+Nothing here runs an experiment or holds a number. Each study module lists the runs its rows read
+(``verdict_runs()``, from the protocol) and turns them into rows (``verdict_measurements(cache)``, which only
+looks runs up). This module checks each row against one shape (:func:`validate`), tests it
+(:func:`minigpt.stats.paired_verdict` or :func:`~minigpt.stats.binary_verdict`) and combines a claim's rows by
+one rule (:data:`CLAIM_RULES`). The studies come from the registry (:data:`minigpt.studies.STUDIES`): a study
+that is not there, or whose rows do not follow the shape, is an error.
 
-The row shape every ``verdict_measurements`` returns (one dict per measurement)::
+The row shape every ``verdict_measurements`` returns (one dict per row; the table adds the chapter)::
 
-    {"claim": "d",                   # a key of CLAIMS
-     "chapter": 6,                   # the chapter that tested it
-     "measure": "accuracy",          # the metric name, as in the results
-     "text": "facts: T=0 vs T=1",    # what was compared (short)
-     "labels": ["T=0", "T=1"],       # names of setting a and setting b (or of the reference)
-     "a": Interval.to_dict() | None, # None: not all of its runs are in the cache
-     "b": Interval.to_dict() | None, # None with "reference" set: a one-sided comparison
-     "expect": "higher" | "lower" | "equal",   # what the claim predicts for a against b (or the reference)
+    {"claim": "b",                    # a key of CLAIMS, one of the study's claims in the registry
+     "kind": "claim" | "sanity",      # a test of the claim, or a check of the machinery (shown apart)
+     "measure": "recall_cloze",       # what is compared, as named in the results
+     "text": "dropout 0 vs 0.3",      # what was compared (short)
+     "labels": ["dropout 0", "dropout 0.3"],  # the names of arms a and b (or of the reference)
+     "expect": "higher" | "lower" | "equal",  # what the claim predicts for a against b
+     "margin": 0.02,                  # the smallest difference that matters (the protocol's), in the measure's units
+     "test": "paired" | "binary",     # paired: per-item scores; binary: one 0/1 outcome per seed
+     "a": [[...], ...] | None,        # paired: one list of per-item scores per seed (or one number per seed);
+                                      # binary: one 0/1 per seed; None: not all of its runs are in the cache
+     "b": same | None,                # None with "reference" set
      # optional:
-     "reference": float | None,      # a fixed value a is compared with (chance 0.5, 2 bits per parameter)
-     "difference": Interval.to_dict() | None,  # the paired difference a - b over seeds (same models); read
-                                               # by "equal" rows only
-     "tolerance": float | None}      # "equal" rows: how far from equal still counts as equal (default below)
+     "reference": float,              # a fixed value that a is compared with (chance 0.5, 1 bit per parameter)
+     "items": "shared" | "nested"}    # paired: every seed scored on the same items (default), or each on its own
 
 Usage::
 
-    from .runs import ResultCache
-    from minigpt.verdicts import verdict_table, to_csv, to_html
-    rows = verdict_table(ResultCache())
+    from minigpt.runs import ResultCache
+    from minigpt.verdicts import verdict_table, to_json
+    print(to_json(verdict_table(ResultCache())))
 """
 
 from __future__ import annotations
@@ -38,9 +40,14 @@ import html
 import io
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from types import SimpleNamespace
 
-from .stats import Interval, compare
+import numpy as np
+
+from .protocol import protocol_hash
+from .runs.sweeps import sweep
+from .stats import Verdict, binary_verdict, paired_verdict
 from .studies import STUDIES, Study, study
 
 # --- the claims --------------------------------------------------------------------------------------------
@@ -75,83 +82,89 @@ CLAIMS: dict[str, tuple[str, str]] = {
           "Does sampling at temperature 1 write more distinct novel, valid sentences than greedy decoding?"),
     "grok": ("Weight decay makes modular addition grok.",
              "Does weight decay make a model find the rule of modular addition (grok)?"),
-    "capacity": ("A small model stores about 2 bits of knowledge per parameter.",
-                 "How many bits of knowledge per parameter does a small model store: about 2?"),
+    "capacity": ("A small model stores about 2 bits of knowledge per parameter after 1000 exposures to each fact, "
+                 "and about 1 bit after 100.",
+                 "How many bits of knowledge per parameter does a small model store: about 2 after 1000 exposures, "
+                 "about 1 after 100?"),
 }
 
-# chapter -> its page in book/ (without the suffix); links are "<page>.html" in the built book
-CHAPTER_PAGES: dict[int, str] = {s.chapter: s.page for s in STUDIES}
-
+KINDS = ("claim", "sanity")
 EXPECTS = ("higher", "lower", "equal")
-# An "equal" row holds when its difference lies within +-TOLERANCE (units of the metric: 0.01 is one percentage
-# point of an accuracy) unless the row sets its own "tolerance". An exact zero on every seed gives [0, 0].
-TOLERANCE = 0.01
+TESTS = ("paired", "binary")
+ROW_VERDICTS = ("holds", "fails", "negligible", "inconclusive", "not measured")
 
-# --- the rule ----------------------------------------------------------------------------------------------
+# --- the rules, as applied: each rule's text is printed from the same table the code reads ---------------------
 
-VERDICTS = ("holds", "fails", "inconclusive", "inconclusive (one seed)", "not measured")
-CLAIM_VERDICTS = ("holds", "holds with a condition", "fails", "inconclusive", "not measured")
-
-RULES = {
-    "paired higher": "holds if the 95% interval of the paired difference a - b lies entirely above 0; fails if "
-                     "entirely below; inconclusive if it contains 0",
-    "paired lower": "holds if the 95% interval of the paired difference a - b lies entirely below 0; fails if "
-                    "entirely above; inconclusive if it contains 0",
-    "higher": "holds if a's 95% interval lies entirely above b's; fails if entirely below; "
-              "inconclusive if they overlap or touch",
-    "lower": "holds if a's 95% interval lies entirely below b's; fails if entirely above; "
-             "inconclusive if they overlap or touch",
-    "higher than reference": "holds if a's 95% interval lies entirely above {ref:g}; fails if entirely below; "
-                             "inconclusive if it contains {ref:g}",
-    "lower than reference": "holds if a's 95% interval lies entirely below {ref:g}; fails if entirely above; "
-                            "inconclusive if it contains {ref:g}",
-    "equal": "holds if the 95% interval of a - b lies within +-{tol:g}; fails if it lies entirely outside; "
-             "inconclusive otherwise",
-    "equal to reference": "holds if a's 95% interval lies within {ref:g} +- {tol:g}; fails if it lies entirely "
-                          "outside; inconclusive otherwise",
-}
-
-RULE_TEXT = (
-    "Every measurement is a mean over seeds with its 95% Student t interval (a proportion over trials: its 95% "
-    "Wilson interval). A row compares setting a with setting b, or with a fixed reference value. A predicted "
-    "difference (a higher, or lower, than b) holds when the two intervals are disjoint in the predicted "
-    "direction and fails when they are disjoint in the other direction; when they overlap, touching ends "
-    "included, the row is inconclusive: not shown to differ, which is not the same as shown equal. Where a and "
-    "b were measured on the same models (two ways of sampling one stored model per seed), the row is judged "
-    "by the paired difference a - b over seeds instead, against 0, by the same rule: its interval entirely on "
-    "the predicted side of 0 holds, entirely on the other side fails, containing 0 is inconclusive. Against a "
-    "reference, a's interval must lie entirely on the predicted side of it. A predicted equality holds when the "
-    f"95% interval of the difference a - b lies within a tolerance (+-{TOLERANCE:g} in the metric's units, one "
-    "percentage point of an accuracy, unless the row states its own; an exact 0 on every seed is the interval "
-    "[0, 0]) and fails when it lies entirely outside it. The difference is the paired one over seeds where the "
-    "row has it, else the widest one the two intervals allow, [a.low - b.high, a.high - b.low]. With one seed "
-    "there is no interval: the row is inconclusive (one seed). A row whose runs are not all in the cache is not "
-    "measured.\n\n"
-    "A claim's verdict combines its rows: it holds when every row holds; it holds with a condition when some "
-    "rows hold and others do not (the condition names the rows that hold); it fails when no row holds and at "
-    "least one fails; it is inconclusive when no row holds or fails; and it is not measured when no row is."
+ROW_RULES = (
+    ("holds", "the 95% interval of the difference a - b lies beyond the row's margin on the side the claim "
+              "predicts (for a predicted equality: within +- the margin)"),
+    ("fails", "it lies beyond the margin on the other side (for a predicted equality: entirely outside +- the "
+              "margin)"),
+    ("negligible", "it lies within +- the margin, so whatever the difference is, it is smaller than the "
+                   "smallest one that matters"),
+    ("inconclusive", "anything else, and any row with fewer than two seeds"),
+    ("not measured", "not all of the row's runs are in this build's cache"),
 )
 
+TEST_TEXT = {
+    "crossed seeds x items t interval":
+        "Both arms are trained on the same seed indices and scored on the same items, so the difference is "
+        "paired by seed and by item; its interval counts both sources of variance, a new training run (seeds) "
+        "and new questions (items), as a crossed random-effects design does: the spread of the per-seed means "
+        "plus what items add beyond the residual, with Satterthwaite's degrees of freedom.",
+    "t over per-seed mean differences":
+        "Where each seed is scored on items of its own (another world per seed), or a run gives one number, the "
+        "interval is Student's t over the per-seed differences of the means.",
+    "Fisher exact, one-sided":
+        "An outcome per seed (a run grokked or not) is tested with Fisher's exact test, one-sided at 2.5% in each "
+        "direction: 3 of 3 against 0 of 3 (p = 0.05) is not enough, 5 of 5 against 0 of 5 (p = 0.004) is.",
+}
 
-def _interval(d: Mapping | None) -> Interval | None:
-    return None if d is None else Interval.from_dict(d)
+# A claim's rows (its "claim" rows only; sanity rows never count) give it one verdict: the first rule whose
+# condition its tally meets. ``c`` counts rows: n, measured, holds, against (fails or negligible).
+CLAIM_RULES: tuple[tuple[str, Callable[[SimpleNamespace], bool], str], ...] = (
+    ("not measured", lambda c: c.measured == 0, "no row of it is measured"),
+    ("holds", lambda c: c.holds == c.n, "every row holds"),
+    ("mixed", lambda c: c.holds > 0 and c.against > 0, "some rows hold and others fail or are negligible"),
+    ("holds with a condition", lambda c: c.holds > 0,
+     "some rows hold and the rest are inconclusive or not measured (the condition names the rows that hold)"),
+    ("fails", lambda c: c.against > 0, "no row holds and at least one fails or is negligible"),
+    ("inconclusive", lambda c: True, "no row holds, fails or is negligible"),
+)
+CLAIM_VERDICTS = tuple(v for v, _, _ in CLAIM_RULES)
+
+
+def _rule_text() -> str:
+    rows = "; ".join(f"**{v}** when {t}" for v, t in ROW_RULES)
+    claims = "; ".join(f"**{v}** when {t}" for v, _, t in CLAIM_RULES)
+    tests = " ".join(TEST_TEXT.values())
+    return (f"Each row compares arm a with arm b (or with a fixed reference) on one measure, at the settings of "
+            f"the frozen protocol (hash {protocol_hash()}), on its evaluation seeds. {tests}\n\n"
+            f"A row {rows}.\n\nA claim's verdict comes from its claim rows only (sanity rows check the machinery "
+            f"and are shown apart): it is {claims}. A seed whose score is not finite (a diverged run) is left out of "
+            f"its row and counted there.")
+
+
+RULE_TEXT = _rule_text()
 
 
 def validate(row: Mapping) -> dict:
     """``row`` checked against the shape above; returns it as a plain dict with the optional keys filled in
-    (``reference``, ``difference``, ``tolerance``: None). A wrong row is a ValueError naming the key."""
+    (``reference`` None, ``items`` "shared"). A wrong row is a ValueError naming the key."""
     if not isinstance(row, Mapping):
         raise ValueError(f"row: must be a dict, got {type(row).__name__}")
-    required = ("claim", "measure", "text", "labels", "a", "b", "expect")
+    required = ("claim", "kind", "measure", "text", "labels", "expect", "margin", "test", "a", "b")
     missing = [k for k in required if k not in row]
     if missing:
         raise ValueError(f"row: missing keys {missing} (has {sorted(row)})")
-    extra = set(row) - set(required) - {"reference", "difference", "tolerance"}
+    extra = set(row) - set(required) - {"reference", "items"}
     if extra:
         raise ValueError(f"row: unknown keys {sorted(extra)}")
-    out = {"reference": None, "difference": None, "tolerance": None, **row}
-    if out["claim"] not in CLAIMS:
-        raise ValueError(f"claim: must be one of {list(CLAIMS)}, got {out['claim']!r}")
+    out = {"reference": None, "items": "shared", **row}
+    for key, allowed in (("claim", tuple(CLAIMS)), ("kind", KINDS), ("expect", EXPECTS), ("test", TESTS),
+                         ("items", ("shared", "nested"))):
+        if out[key] not in allowed:
+            raise ValueError(f"{key}: must be one of {list(allowed)}, got {out[key]!r}")
     for key in ("measure", "text"):
         if not isinstance(out[key], str) or not out[key]:
             raise ValueError(f"{key}: must be a non-empty string, got {out[key]!r}")
@@ -160,106 +173,93 @@ def validate(row: Mapping) -> dict:
             not all(isinstance(x, str) for x in labels):
         raise ValueError(f"labels: must be two strings (names of a and b), got {labels!r}")
     out["labels"] = list(labels)
-    if out["expect"] not in EXPECTS:
-        raise ValueError(f"expect: must be one of {EXPECTS}, got {out['expect']!r}")
+    m = out["margin"]
+    if isinstance(m, bool) or not isinstance(m, int | float) or not (math.isfinite(m) and m >= 0):
+        raise ValueError(f"margin: must be a number >= 0, got {m!r}")
     ref = out["reference"]
     if ref is not None:
         if isinstance(ref, bool) or not isinstance(ref, int | float) or not math.isfinite(ref):
             raise ValueError(f"reference: must be a finite number or None, got {ref!r}")
-        if out["b"] is not None:
-            raise ValueError("b: must be None when a reference is set (a is compared with the reference)")
-    tol = out["tolerance"]
-    if tol is not None:
-        if out["expect"] != "equal":
-            raise ValueError(f"tolerance: only for expect='equal' rows, got expect={out['expect']!r}")
-        if isinstance(tol, bool) or not isinstance(tol, int | float) or not (math.isfinite(tol) and tol >= 0):
-            raise ValueError(f"tolerance: must be a number >= 0, got {tol!r}")
-    for key in ("a", "b", "difference"):
+        if out["b"] is not None or out["test"] != "paired":
+            raise ValueError("b: must be None, and test 'paired', when a reference is set")
+    for key in ("a", "b"):
         if out[key] is not None:
-            try:
-                _interval(out[key])
-            except (KeyError, TypeError, ValueError) as e:
-                raise ValueError(f"{key}: must be None or an Interval.to_dict(), got {out[key]!r} ({e})") from None
+            out[key] = _scores(key, out[key], out["test"])
+    if out["a"] is not None and out["b"] is not None and len(out["a"]) != len(out["b"]):
+        raise ValueError(f"b: needs one entry per seed as a has ({len(out['a'])}), got {len(out['b'])}")
     return out
 
 
-def rule_text(row: Mapping) -> str:
-    """The rule of ``row`` in words, for the table's rule column."""
-    tol = TOLERANCE if row.get("tolerance") is None else row["tolerance"]
-    ref = row.get("reference")
-    key = row["expect"]
-    if row["expect"] != "equal" and ref is None and row.get("difference") is not None:
-        key = f"paired {key}"
-    if ref is not None:
-        key = "equal to reference" if row["expect"] == "equal" else f"{row['expect']} than reference"
-    return RULES[key].format(ref=ref if ref is not None else 0.0, tol=tol)
+def _scores(key: str, value, test: str) -> list:
+    """Per-seed scores as plain lists: one list of floats per seed (paired), or one 0/1 per seed (binary)."""
+    if test == "binary":
+        if not isinstance(value, Sequence) or not value or any(x not in (0, 1) for x in value):
+            raise ValueError(f"{key}: must be one 0/1 outcome per seed, got {value!r}")
+        return [int(x) for x in value]
+    try:
+        seeds = [[float(x) for x in (s if isinstance(s, Sequence) else [s])] for s in value]
+    except (TypeError, ValueError):
+        raise ValueError(f"{key}: must be per-seed lists of numbers, got {value!r}") from None
+    if not seeds or len({len(s) for s in seeds}) != 1 or not seeds[0]:
+        raise ValueError(f"{key}: must be one or more seeds with the same number of items each, got "
+                         f"{[len(s) for s in seeds]} items")
+    return seeds
 
 
-def _difference(a: Interval, b: Interval | None, ref: float | None, paired: Interval | None) -> Interval:
-    """The interval of a - b (or a - ref) an "equal" row is judged by."""
-    if ref is not None:
-        return a if a.one_seed else Interval(a.estimate - ref, a.low - ref, a.high - ref, a.n, a.level, "t")
-    if paired is not None:
-        return paired
-    if a.one_seed or b.one_seed:
-        return Interval(a.estimate - b.estimate, None, None, 1, a.level, "one seed")
-    return Interval(a.estimate - b.estimate, a.low - b.high, a.high - b.low, min(a.n, b.n), a.level, "t")
-
-
-def judge(row: Mapping) -> tuple[str, str]:
-    """``(verdict, reason)`` of one validated row: verdict one of :data:`VERDICTS`, reason one sentence."""
-    a, b = _interval(row["a"]), _interval(row["b"])
-    ref = row.get("reference")
+def judge(row: Mapping) -> tuple[Verdict | None, str, str]:
+    """``(stats verdict or None, row verdict, reason)`` of one validated row."""
+    a, b, ref = row["a"], row["b"], row.get("reference")
     if a is None or (b is None and ref is None):
         missing = [lab for lab, x in zip(row["labels"], (a, b if ref is None else 0), strict=True) if x is None]
         chapter = f"chapter {row['chapter']}" if "chapter" in row else "its chapter"
-        return "not measured", (f"the runs of {' and '.join(missing)} are not all in the cache (run {chapter} "
-                                "first, at this scale)")
-    if row["expect"] == "equal":
-        tol = TOLERANCE if row.get("tolerance") is None else row["tolerance"]
-        d = _difference(a, b, ref, _interval(row.get("difference")))
-        if d.one_seed:
-            return "inconclusive (one seed)", f"one seed: difference {d.estimate:+.3g}, no interval"
-        if -tol <= d.low and d.high <= tol:
-            return "holds", f"difference {d:.3g} lies within +-{tol:g}"
-        if d.low > tol or d.high < -tol:
-            return "fails", f"difference {d:.3g} lies outside +-{tol:g}"
-        return "inconclusive", f"difference {d:.3g} is not within +-{tol:g}, nor outside it"
-    paired = _interval(row.get("difference")) if ref is None else None
-    if paired is not None:  # the same models measured two ways: the paired difference against 0
-        first, other = paired, Interval(0.0, 0.0, 0.0, 2, paired.level, "t")
-        against, what = "0", "the paired difference's interval"
+        return None, "not measured", (f"the runs of {' and '.join(missing)} are not all in the cache (run "
+                                      f"{chapter} first, at this scale)")
+    if row["test"] == "binary":
+        v = binary_verdict(a, b, expect=row["expect"])
     else:
-        point = 0.0 if ref is None else float(ref)
-        first, other = a, (b if ref is None else Interval(point, point, point, 2, a.level, "t"))
-        against, what = ("b's" if ref is None else f"{ref:g}"), "a's interval"
-    c = compare(first, other)
-    if c.verdict == "one seed":
-        return "inconclusive (one seed)", "one seed: no interval to compare"
-    if c.verdict == "overlap":
-        return "inconclusive", (f"{what} contains {against}" if paired is not None or ref is not None
-                                else "the intervals overlap")
-    side = "above" if c.verdict == "higher" else "below"
-    return ("holds" if c.verdict == row["expect"] else "fails"), f"{what} lies entirely {side} {against}"
+        if b is None:
+            b = [[ref] * len(s) for s in a]
+        shape = (len(a), len(a[0]))
+        if (len(b), len(b[0])) != shape:
+            raise ValueError(f"b: needs the shape of a {shape}, got {(len(b), len(b[0]))}")
+        v = paired_verdict(a, b, expect=row["expect"], margin=row["margin"], shared_items=row["items"] == "shared")
+    return v, v.verdict, _reason(v, row)
 
 
-def combine(verdicts: Sequence[str], texts: Sequence[str]) -> tuple[str, str]:
-    """One claim's ``(verdict, condition)`` from its rows' verdicts (and their texts, which name the condition):
-    see :data:`RULE_TEXT`. ``condition`` is "" unless some rows hold and others do not."""
-    if not verdicts:
-        return "not measured", ""
-    holds = [t for v, t in zip(verdicts, texts, strict=True) if v == "holds"]
-    others = [f"{t} ({v})" for v, t in zip(verdicts, texts, strict=True) if v != "holds"]
-    unmeasured = [t for v, t in zip(verdicts, texts, strict=True) if v == "not measured"]
-    if len(unmeasured) == len(verdicts):
-        return "not measured", ""
-    if holds and not others:
-        return "holds", ""
-    if holds:
-        return "holds with a condition", f"holds for {'; '.join(holds)}; not shown for {'; '.join(others)}"
-    if "fails" in verdicts:
-        return "fails", ""
-    return "inconclusive", ""
+def _reason(v: Verdict, row: Mapping) -> str:
+    dropped = f"; {v.n_dropped} of {v.n_seeds + v.n_dropped} seeds not finite, left out" if v.n_dropped else ""
+    if v.low is None:
+        return f"fewer than two usable seeds: a - b = {v.estimate:+.3g}, no interval{dropped}"
+    iv = f"a - b = {v.estimate:+.3g} [{v.low:+.3g}, {v.high:+.3g}]"
+    if v.test.startswith("Fisher"):
+        return f"{iv}; Fisher's exact test, one-sided p = {v.p_value:.3g}{dropped}"
+    m = f"the margin {v.margin:g}" if v.margin else "0"
+    where = {"holds": f"beyond {m} on the predicted side", "fails": f"beyond {m} on the other side",
+             "negligible": f"within +-{v.margin:g}", "inconclusive": f"not beyond {m} either way"}[v.verdict]
+    if row["expect"] == "equal":
+        where = {"holds": f"within +-{v.margin:g}", "fails": f"outside +-{v.margin:g}",
+                 "inconclusive": f"neither within nor outside +-{v.margin:g}"}[v.verdict]
+    return f"{iv} lies {where}{dropped}"
+
+
+def _mean(scores) -> float | None:
+    return None if scores is None else float(np.mean(np.asarray(scores, dtype=float)))
+
+
+def combine(rows: Sequence[Mapping]) -> tuple[str, str]:
+    """One claim's ``(verdict, condition)`` from its rows (dicts with ``kind``, ``verdict``, ``text``) by
+    :data:`CLAIM_RULES`; sanity rows are left out. ``condition`` names the rows that hold, for "holds with a
+    condition" and "mixed"; else ""."""
+    mine = [r for r in rows if r["kind"] == "claim"]
+    c = SimpleNamespace(n=len(mine), measured=sum(r["verdict"] != "not measured" for r in mine),
+                        holds=sum(r["verdict"] == "holds" for r in mine),
+                        against=sum(r["verdict"] in ("fails", "negligible") for r in mine))
+    verdict = next(v for v, test, _ in CLAIM_RULES if test(c))
+    if verdict not in ("holds with a condition", "mixed"):
+        return verdict, ""
+    holding = "; ".join(r["text"] for r in mine if r["verdict"] == "holds")
+    others = "; ".join(f"{r['text']} ({r['verdict']})" for r in mine if r["verdict"] != "holds")
+    return verdict, f"holds for {holding}; not for {others}"
 
 
 # --- gathering the rows of every study ---------------------------------------------------------------------
@@ -291,45 +291,33 @@ def measurements(cache, studies: Iterable[str] | None = None) -> list[dict]:
     return sorted(rows, key=lambda r: (order.index(r["claim"]), r["chapter"]))  # stable: a study's own order
 
 
-def _measurement(row: Mapping) -> str:
-    la, lb = row["labels"]
-    if row["a"] is None:
-        return "not measured"
-    a = f"{la} {Interval.from_dict(row['a']):.3g}"
-    if row.get("reference") is not None:
-        return f"{a} vs {lb} {row['reference']:g}"
-    if row["b"] is None:
-        return f"{a} vs {lb}: not measured"
-    out = f"{a} vs {lb} {Interval.from_dict(row['b']):.3g}"
-    if row["expect"] == "equal" and row.get("difference") is not None:
-        out += f"; paired difference {Interval.from_dict(row['difference']):.3g}"
-    return out
-
-
 def verdict_table(cache, studies: Iterable[str] | None = None) -> list[dict]:
-    """The table: one dict per measurement row, with its claim's verdict repeated on each of the claim's rows.
+    """The table: one dict per row, its claim's verdict repeated on each of the claim's rows.
 
-    Keys: ``claim``, ``claim_text``, ``claim_verdict``, ``claim_condition``, ``chapter``, ``measure``, ``text``,
-    ``expect``, ``measurement`` (a vs b with intervals, as text), ``rule`` (text), ``verdict``, ``reason``, and the
-    numbers: ``a``, ``b`` (Interval dicts or None), ``reference``, ``difference``, ``tolerance``, ``labels``.
-    Only the claims of the studies gathered have rows."""
-    rows = measurements(cache, studies)
+    Keys: ``claim``, ``claim_text``, ``claim_verdict``, ``claim_condition``, ``kind``, ``chapter``, ``measure``,
+    ``text``, ``labels``, ``expect``, ``margin``, ``reference``, ``test`` (the test's name), ``n_seeds``,
+    ``n_items``, ``n_dropped``, ``estimate``, ``low``, ``high`` (a - b and its 95% interval; None where not
+    measured), ``a_mean``, ``b_mean`` (the arms' means over seeds and items), ``verdict``, ``reason``. Only
+    the claims of the studies gathered have rows."""
     table = []
-    for r in rows:
-        verdict, reason = judge(r)
-        rule = rule_text(r)
-        table.append({"claim": r["claim"], "claim_text": CLAIMS[r["claim"]][0], "chapter": r["chapter"],
-                      "measure": r["measure"], "text": r["text"], "expect": r["expect"],
-                      "measurement": _measurement(r), "rule": rule, "verdict": verdict, "reason": reason,
-                      "labels": r["labels"], "a": r["a"], "b": r["b"], "reference": r["reference"],
-                      "difference": r["difference"], "tolerance": r["tolerance"]})
+    for r in measurements(cache, studies):
+        v, verdict, reason = judge(r)
+        b_mean = r["reference"] if r["b"] is None and r["reference"] is not None else _mean(r["b"])
+        table.append({
+            "claim": r["claim"], "claim_text": CLAIMS[r["claim"]][0], "kind": r["kind"], "chapter": r["chapter"],
+            "measure": r["measure"], "text": r["text"], "labels": r["labels"], "expect": r["expect"],
+            "margin": r["margin"], "reference": r["reference"],
+            "test": None if v is None else v.test, "n_seeds": None if v is None else v.n_seeds,
+            "n_items": None if v is None else v.n_items, "n_dropped": 0 if v is None else v.n_dropped,
+            "estimate": None if v is None else v.estimate, "low": None if v is None else v.low,
+            "high": None if v is None else v.high, "a_mean": _mean(r["a"]), "b_mean": b_mean,
+            "verdict": verdict, "reason": reason})
     for claim in CLAIMS:
         mine = [t for t in table if t["claim"] == claim]
-        if not mine:
-            continue
-        verdict, condition = combine([t["verdict"] for t in mine], [t["text"] for t in mine])
-        for t in mine:
-            t["claim_verdict"], t["claim_condition"] = verdict, condition
+        if mine:
+            verdict, condition = combine(mine)
+            for t in mine:
+                t["claim_verdict"], t["claim_condition"] = verdict, condition
     return table
 
 
@@ -338,35 +326,41 @@ def claim_verdicts(table: Sequence[Mapping]) -> dict[str, tuple[str, str]]:
     return {t["claim"]: (t["claim_verdict"], t["claim_condition"]) for t in table}
 
 
+def measurement(t: Mapping) -> str:
+    """One row's numbers in words: the two arms' means and the difference with its interval."""
+    if t["verdict"] == "not measured":
+        return "not measured"
+    la, lb = t["labels"]
+    n = f"{t['n_seeds']} seeds" + (f" x {t['n_items']} items" if t["n_items"] > 1 else "")
+    diff = (f"{t['estimate']:+.3g} [{t['low']:+.3g}, {t['high']:+.3g}]" if t["low"] is not None
+            else f"{t['estimate']:+.3g} (no interval)")
+    return f"{la} {t['a_mean']:.3g} vs {lb} {t['b_mean']:.3g}; a - b {diff} ({n})"
+
+
 # --- output ------------------------------------------------------------------------------------------------
 
-CSV_COLUMNS = ("claim", "claim_text", "claim_verdict", "claim_condition", "chapter", "text", "measure", "expect",
-               "measurement", "rule", "verdict", "reason", "a_estimate", "a_low", "a_high", "a_n", "b_estimate",
-               "b_low", "b_high", "b_n", "reference", "tolerance")
+CSV_COLUMNS = ("claim", "claim_text", "claim_verdict", "claim_condition", "kind", "chapter", "text", "measure",
+               "expect", "margin", "reference", "test", "n_seeds", "n_items", "n_dropped", "a_mean", "b_mean",
+               "estimate", "low", "high", "verdict", "reason")
 
 
 def to_csv(table: Sequence[Mapping]) -> str:
-    """The table as CSV text, one line per measurement (intervals as estimate, low, high, n columns)."""
+    """The table as CSV text, one line per row."""
     buf = io.StringIO()
-    w = csv.DictWriter(buf, CSV_COLUMNS, lineterminator="\n")
+    w = csv.DictWriter(buf, CSV_COLUMNS, lineterminator="\n", extrasaction="ignore")
     w.writeheader()
     for t in table:
-        line = {k: t.get(k) for k in CSV_COLUMNS}
-        for side in ("a", "b"):
-            iv = t[side] or {}
-            for k in ("estimate", "low", "high", "n"):
-                line[f"{side}_{k}"] = iv.get(k)
-        w.writerow(line)
+        w.writerow(t)
     return buf.getvalue()
 
 
 def to_json(table: Sequence[Mapping]) -> str:
-    """The table as JSON text: ``{"rule": RULE_TEXT, "rows": [...]}`` (intervals as Interval dicts)."""
-    return json.dumps({"rule": RULE_TEXT, "rows": list(table)}, indent=1)
+    """The table as JSON text: ``{"protocol": hash, "rule": RULE_TEXT, "rows": [...]}``."""
+    return json.dumps({"protocol": protocol_hash(), "rule": RULE_TEXT, "rows": list(table)}, indent=1)
 
 
 def to_text(table: Sequence[Mapping]) -> str:
-    """The table for a terminal: one block per claim."""
+    """The table for a terminal: one block per claim, sanity rows marked."""
     lines = []
     for claim in CLAIMS:
         mine = [t for t in table if t["claim"] == claim]
@@ -377,8 +371,10 @@ def to_text(table: Sequence[Mapping]) -> str:
         lines.append(f"({claim}) {head['claim_text']}")
         lines.append(f"    verdict: {head['claim_verdict'].upper()}{cond}")
         for t in mine:
-            lines.append(f"    - ch{t['chapter']} {t['text']} [{t['measure']}, expect {t['expect']}]")
-            lines.append(f"      {t['measurement']}")
+            kind = " [sanity check]" if t["kind"] == "sanity" else ""
+            lines.append(f"    - ch{t['chapter']} {t['text']}{kind} [{t['measure']}, expect {t['expect']}, "
+                         f"margin {t['margin']:g}]")
+            lines.append(f"      {measurement(t)}")
             lines.append(f"      -> {t['verdict']}: {t['reason']}")
         lines.append("")
     return "\n".join(lines)
@@ -388,38 +384,64 @@ def _data_uri(text: str, mime: str) -> str:
     return f"data:{mime};charset=utf-8;base64,{base64.b64encode(text.encode()).decode()}"
 
 
-def to_html(table: Sequence[Mapping], link: str = "{page}.html", downloads: bool = True) -> str:
-    """The table as self-contained HTML: one ``<tbody id="verdict-<claim>">`` per claim (the introduction links
-    to these), each chapter linked with ``link`` (``{page}``: the chapter's page name), and, with ``downloads``,
-    links that download the same table as CSV and JSON from data: URLs (no server, no network)."""
+def to_html(table: Sequence[Mapping], link: str = "{page}.html", downloads: bool = True,
+            kind: str = "claim") -> str:
+    """The rows of ``kind`` ("claim" or "sanity") as self-contained HTML: one ``<tbody id="verdict-<claim>">``
+    per claim (the introduction links to these; sanity tables use ``sanity-<claim>``), each chapter linked with
+    ``link`` (``{page}``: the chapter's page name), and, with ``downloads``, links that download the whole table
+    as CSV and JSON from data: URLs (no server, no network)."""
     e = html.escape
-    out = ['<div class="verdict-table">']
+    pages = {s.chapter: s.page for s in STUDIES}
+    out = [f'<div class="verdict-table verdicts-{kind}">']
     if downloads:
         out.append('<p class="verdict-downloads">Download this table: '
                    f'<a id="verdicts-csv" download="verdicts.csv" href="{_data_uri(to_csv(table), "text/csv")}">'
                    'CSV</a> · '
                    f'<a id="verdicts-json" download="verdicts.json" '
                    f'href="{_data_uri(to_json(table), "application/json")}">JSON</a></p>')
-    out.append('<table class="verdicts"><thead><tr><th>claim</th><th>chapter</th><th>what was compared</th>'
-               '<th>measurement (95% intervals)</th><th>rule</th><th>row verdict</th></tr></thead>')
+    out.append('<table class="verdicts"><thead><tr><th>claim</th><th>ch.</th><th>what was compared</th>'
+               '<th>measured (95% interval of a - b)</th><th>row verdict</th></tr></thead>')
     for claim in CLAIMS:
-        mine = [t for t in table if t["claim"] == claim]
+        mine = [t for t in table if t["claim"] == claim and t["kind"] == kind]
         if not mine:
             continue
         head = mine[0]
         verdict = e(head["claim_verdict"])
         cond = f"<br><small>{e(head['claim_condition'])}</small>" if head["claim_condition"] else ""
-        out.append(f'<tbody id="verdict-{e(claim)}" class="verdict-claim">')
+        anchor = "verdict" if kind == "claim" else "sanity"
+        out.append(f'<tbody id="{anchor}-{e(claim)}" class="verdict-claim">')
         for i, t in enumerate(mine):
-            page = CHAPTER_PAGES.get(t["chapter"])
+            page = pages.get(t["chapter"])
             chapter = (f'<a href="{e(link.format(page=page))}">{t["chapter"]}</a>' if page
                        else str(t["chapter"]))
-            first = (f'<td rowspan="{len(mine)}"><b>({e(claim)})</b> {e(head["claim_text"])}'
-                     f'<br><span class="verdict verdict-{verdict.split()[0]}">{verdict}</span>{cond}</td>'
-                     if i == 0 else "")
-            out.append(f'<tr>{first}<td>{chapter}</td><td>{e(t["text"])}</td><td>{e(t["measurement"])}</td>'
-                       f'<td>{e(t["rule"])}</td><td class="verdict-{t["verdict"].split()[0]}">'
+            first = ""
+            if i == 0:
+                badge = (f'<br><span class="verdict verdict-{verdict.split()[0]}">{verdict}</span>{cond}'
+                         if kind == "claim" else "")
+                first = f'<td rowspan="{len(mine)}"><b>({e(claim)})</b> {e(head["claim_text"])}{badge}</td>'
+            out.append(f'<tr>{first}<td>{chapter}</td><td>{e(t["text"])} <small>(margin {t["margin"]:g})'
+                       f'</small></td><td>{e(measurement(t))}</td><td class="verdict-{t["verdict"].split()[0]}">'
                        f'{e(t["verdict"])}<br><small>{e(t["reason"])}</small></td></tr>')
         out.append("</tbody>")
     out.append("</table></div>")
     return "\n".join(out)
+
+
+# --- running what the table needs ---------------------------------------------------------------------------
+
+
+def run_missing(cache, studies: Iterable[str] | None = None, workers: int = 2,
+                on_result: Callable[[dict], None] | None = None) -> int:
+    """Run, through ``cache``, every run that the rows of ``studies`` (default: all) read and the cache lacks,
+    at the protocol's settings and this scale: each study's ``verdict_runs()``, a list of ``(experiment,
+    points)`` sweeps run in order (a later sweep may start from models an earlier one stored), ``workers``
+    processes at a time. Returns how many runs were not in the cache."""
+    chosen = STUDIES if studies is None else [study(name) for name in studies]
+    ran = 0
+    for s in chosen:
+        for experiment, points in s.module.verdict_runs():
+            missing = [p for p in points if cache.lookup(experiment, **p) is None]
+            if missing:
+                sweep(experiment, missing, cache, workers=workers, on_result=on_result)
+                ran += len(missing)
+    return ran

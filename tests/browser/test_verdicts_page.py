@@ -33,8 +33,9 @@ def test_verdict_table_renders_and_downloads_offline(book_page, tmp_path: Path):
     _skip_without_chapter()
     bp = book_page
     bp.open(f"{VERDICTS}.html")
-    table = bp.page.locator("table.verdicts")
+    table = bp.page.locator("div.verdicts-claim table.verdicts")
     assert table.count() == 1, "no verdict table on the page"
+    assert bp.page.locator("div.verdicts-sanity table.verdicts").count() == 1, "no table of sanity checks"
     for claim in CLAIMS:
         block = bp.page.locator(f"tbody#verdict-{claim}")
         assert block.count() == 1, f"no row block for claim {claim}"
@@ -56,6 +57,7 @@ def test_verdict_table_renders_and_downloads_offline(book_page, tmp_path: Path):
     data = json.loads(found["json"])
     assert len(lines) == len(data["rows"]) == shown_rows
     assert {r["claim"] for r in lines} == set(CLAIMS) == {r["claim"] for r in data["rows"]}
+    assert data["protocol"] and all(r["kind"] in ("claim", "sanity") for r in data["rows"])
     assert [r["verdict"] for r in lines] == [r["verdict"] for r in data["rows"]]
     assert not bp.off_host, f"requests off 127.0.0.1: {bp.off_host}"
     assert not bp.console_errors, bp.console_errors

@@ -27,12 +27,13 @@ the issue's definition and reads as "bits on the facts it knows"; it is no longe
 wrong facts cost), so the chapter reports both.
 
 **Saturation.** A model can only store what its world holds. Each run's world holds
-``world_bits_per_param`` bits per parameter of the model (``n_people`` is rounded up to a whole number of
-batches); a model is counted as saturated when it stores less than :data:`SATURATED_SHARE` of its world's bits,
-and the chapter also checks that doubling the world leaves the smallest model's bits about where they were.
+``world_bits_per_param`` bits per parameter of the model (``n_people`` rounded up to whole batches); a model is
+saturated when it stores less than :data:`SATURATED_SHARE` of its world's bits (``stored_share_clipped``: the
+clipped bits over the world's), and the chapter checks that doubling the world leaves its bits where they were.
 
 One experiment, ``capacity_bits``: a 1-layer character GPT of width ``n_embd`` trained for ``exposures`` passes
-over its world, with ``dropout`` and ``weight_decay`` as the regularization knobs.
+over its world, with ``dropout`` and ``weight_decay`` as the regularization knobs. Its verdict runs and rows, at
+the protocol's settings (:func:`minigpt.protocol.study`), are :func:`verdict_runs` and :func:`verdict_measurements`.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 import torch
 from matplotlib.figure import Figure
 
+from .. import protocol
 from ..config import ModelConfig, check_int, check_real
 from ..explore import Display, Explorer
 from ..metrics import bits_per_parameter, knowledge_bits
@@ -56,7 +58,7 @@ from ..runs.experiment import Experiment, Trained, train_with_events
 from ..runs.spec import canonical_json, fast_mode
 from ..runs.store import ResultCache
 from ..runs.summary import seed_results, summarize
-from ..stats import Interval, mean_interval
+from ..stats import SHARE, Interval, mean_interval
 from ..timing import timed
 from ..tokenizer import CharTokenizer
 from ..train import Rows
@@ -308,6 +310,7 @@ def _evaluate(spec: dict, trained: Trained) -> dict:
         "bits_per_param": bits_per_parameter(got["knowledge_bits"], n),
         "bits_per_param_clipped": bits_per_parameter(got["knowledge_bits_clipped"], n),
         "stored_share": got["knowledge_bits"] / got["world_bits"],
+        "stored_share_clipped": got["knowledge_bits_clipped"] / got["world_bits"],  # in [0, 1]: read to the ceiling
         "saturated": float(got["knowledge_bits_clipped"] < spec["sample"]["saturated_share"] * got["world_bits"]),
         "exposures": spec["exposures"],
         "n_people": spec["world"]["n_people"],
@@ -318,23 +321,29 @@ def _evaluate(spec: dict, trained: Trained) -> dict:
 
 
 capacity_bits = Experiment("capacity_bits", _configure, _train, _evaluate, sample_params=("saturated_share",),
-                           check=_check)
+                           check=_check, bounds={"stored_share_clipped": SHARE})
 
 
 # --- summaries ---------------------------------------------------------------------------------------------------
 
 
-def pooled_bits_per_param(results: Sequence[Mapping], metric: str = "knowledge_bits",
-                          saturated_only: bool = True) -> Interval | None:
-    """Bits per parameter of a set of runs (several sizes, several seeds): per seed, the total ``metric`` of its
-    (saturated) runs over their total parameters; then the mean over seeds with a 95% t interval. None when no
-    seed has a saturated run."""
-    by_seed: dict[int, list[Mapping]] = {}
+def bits_per_param_by_seed(results: Sequence[Mapping], metric: str = "knowledge_bits",
+                            saturated_only: bool = True) -> dict[int, float]:
+    """``{seed: bits per parameter}`` of a set of runs (several sizes, several seeds): per seed, the total
+    ``metric`` of its (saturated) runs over their total parameters; NaN for a seed without a saturated run."""
+    by_seed: dict[int, list[Mapping]] = {r["params"]["seed"]: [] for r in results}
     for r in results:
         if not saturated_only or r["metrics"]["saturated"]:
-            by_seed.setdefault(r["params"]["seed"], []).append(r)
-    ratios = [sum(r["metrics"][metric] for r in rs) / sum(r["metrics"]["n_params"] for r in rs)
-              for rs in by_seed.values()]
+            by_seed[r["params"]["seed"]].append(r)
+    return {s: sum(r["metrics"][metric] for r in rs) / sum(r["metrics"]["n_params"] for r in rs) if rs else math.nan
+            for s, rs in by_seed.items()}
+
+
+def pooled_bits_per_param(results: Sequence[Mapping], metric: str = "knowledge_bits",
+                          saturated_only: bool = True) -> Interval | None:
+    """The mean over seeds of :func:`bits_per_param_by_seed` with a 95% t interval, leaving out the seeds
+    without a saturated run. None when no seed has one."""
+    ratios = [x for x in bits_per_param_by_seed(results, metric, saturated_only).values() if not math.isnan(x)]
     return mean_interval(ratios) if ratios else None
 
 
@@ -354,9 +363,8 @@ def plot_bits_vs_params(ax, series: Mapping[str, tuple[Sequence[int], Sequence[I
     lower edge (a log axis has no zero) and are marked as such in the legend text by the caller."""
     all_p = [p for ps, _ in series.values() for p in ps] or [1000, 100_000]
     lo, hi = min(all_p) / 1.5, max(all_p) * 1.5
-    xs = [lo, hi]
-    ax.plot(xs, [2 * x for x in xs], color="black", linewidth=1.0, label="2 bits / parameter")
-    ax.plot(xs, [1 * x for x in xs], color="black", linewidth=1.0, linestyle="--", label="1 bit / parameter")
+    ax.plot([lo, hi], [2 * lo, 2 * hi], color="black", linewidth=1.0, label="2 bits / parameter")
+    ax.plot([lo, hi], [lo, hi], color="black", linewidth=1.0, linestyle="--", label="1 bit / parameter")
     if world_bits:
         ws = sorted(world_bits)
         ax.plot([p for p, _ in ws], [b for _, b in ws], color="grey", linestyle=":", marker=".",
@@ -409,10 +417,8 @@ def plot_result(result: Mapping, fig: Figure) -> Figure:
 def numbers(result: Mapping) -> dict[str, str]:
     """The numbers the explorer shows, as display strings."""
     m = result.get("metrics")
-    h = result.get("history") or {}
     if not m:
-        step = (h.get("step") or [0])[-1]
-        return {"step": str(step)}
+        return {"step": str(((result.get("history") or {}).get("step") or [0])[-1])}
     return {"parameters": f"{m['n_params']:,}", "people": f"{m['n_people']:,}",
             "exposures per fact": f"{m['exposures']:g}", "world holds": f"{m['world_bits']:,.0f} bits",
             "stored (bound)": f"{m['knowledge_bits']:,.0f} bits", "bits / parameter": f"{m['bits_per_param']:.3f}",
@@ -422,16 +428,13 @@ def numbers(result: Mapping) -> dict[str, str]:
 def explorer(sizes: Sequence[int], exposures: Sequence[int], cache: ResultCache | None = None, **fixed) -> Explorer:
     """Chapter 8's explorer over :data:`capacity_bits`: model width, exposures and dropout as sliders; the plot is
     the run's bits among the 1 and 2 bits/parameter lines and its share of each attribute's bits. The static view
-    steps through width and exposures at dropout 0 (seed 0 unless ``fixed`` says otherwise)."""
+    steps through width and exposures at dropout 0 (at the seed ``fixed`` sets, else 0)."""
     return Explorer(
         capacity_bits,
         controls={"n_embd": list(sizes), "exposures": list(exposures), "dropout": [0.0, 0.2]},
         initial={"n_embd": sizes[-1], "exposures": exposures[-1]},
         static_grid={"n_embd": list(sizes), "exposures": list(exposures)},
-        plot=plot_result,
-        numbers=numbers,
-        cache=cache,
-        fixed=fixed,
+        plot=plot_result, numbers=numbers, cache=cache, fixed=fixed,
         display=Display(title="Knowledge bits of one model",
                         labels={"n_embd": "model width", "exposures": "exposures per fact"}),
     )
@@ -441,50 +444,56 @@ def explorer(sizes: Sequence[int], exposures: Sequence[int], cache: ResultCache 
 
 
 def grid(fast_: bool | None = None) -> dict:
-    """The chapter's grid: ``sizes`` (widths), ``exposures`` (low, high), ``seeds``, the size the regularization
-    runs use (``reg_size``), its ``dropout`` and ``weight_decay``, and the world factor of the saturation check."""
+    """The chapter's grid: ``sizes`` (widths), ``exposures`` (low, high), the protocol's ``seeds``, ``arms`` and
+    ``fixed``, the size of the regularizer runs (``reg_size``), and the saturation check's size and world."""
     fast_ = fast_mode() if fast_ is None else fast_
+    p = protocol.study("capacity", fast=fast_)
+    common = {"seeds": p["eval_seeds"], "arms": p["arms"], "fixed": p["fixed"], "check_world": 3.0}
     if fast_:
-        return {"sizes": [8, 12], "exposures": [2, 4], "seeds": [0, 1], "reg_size": 8, "dropout": 0.2,
-                "weight_decay": 0.1, "check_size": 8, "check_world": 3.0}
-    # the check runs width 16, not 8: a width-8 model stores nothing (its bound is negative), so a bigger world
-    # could not show it was saturated
-    return {"sizes": [8, 16, 24, 36], "exposures": [10, 100], "seeds": [0, 1, 2], "reg_size": 16, "dropout": 0.2,
-            "weight_decay": 0.1, "check_size": 16, "check_world": 3.0}
+        return {"sizes": [8, 12], "exposures": [2, 4], "reg_size": 8, "check_size": 8, **common}
+    # the check runs width 16: a width-8 model stores nothing, so a bigger world could not show it was saturated
+    return {"sizes": [8, 16, 24, 36], "exposures": [10, 100], "reg_size": 16, "check_size": 16, **common}
+
+
+def verdict_runs() -> list[tuple[Experiment, list[dict]]]:
+    """The runs the verdict rows read (protocol settings and seeds, this scale), one sweep, largest model first:
+    every size at the high exposure count, then the regularizer arms at ``reg_size``."""
+    g = grid()
+    high = g["exposures"][-1]
+    sizes = [{**g["fixed"], "n_embd": d, "exposures": high} for d in sorted(g["sizes"], reverse=True)]
+    arms = [{**g["fixed"], "n_embd": g["reg_size"], "exposures": high, **arm} for arm in g["arms"].values()]
+    points = {capacity_bits.key(**q, seed=s): dict(q, seed=s) for q in sizes + arms for s in g["seeds"]}
+    return [(capacity_bits, list(points.values()))]  # one key once: the "none" arm is a size's run
 
 
 def verdict_measurements(cache: ResultCache) -> list[dict]:
-    """Chapter 8's measurements, read from ``cache`` only (never runs anything), at the scale ``fast_mode()``
-    resolves now: bits per parameter of the saturated models at the chapter's high exposure count (100 at book
-    scale, the most two cores afford) against the paper's number at the nearest exposure count (1 bit per
-    parameter after 100), equal within half a bit; and the stored bits with dropout and with weight decay against
-    none (claim b)."""
+    """Chapter 8's rows of the verdict table (shape: :mod:`minigpt.verdicts`), from ``cache`` only, at the
+    protocol's settings and seeds at this scale: one number per seed, each seed its own world (items "nested"),
+    None where a run is missing. capacity: per seed, the bits per parameter (the bound) pooled over its saturated
+    models at the high exposure count (NaN without one: left out, counted) against the paper's number at the
+    nearest count (1 after 100), equal within the margin. b: the share of the world's bits stored (clipped bits
+    over the world's, in [0, 1]) with dropout and with weight decay against none, expected lower."""
     g = grid()
-    high = g["exposures"][-1]
-    found = [seed_results(cache, capacity_bits, g["seeds"], n_embd=d, exposures=high) for d in g["sizes"]]
+    high, seeds, arms = g["exposures"][-1], g["seeds"], g["arms"]
+    found = [seed_results(cache, capacity_bits, seeds, **g["fixed"], n_embd=d, exposures=high) for d in g["sizes"]]
     a = None
     if all(f is not None for f in found):
-        iv = pooled_bits_per_param([r for f in found for r in f], "knowledge_bits")
-        a = None if iv is None else iv.to_dict()
-    # the paper's number at the exposure count nearest to this build's (100 exposures: about 1 bit/parameter);
-    # "about" is read as within half a bit per parameter
+        per_seed = bits_per_param_by_seed([r for f in found for r in f], "knowledge_bits")
+        a = [[per_seed[s]] for s in seeds]
+    # the paper's number at the exposure count nearest to this build's (100 exposures: about 1 bit/parameter)
     paper_exposures = min(PAPER_BITS, key=lambda e: abs(math.log(e / high)))
     ref = PAPER_BITS[paper_exposures]
-    rows = [{"claim": "capacity", "measure": "bits_per_param",
+    reg = {arm: seed_results(cache, capacity_bits, seeds, **g["fixed"], n_embd=g["reg_size"], exposures=high,
+                             **params) for arm, params in arms.items()}
+    share = {arm: rs and [[r["metrics"]["stored_share_clipped"]] for r in rs] for arm, rs in reg.items()}
+    return [{"claim": "capacity", "kind": "claim", "measure": "bits_per_param",
              "text": f"knowledge bits per parameter (the bound) of the saturated models after {high} exposures, "
-                     f"vs the paper's {ref:g} after {paper_exposures} (equal within 0.5)",
+                     f"vs the paper's {ref:g} after {paper_exposures}",
              "labels": [f"this build, {high} exposures", f"Allen-Zhu and Li, {paper_exposures}"],
-             "a": a, "b": None, "reference": ref, "expect": "equal", "tolerance": 0.5}]
-
-    def iv(runs):
-        return None if runs is None else summarize(runs)["knowledge_bits"].to_dict()
-
-    base = seed_results(cache, capacity_bits, g["seeds"], n_embd=g["reg_size"], exposures=high)
-    for knob, value, label in (("dropout", g["dropout"], f"dropout {g['dropout']:g}"),
-                               ("weight_decay", g["weight_decay"], f"weight decay {g['weight_decay']:g}")):
-        reg = seed_results(cache, capacity_bits, g["seeds"], n_embd=g["reg_size"], exposures=high, **{knob: value})
-        rows.append({"claim": "b", "measure": "knowledge_bits",
-                     "text": f"knowledge bits stored (width {g['reg_size']}, {high} exposures): {label} vs none",
-                     "labels": [label, "none"], "a": iv(reg), "b": iv(base), "reference": None,
-                     "expect": "lower"})
-    return rows
+             "expect": "equal", "margin": protocol.margin("capacity", "bits_per_param"), "test": "paired",
+             "a": a, "b": None, "reference": ref, "items": "nested"}] + [
+            {"claim": "b", "kind": "claim", "measure": "stored_share_clipped",
+             "text": f"share of the world's bits stored (clipped per fact; width {g['reg_size']}, {high} exposures): "
+                     f"{label} vs none", "labels": [label, "none"], "expect": "lower",
+             "margin": protocol.margin("capacity", "stored_share_clipped"), "test": "paired",
+             "a": share[label], "b": share["none"], "items": "nested"} for label in arms if label != "none"]

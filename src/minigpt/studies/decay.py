@@ -14,7 +14,8 @@ Two experiments:
   the lines about a quarter of the people stop appearing halfway through training, and the recall of their facts
   is recorded as training goes on, against the timescale ``1 / (lr * weight_decay)``.
 
-Every knob is a parameter of one of the two experiments; the chapter sweeps them over seeds.
+Every knob is a parameter of one of the two experiments. A facts result also holds the per-probe scores behind
+its recall shares (``items``), which the verdict rows pair (:func:`verdict_runs`, :func:`verdict_measurements`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from collections.abc import Callable, Mapping, Sequence
 import torch
 from matplotlib.figure import Figure
 
+from .. import protocol
 from ..config import check_one_of, check_real, check_temperature
 from ..explore import Display, Explorer
 from ..metrics import exact_match_recall, recall_by_frequency
@@ -249,12 +251,14 @@ def plot_grok(result: Mapping, fig: Figure) -> Figure:
 
 
 GROK_CONTROLS = {"weight_decay": [0.0, 0.3, 1.0, 3.0], "lr": [1e-3, 3e-3, 1e-2]}
-GROK_STATIC_GRID = {"weight_decay": [0.0, 1.0]}  # the chapter's sweep at seed 0: no extra runs
+GROK_STATIC_GRID = {"weight_decay": [0.0, 1.0]}  # the chapter's runs at its first seed: no extra runs
 
 
 def grokking_explorer(cache=None, **fixed) -> Explorer:
     """Chapter 5's explorer over :data:`grok_modular`: weight decay and learning rate as sliders; the plot is
-    train/test accuracy and the weight norm over steps. The static view steps through weight decay at lr 3e-3."""
+    train/test accuracy and the weight norm over steps. The static view steps through weight decay at lr 3e-3,
+    at the protocol's first evaluation seed (the chapter's own runs); ``fixed`` overrides it."""
+    fixed = {"seed": protocol.study("decay")["eval_seeds"][0], **fixed}
     return Explorer(
         grok_modular,
         controls=GROK_CONTROLS,
@@ -384,6 +388,9 @@ def _recall_evaluate(spec: dict, trained: Trained) -> dict:
     probes = [f for f in world.cloze if f.entity not in gone]
     correct = recall(trained.model, tok, probes, temperature=s["temperature"], generator=gen)
     buckets = recall_by_frequency(correct, [f.frequency for f in probes], world.bucket_edges)
+    lo, hi = world.bucket_edges[:2]  # the facts stated least often: cloze_L{lo}
+    items = {"recall_cloze": [int(c) for c in correct],
+             f"cloze_L{lo}": [int(c) for c, f in zip(correct, probes, strict=True) if lo <= f.frequency < hi]}
     h, c = trained.history, trained.info["curves"]
     metrics = {
         "recall_cloze": exact_match_recall(correct),
@@ -402,7 +409,10 @@ def _recall_evaluate(spec: dict, trained: Trained) -> dict:
         metrics["forgotten_at_removal"] = at.get(start)
         metrics["forgotten_final"] = c["recall_forgotten"][-1]
         metrics["forgotten_half_life"] = _half_life(c["step"], c["recall_forgotten"], start)
-    return {"metrics": metrics, "samples": []}
+        # the last probe of the curve again, per probe (greedy: the same model gives the same answers)
+        items["forgotten_final"] = [int(x) for x in recall(trained.model, tok, [f for f in world.cloze
+                                                                                if f.entity in gone])]
+    return {"metrics": metrics, "samples": [], "items": items}
 
 
 decay_recall = Experiment("decay_recall", _recall_configure, _recall_train, _recall_evaluate,
@@ -419,46 +429,67 @@ def bucket_series(results: Sequence[Mapping]) -> tuple[list[int], list[Interval]
 
 
 # --- verdicts ---------------------------------------------------------------------------------------------
+# The rows read the protocol's runs (minigpt.protocol, study "decay"). The facts runs share the evaluation world,
+# and the people who leave the data are drawn from the world seed: every seed and arm is scored on the same
+# probes, so those rows pair the arms probe by probe. A grokking seed draws its own split: one number per seed.
+
+GROK_ARMS = ("grok wd 0", "grok wd 1")
+FACTS_ARMS = ("wd 0", "wd 1", "wd 1, final spared", "high lr, cosine")
 
 
-CHAPTER_SEEDS = {False: (0, 1, 2), True: (0, 1)}  # chapter 5's seeds by fast_mode(): two in fast mode (nbval)
+def _points(experiment: Experiment, arms: Sequence[str]) -> list[dict]:
+    p = protocol.study("decay")
+    fixed = p["fixed"] if experiment is decay_recall else {}  # grok_modular has no world seed
+    return [{**fixed, **p["arms"][arm], "seed": s} for arm in arms for s in p["eval_seeds"]]
 
 
-def verdict_measurements(cache: ResultCache, seeds: Sequence[int] | None = None) -> list[dict]:
-    """The measurements behind chapter 5's claims, read from ``cache`` only (never runs anything), at the scale
-    ``fast_mode()`` resolves now: one row per comparison in the shape ``minigpt.verdicts`` reads (``claim``,
-    ``measure``, ``text``, ``labels``, ``a`` and ``b`` as ``Interval.to_dict()`` over ``seeds`` (default: the
-    chapter's, :data:`CHAPTER_SEEDS`) or None where a run is missing, ``expect``: what the claim predicts for a
-    against b)."""
-    seeds = CHAPTER_SEEDS[fast_mode()] if seeds is None else seeds
+def verdict_runs() -> list[tuple[Experiment, list[dict]]]:
+    """The runs the verdict rows read, at the protocol's settings and this scale, as ``(experiment, points)``
+    sweeps: the grokking runs, then the facts runs."""
+    return [(grok_modular, _points(grok_modular, GROK_ARMS)), (decay_recall, _points(decay_recall, FACTS_ARMS))]
 
-    def side(experiment, metric, **params):
-        runs = seed_results(cache, experiment, seeds, **params)
-        s = None if runs is None else summarize(runs).get(metric)
-        return None if s is None else s.to_dict()
 
-    def row(claim, experiment, metric, text, labels, a, b, expect):
-        return {"claim": claim, "measure": metric, "text": text, "labels": list(labels),
-                "a": side(experiment, metric, **a), "b": side(experiment, metric, **b), "expect": expect}
+def verdict_measurements(cache: ResultCache) -> list[dict]:
+    """The rows of chapter 5's claims (b, g, h, grok) in the shape of :mod:`minigpt.verdicts`, from ``cache`` only
+    (never runs anything), at the protocol's settings and seeds at this scale; a side is None where a run is
+    missing. Facts rows: per-probe recall (1 or 0), one list per seed, on probes all seeds share. Grokking: whether
+    a seed passed the threshold (0/1) and its final test accuracy (one number per seed; the best accuracy over
+    the run is no row: it picks a checkpoint on the test set)."""
+    p = protocol.study("decay")
 
-    wd0, wd1 = {"weight_decay": 0.0, "forget": True}, {"weight_decay": 1.0, "forget": True}
+    def facts(arm, measure):
+        rs = seed_results(cache, decay_recall, p["eval_seeds"], **p["fixed"], **p["arms"][arm])
+        return None if rs is None else [r["items"][measure] for r in rs]
+
+    def grok(arm, metric, binary=False):
+        rs = seed_results(cache, grok_modular, p["eval_seeds"], **p["arms"][arm])  # no world seed: see _points
+        return None if rs is None else [int(r["metrics"][metric]) if binary else [r["metrics"][metric]] for r in rs]
+
+    def row(claim, measure, text, labels, a, b, expect="higher", test="paired", family="recall", items="shared"):
+        margin = 0.0 if test == "binary" else protocol.margin("decay", family)  # Fisher's test has no margin
+        return {"claim": claim, "kind": "claim", "measure": measure, "text": text, "labels": list(labels),
+                "expect": expect, "margin": margin, "test": test, "a": a, "b": b, "items": items}
+
+    wd = ("weight decay 1", "weight decay 0")
+    threshold = p["arms"]["grok wd 1"]["threshold"]
     return [
-        row("grok", grok_modular, "generalized", "share of seeds passing 95% test accuracy on a + b mod p",
-            ("weight decay 1", "weight decay 0"), {"weight_decay": 1.0}, {"weight_decay": 0.0}, "higher"),
-        row("grok", grok_modular, "best_test_acc", "best test accuracy on a + b mod p",
-            ("weight decay 1", "weight decay 0"), {"weight_decay": 1.0}, {"weight_decay": 0.0}, "higher"),
-        row("b", decay_recall, "cloze_L1", "cloze recall of facts stated once",
-            ("weight decay 1", "weight decay 0"), wd1, wd0, "lower"),
-        row("b", decay_recall, "recall_cloze", "cloze recall of all facts",
-            ("weight decay 1", "weight decay 0"), wd1, wd0, "lower"),
-        row("b", decay_recall, "forgotten_final", "recall of facts whose lines left the data, at the end",
-            ("weight decay 1", "weight decay 0"), wd1, wd0, "lower"),
-        row("g", decay_recall, "recall_cloze", "cloze recall of all facts, weight decay 1",
-            ("final block and head spared", "decayed everywhere"), {**wd1, "decay_final_layers": False}, wd1,
-            "higher"),
-        row("h", decay_recall, "recall_cloze", "cloze recall of all facts, weight decay 1",
-            ("lr 1.2e-2, warmup + cosine", "lr 6e-3, constant"), {**wd1, "lr": 1.2e-2, "schedule": "cosine"}, wd1,
-            "higher"),
+        row("grok", "generalized", f"seeds passing {threshold:.0%} test accuracy on a + b mod p", wd,
+            grok("grok wd 1", "generalized", True), grok("grok wd 0", "generalized", True), test="binary"),
+        row("grok", "final_test_acc", "test accuracy on a + b mod p at the end of the run", wd,
+            grok("grok wd 1", "final_test_acc"), grok("grok wd 0", "final_test_acc"), family="accuracy",
+            items="nested"),
+        row("b", "cloze_L1", "cloze recall of facts stated once", wd, facts("wd 1", "cloze_L1"),
+            facts("wd 0", "cloze_L1"), "lower"),
+        row("b", "recall_cloze", "cloze recall of all facts", wd, facts("wd 1", "recall_cloze"),
+            facts("wd 0", "recall_cloze"), "lower"),
+        row("b", "forgotten_final", "recall of facts whose lines left the data, at the end", wd,
+            facts("wd 1", "forgotten_final"), facts("wd 0", "forgotten_final"), "lower"),
+        row("g", "recall_cloze", "cloze recall of all facts, weight decay 1",
+            ("final block and head spared", "decayed everywhere"), facts("wd 1, final spared", "recall_cloze"),
+            facts("wd 1", "recall_cloze")),
+        row("h", "recall_cloze", "cloze recall of all facts, weight decay 1",
+            ("lr 1.2e-2, warmup + cosine", "lr 6e-3, constant"), facts("high lr, cosine", "recall_cloze"),
+            facts("wd 1", "recall_cloze")),
     ]
 
 

@@ -3,7 +3,11 @@
 ``overfit_stories`` trains a 2-layer character GPT for many epochs on a few dozen stories, then samples stories
 and scores each sentence as copied (in the training set), novel-valid (the grammar accepts it, and it is new) or
 invalid. Temperature and the number of samples are sampling parameters: changing them re-samples the stored
-model instead of training again.
+model instead of training again. ``stop_at="best_val"`` is the same run at its own lowest validation loss.
+
+The chapter's study and the verdict rows of claim (a) run at the protocol's settings
+(:func:`minigpt.protocol.study` ``("overfitting")``: the evaluation world and seeds): :func:`verdict_runs` lists
+them, :func:`verdict_measurements` reads them.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 import torch
 from matplotlib.figure import Figure
 
+from .. import protocol
 from ..config import check_int, check_temperature
 from ..explore import Display, Explorer
 from ..model import GPT
@@ -24,7 +29,7 @@ from ..plots import loss_curves, sample_bars
 from ..runs.build import cached_world, check_model_and_training, model_for, trainer_for
 from ..runs.experiment import Experiment, Trained, train_with_events
 from ..runs.spec import fast_mode
-from ..runs.store import ResultCache
+from ..runs.store import ModelStore, ResultCache
 from ..runs.summary import seed_results, summarize
 from ..runs.sweeps import sweep
 from ..sample import generate
@@ -33,9 +38,11 @@ from ..tokenizer import CharTokenizer
 from ..train import History, Trainer
 from ..worlds.stories import StoriesConfig, make_stories, split_sentences
 
+BEST_VAL = "best_val"  # stop_at: the run stopped at its own lowest validation loss (selected on validation stories)
+
 
 def _configure(dropout: float = 0.0, weight_decay: float = 0.0, emb_noise_alpha: float = 0.0,
-               drop_path: float = 0.0, steps: int | None = None, stop_at: int | None = None, seed: int = 0,
+               drop_path: float = 0.0, steps: int | None = None, stop_at: int | str | None = None, seed: int = 0,
                world_seed: int = 0, n_stories: int | None = None, temperature: float = 0.8,
                n_samples: int | None = None) -> dict:
     fast = fast_mode()
@@ -59,7 +66,8 @@ def _configure(dropout: float = 0.0, weight_decay: float = 0.0, emb_noise_alpha:
                   "weight_decay": weight_decay, "eval_interval": max(1, steps // (10 if fast else 20)),
                   "eval_batches": 2 if fast else 4, "seed": seed},
         # stop after this many steps of the `steps`-step schedule (None: all of them): the weights a long run
-        # had at that step, bit for bit, since evaluations draw no random numbers from the training generators
+        # had at that step, bit for bit, since evaluations draw no random numbers from the training generators;
+        # BEST_VAL: at the step of the full run's lowest validation loss
         "stop_at": stop_at,
         "sample": {"n": n_samples, "max_new_tokens": 80 if fast else 120, "temperature": temperature,
                    "seed": seed},
@@ -73,13 +81,16 @@ def _check_spec(spec: dict) -> None:
     StoriesConfig(**spec["world"])
     check_model_and_training(spec)
     stop_at, steps = spec.get("stop_at"), spec["train"]["steps"]
-    if stop_at is not None and (isinstance(stop_at, bool) or not isinstance(stop_at, int) or not 1 <= stop_at <= steps):
-        raise ValueError(f"stop_at={stop_at!r} is out of range: allowed None or an int in [1, steps={steps}]")
+    if stop_at not in (None, BEST_VAL) and (isinstance(stop_at, bool) or not isinstance(stop_at, int)
+                                            or not 1 <= stop_at <= steps):
+        raise ValueError(f"stop_at={stop_at!r} is out of range: allowed None, {BEST_VAL!r} or an int in "
+                         f"[1, steps={steps}]")
     check_int("n_samples", spec["sample"]["n"], 1)
     check_temperature(spec["sample"]["temperature"])
 
 
-def _train(spec: dict, on_eval: Callable | None = None, stop: threading.Event | None = None) -> Trained:
+def _train(spec: dict, on_eval: Callable | None = None, stop: threading.Event | None = None,
+           models: ModelStore | None = None) -> Trained:
     """Train a 2-layer, 64-wide character GPT for many epochs on a small stories world (by default 40 stories,
     about 160 distinct sentences, 800 steps: about 160 passes over the text; a 32-character window), then sample
     ``n_samples`` stories at ``temperature`` and score each sentence as copied / novel-valid / invalid.
@@ -88,7 +99,8 @@ def _train(spec: dict, on_eval: Callable | None = None, stop: threading.Event | 
     (NEFTune), ``drop_path`` (stochastic depth), ``steps`` (the length of the learning-rate schedule),
     ``stop_at`` (stop after that many of the ``steps``: the checkpoint a full run had there, e.g. at its lowest
     validation loss; None: train all ``steps``, and keep the weights at the lowest validation loss as the
-    ``stop_at`` run's trained model), ``seed`` (init, batches, dropout, sampling),
+    ``stop_at`` run's trained model; ``"best_val"``: that run, whatever its step, see :func:`_best_val`),
+    ``seed`` (init, batches, dropout, sampling),
     ``world_seed``, ``n_stories`` (training stories of 3-5 sentences); sampling only: ``temperature``,
     ``n_samples``.
 
@@ -100,6 +112,8 @@ def _train(spec: dict, on_eval: Callable | None = None, stop: threading.Event | 
     (how many different sentences, and different novel-valid ones, were sampled); None when stopped early),
     ``samples`` (the first 4 sampled stories), ``n_train_sentences``, ``n_params`` and ``stop_reason``.
     """
+    if spec.get("stop_at") == BEST_VAL:
+        return _best_val(spec, on_eval, stop, models)
     world = _world(spec["world"])
     tok = CharTokenizer(world.alphabet)
     train = torch.tensor(tok.encode(world.train_text), dtype=torch.long)
@@ -124,6 +138,37 @@ def _train(spec: dict, on_eval: Callable | None = None, stop: threading.Event | 
     if history.stop_reason == "completed" and best and best["step"] < spec["train"]["steps"]:
         trained.derived.append(({**spec["params"], "stop_at": best["step"]}, _stopped_at(model, history, best, info)))
     return trained
+
+
+def _first_min_step(history: History) -> int:
+    """The step of the first lowest validation loss of ``history`` (the rule of the full run's snapshots)."""
+    best = None
+    for step, loss in zip(history.eval_step, history.val_loss, strict=True):
+        if best is None or loss < best[1]:
+            best = (step, loss)
+    return best[0]
+
+
+def _best_val(spec: dict, on_eval: Callable | None, stop: threading.Event | None,
+              models: ModelStore | None) -> Trained:
+    """The run of ``spec`` stopped at its own lowest validation loss: the ``stop_at=k`` run, k that step of the
+    full run (``stop_at=None``). From ``models`` when the full run left it there (only loaded), else the full run
+    is trained here and both it and its best checkpoint are stored as derived runs."""
+    full_params = {**spec["params"], "stop_at": None}
+    full = models.get(overfit_stories.train_key(**full_params)) if models is not None else None
+    if full is not None:
+        k = _first_min_step(full.history)
+        if k >= spec["train"]["steps"]:
+            return Trained(full.model, full.history, dict(full.info))
+        got = models.get(overfit_stories.train_key(**{**full_params, "stop_at": k}))
+        if got is not None:
+            return Trained(got.model, got.history, dict(got.info))
+    trained = _train(overfit_stories.spec(**full_params), on_eval, stop)
+    if not trained.completed:
+        return trained
+    derived = [(full_params, trained), *trained.derived]
+    best = trained.derived[0][1] if trained.derived else trained  # the full run is its own best at the end
+    return Trained(best.model, best.history, dict(best.info), derived)
 
 
 def _stopped_at(model: GPT, history: History, best: Mapping, info: dict) -> Trained:
@@ -245,7 +290,8 @@ def plot_overfit(result: Mapping, fig: Figure, *, ylim: tuple[float, float] = (0
 # --- the chapter's study: one setting of each regularizer against none, over seeds, at two checkpoints ----------
 
 # Chosen before the runs (a common default of each, the middle of its slider), not picked after looking: the
-# verdicts compare each with no regularization, not the best of a grid.
+# verdicts compare each with no regularization, not the best of a grid. The protocol's arms are these but weight
+# decay, which claim (a) does not name (it is chapter 5's): the chapter shows it beside them.
 REGULARIZERS: dict[str, dict] = {
     "none": {},
     "dropout 0.1": {"dropout": 0.1},
@@ -253,7 +299,7 @@ REGULARIZERS: dict[str, dict] = {
     "embedding noise 5": {"emb_noise_alpha": 5.0},
     "stochastic depth 0.1": {"drop_path": 0.1},
 }
-STUDY_SEEDS = (0, 1, 2)
+CHECKPOINTS = {"final": {}, "best_val": {"stop_at": BEST_VAL}}  # the last step, and the lowest validation loss
 # what the verdicts read: shares of sampled sentences, and the losses
 STUDY_METRICS = ("novel", "invalid", "copied", "novel_of_new", "distinct_novel", "final_train_loss",
                  "final_val_loss", "gap")
@@ -280,31 +326,34 @@ def _sweep_points(cache: ResultCache, points: Mapping[str, Mapping], seeds: Sequ
         return {label: f.result() for label, f in futures.items()}
 
 
-def regularizer_study(cache: ResultCache, *, seeds: Sequence[int] = STUDY_SEEDS, workers: int = 2,
-                      settings: Mapping[str, Mapping] = REGULARIZERS) -> dict[str, dict[str, list[dict]]]:
+def regularizer_study(cache: ResultCache, *, workers: int = 2, settings: Mapping[str, Mapping] = REGULARIZERS,
+                      seeds: Sequence[int] | None = None, fixed: Mapping | None = None
+                      ) -> dict[str, dict[str, list[dict]]]:
     """Run (or read from ``cache``) every setting of ``settings`` with every seed, then the same runs stopped at
-    their own lowest validation loss, ``workers`` at a time (one torch thread each). A full run stores its weights
-    at that step (``Trained.derived``), so the stopped runs only sample. Returns
-    ``{label: {"final": [result per seed], "best_val": [...]}}``.
+    their own lowest validation loss (``stop_at="best_val"``), ``workers`` at a time (one torch thread each).
+    ``seeds`` and ``fixed`` (parameters every run sets) default to the protocol's (the evaluation seeds and
+    world), so the verdict rows read these runs. A full run stores its weights at its best step (``Trained.derived``),
+    so the stopped runs only sample. Returns ``{label: {"final": [result per seed], "best_val": [...]}}``.
 
     The best-validation checkpoint separates two effects a regularizer has at a fixed number of steps: it
     regularizes, and it slows fitting (a run that is still fitting has its lowest validation loss at the end).
     Comparing every setting at its own best-validation checkpoint asks what it does beyond early stopping.
     """
+    p = protocol.study("overfitting")
+    seeds = p["eval_seeds"] if seeds is None else list(seeds)
+    fixed = p["fixed"] if fixed is None else dict(fixed)
     pool = None
     if workers > 1:  # spawn, as sweep does: a forked child of a process that ran torch threads can deadlock
         pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=torch.set_num_threads, initargs=(1,))
-    try:
-        final = _sweep_points(cache, settings, seeds, pool)
-        stops = {f"{label}/{i}": best_val_params(r) for label, rs in final.items() for i, r in enumerate(rs)}
-        prefix = _sweep_points(cache, {k: p for k, p in stops.items() if p is not None}, None, pool)
+    try:  # the full runs first: the stopped runs then load the checkpoints they stored
+        got = {ckpt: _sweep_points(cache, {label: {**fixed, **params, **extra} for label, params in settings.items()},
+                                   seeds, pool)
+               for ckpt, extra in CHECKPOINTS.items()}
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
-    return {label: {"final": rs, "best_val": [prefix[f"{label}/{i}"][0] if stops[f"{label}/{i}"] else r
-                                              for i, r in enumerate(rs)]}
-            for label, rs in final.items()}
+    return {label: {ckpt: got[ckpt][label] for ckpt in CHECKPOINTS} for label in settings}
 
 
 def study_summary(study: Mapping[str, Mapping[str, Sequence[Mapping]]]) -> dict[str, dict[str, dict]]:
@@ -318,26 +367,41 @@ def study_summary(study: Mapping[str, Mapping[str, Sequence[Mapping]]]) -> dict[
 
 # claim (a) of the book names these three; weight decay is chapter 5's (claim b, grok)
 CLAIM_A = ("dropout 0.1", "embedding noise 5", "stochastic depth 0.1")
+# (checkpoint, measure, expect, what): the rows of each regularizer of CLAIM_A against none. At the best-validation
+# checkpoint: novel-valid among the sentences that are not copies (copies are valid by construction, so the plain
+# novel share rewards copying less even with no better grammar) and distinct novel-valid sentences; at the last
+# step, the plain shares of novel-valid and of invalid sentences.
+ROWS = (("best_val", "novel_of_new", "higher", "novel-valid share of the sentences that are not copies"),
+        ("best_val", "distinct_novel", "higher", "distinct novel-valid sentences"),
+        ("final", "novel", "higher", "novel-valid share of the sentences"),
+        ("final", "invalid", "lower", "invalid share of the sentences"))
+WHERE = {"final": "at the last step", "best_val": "each at its lowest validation loss"}
 
 
-def verdict_measurements(cache: ResultCache, *, seeds: Sequence[int] = STUDY_SEEDS) -> list[dict]:
-    """The measurements behind claim (a) for the verdict table (chapter 9; the row shape is documented in
-    :mod:`minigpt.verdicts`), from ``cache`` only (never runs anything; see :meth:`ResultCache.lookup`): for each
-    regularizer of :data:`CLAIM_A` against none, at the final checkpoint of the chapter's study, the share of
-    sampled sentences that are novel and valid (expected higher) and the share that are invalid (expected
-    lower). A side is None when its runs are not all in the cache."""
-    def side(params):
-        runs = seed_results(cache, overfit_stories, seeds, **params)
-        return None if runs is None else summarize(runs)
+def verdict_runs() -> list[tuple[Experiment, list[dict]]]:
+    """The runs the verdict rows read, at the protocol's settings (its world, arms and evaluation seeds) and this
+    scale, as ``(experiment, points)`` sweeps in order: the full runs, then the same runs at their lowest
+    validation loss, which load the checkpoints the full runs stored (through a cache they only sample)."""
+    p = protocol.study("overfitting")
+    return [(overfit_stories, [{**p["fixed"], **arm, **extra, "seed": s} for arm in p["arms"].values()
+                               for s in p["eval_seeds"]])
+            for extra in CHECKPOINTS.values()]
 
-    base = side(REGULARIZERS["none"])
-    out = []
-    for label in CLAIM_A:
-        mine = side(REGULARIZERS[label])
-        for metric, expect, what in (("novel", "higher", "novel, valid sentences"),
-                                     ("invalid", "lower", "invalid sentences")):
-            out.append({"claim": "a", "measure": metric, "text": f"{label} vs none: {what}",
-                        "labels": [label, "none"], "expect": expect,
-                        "a": None if mine is None else mine[metric].to_dict(),
-                        "b": None if base is None else base[metric].to_dict()})
-    return out
+
+def verdict_measurements(cache: ResultCache) -> list[dict]:
+    """The rows behind claim (a) for the verdict table (chapter 9; the row shape is documented in
+    :mod:`minigpt.verdicts`), from ``cache`` only (never runs anything), at the protocol's settings and seeds at
+    this scale: each regularizer of :data:`CLAIM_A` against none, on the measures of :data:`ROWS`. The sampled
+    sentences differ between arms (no common items), so each seed gives one number per arm; ``a`` and ``b`` are
+    None where a run is missing."""
+    p = protocol.study("overfitting")
+
+    def scores(arm: str, ckpt: str, measure: str) -> list | None:
+        runs = seed_results(cache, overfit_stories, p["eval_seeds"], **p["fixed"], **p["arms"][arm],
+                            **CHECKPOINTS[ckpt])
+        return None if runs is None else [[float(r["metrics"][measure])] for r in runs]
+
+    return [{"claim": "a", "kind": "claim", "measure": measure, "text": f"{label} vs none, {WHERE[ckpt]}: {what}",
+             "labels": [label, "none"], "expect": expect, "margin": protocol.margin("overfitting", measure),
+             "test": "paired", "a": scores(label, ckpt, measure), "b": scores("none", ckpt, measure)}
+            for label in CLAIM_A for ckpt, measure, expect, what in ROWS]

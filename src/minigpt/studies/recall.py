@@ -16,7 +16,10 @@ tests/test_effects_recall.py).
 sampling parameter: for a constant schedule the evaluation also decodes every probe that many times with the
 dropout sites on (Monte Carlo dropout, Gal and Ghahramani, 2016) and scores the first pass, the majority vote, and
 the disagreement between passes as an uncertainty signal (AUROC for right vs wrong answers and for known vs
-never-seen people).
+never-seen people). A result also holds the per-probe scores behind these shares (``items``).
+
+:func:`verdict_runs` lists the runs of claims (b), (c) and (i) at the protocol's settings (:mod:`minigpt.protocol`);
+:func:`verdict_measurements` reads them from a cache as rows of the verdict table.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from collections.abc import Callable, Mapping, Sequence
 import torch
 from matplotlib.figure import Figure
 
+from .. import protocol
 from ..config import check_int, check_one_of
 from ..explore import Display, Explorer
 from ..metrics import auroc, exact_match_recall, majority_vote, recall_by_frequency
@@ -39,7 +43,7 @@ from ..runs.experiment import Experiment, Trained, train_with_events
 from ..runs.spec import fast_mode
 from ..runs.store import ResultCache
 from ..runs.summary import seed_results, summarize
-from ..stats import SHARE, Interval, mean_interval
+from ..stats import SHARE, Interval
 from ..tokenizer import CharTokenizer
 from ..train import Trainer
 from ..worlds.facts import FactsConfig, make_facts, recall, sample_answers
@@ -91,13 +95,18 @@ def _tokenizer(world) -> CharTokenizer:
     return CharTokenizer.from_text(world.alphabet)
 
 
-def recall_metrics(model, tok, world, prefix: str = "", splits: Sequence[str] = SPLITS) -> dict[str, float]:
+def recall_metrics(model, tok, world, prefix: str = "", splits: Sequence[str] = SPLITS,
+                   items: dict | None = None) -> dict[str, float]:
     """Eval-mode greedy recall of every split of ``splits`` (``{prefix}recall_{split}``) and, with ``cloze``
-    among them, of the cloze probes per frequency level (``{prefix}cloze_L{level}``), as shares in [0, 1]."""
+    among them, of the cloze probes per frequency level (``{prefix}cloze_L{level}``), as shares in [0, 1].
+    ``items``, if given, receives the per-probe scores of each split (``{prefix}recall_{split}``: 1 or 0 per
+    probe, in the world's order)."""
     out = {}
     for split in splits:
         correct = recall(model, tok, world.split(split))
         out[f"{prefix}recall_{split}"] = exact_match_recall(correct)
+        if items is not None:
+            items[f"{prefix}recall_{split}"] = [int(c) for c in correct]
         if split == "cloze":
             buckets = recall_by_frequency(correct, [f.frequency for f in world.cloze], world.bucket_edges)
             out.update({f"{prefix}cloze_L{b.lo}": b.recall for b in buckets})
@@ -123,7 +132,9 @@ def _train(spec: dict, on_eval: Callable | None = None, stop: threading.Event | 
     ``disagreement_known`` and ``disagreement_unseen`` (mean share of passes that differ from the majority),
     ``auroc_right_wrong`` (disagreement telling wrong eval-mode answers from right ones, cloze probes) and
     ``auroc_known_unseen`` (disagreement telling never-seen people from known ones, Q/A probes); None without dropout
-    and for the late schedules.
+    and for the late schedules. ``items`` (in the result): the per-probe scores (1 or 0, in the world's order)
+    behind ``recall_{split}`` and ``early_recall_cloze``, and where Monte Carlo dropout ran, behind
+    ``eval_recall_known`` and ``mc1_recall_known``: what the verdict rows pair probe by probe.
     """
     world = _world(spec["world"])
     tok = _tokenizer(world)
@@ -131,12 +142,14 @@ def _train(spec: dict, on_eval: Callable | None = None, stop: threading.Event | 
     trainer = _trainer(spec, tok, rows)
     model = trainer.model
     early: dict[str, float] = {}
+    early_items: dict[str, list[int]] = {}
 
     def measure_early(t: Trainer) -> None:
         if t.step == spec["early_step"]:
             # greedy: draws no random numbers; the cloze probes only (what the equal-steps comparison reads):
             # every split would cost three times as much decoding
-            early.update(recall_metrics(t.model, tok, world, prefix="early_", splits=("cloze",)))
+            early.update(recall_metrics(t.model, tok, world, prefix="early_", splits=("cloze",),
+                                        items=early_items))
 
     trainer.add_callback("on_step_end", measure_early)
     branch = _late_branch(spec["params"])
@@ -145,7 +158,8 @@ def _train(spec: dict, on_eval: Callable | None = None, stop: threading.Event | 
     if branch is not None:
         trainer.add_callback("on_step_end", lambda t: snapshot.update(t.snapshot()) if t.step == fork else None)
     history = train_with_events(trainer, on_eval, stop)
-    info = {"early": early, "n_lines": len(rows[0]), "knowledge_bits": world.knowledge_bits}
+    info = {"early": early, "early_items": early_items, "n_lines": len(rows[0]),
+            "knowledge_bits": world.knowledge_bits}
     trained = Trained(model, history, info)
     if branch is not None and trained.completed:
         # trained only where a store keeps it (a run outside a cache does not pay for it)
@@ -204,7 +218,8 @@ def _evaluate(spec: dict, trained: Trained) -> dict:
     world = _world(spec["world"])
     tok = _tokenizer(world)
     model, s = trained.model, spec["sample"]
-    metrics = recall_metrics(model, tok, world)
+    items = dict(trained.info.get("early_items", {}))
+    metrics = recall_metrics(model, tok, world, items=items)
     metrics.update(trained.info.get("early", {}))
     metrics["final_train_loss"] = trained.history.eval_train_loss[-1]
     mc_names = ("mc1_recall_known", "vote_recall_known", "eval_recall_known", "disagreement_known",
@@ -233,9 +248,11 @@ def _evaluate(spec: dict, trained: Trained) -> dict:
             "auroc_right_wrong": _finite(auroc(sc["disagreement"][:nc], [not c for c in eval_correct[:nc]])),
             "auroc_known_unseen": _finite(auroc(sc["disagreement"][nc:], [False] * nq + [True] * len(world.unseen))),
         })
+        items.update(eval_recall_known=[int(c) for c in eval_correct[:n]],
+                     mc1_recall_known=[int(c) for c in sc["mc1"][:n]])
         samples = [f"{p.question}{' | '.join(a)}" for p, a in zip(probes[:: max(1, len(probes) // 4)], passes[
             :: max(1, len(probes) // 4)], strict=True)][:4]
-    return {"metrics": metrics, "samples": samples}
+    return {"metrics": metrics, "samples": samples, "items": items}
 
 
 def _finite(x: float) -> float | None:
@@ -326,7 +343,8 @@ RECALL_CONTROLS = {
     "schedule": list(SCHEDULES),
     "mc_passes": [4, 8, 16],  # sampling only: re-decodes the stored model
 }
-# the chapter's rates (its seed-0 runs, so the static view costs no extra run); the live slider has all of DROPOUTS
+# the chapter's rates (its runs at the first evaluation seed, so the static view costs no extra run); the live
+# slider has all of DROPOUTS
 STUDY_RATES = (0.0, 0.1, 0.3)
 RECALL_STATIC_GRID = {"dropout": list(STUDY_RATES)}
 
@@ -334,7 +352,10 @@ RECALL_STATIC_GRID = {"dropout": list(STUDY_RATES)}
 def recall_explorer(cache=None, **fixed) -> Explorer:
     """Chapter 4's explorer over :data:`dropout_recall`: sliders for the dropout rate, its schedule and the number
     of MC passes; the plot is cloze recall against frequency. The static view sweeps the chapter's three dropout
-    rates (:data:`STUDY_RATES`)."""
+    rates (:data:`STUDY_RATES`) on the protocol's evaluation world at its first evaluation seed (the chapter's
+    own runs); ``fixed`` overrides those."""
+    p = protocol.study("recall")
+    fixed = {**p["fixed"], "seed": p["eval_seeds"][0], **fixed}
     return Explorer(
         dropout_recall,
         controls=RECALL_CONTROLS,
@@ -351,59 +372,82 @@ def recall_explorer(cache=None, **fixed) -> Explorer:
 
 
 # --- the verdict table (chapter 9) ----------------------------------------------------------------------------
+# The rows read the protocol's runs (minigpt.protocol, study "recall"): its arms on the evaluation world and
+# seeds, every arm scored on the same probes, so each row pairs the arms probe by probe ("shared" items).
 
-HEAVY_DROPOUT = 0.3  # the "heavy" rate claim (b) compares with none (in the chapter's grid at both scales)
-CHAPTER_SEEDS = {False: (0, 1, 2), True: (0, 1)}  # chapter 4's seeds by fast_mode(): two in fast mode (nbval)
+
+def _points(p: Mapping, *arms: str) -> list[dict]:
+    """The runs of ``arms`` (names in the protocol ``p``) at its fixed settings, one per evaluation seed; a run
+    that two arms name (the "heavy" and the "constant" arm) is listed once."""
+    points, keys = [], set()
+    for arm in arms:
+        for seed in p["eval_seeds"]:
+            point = {**p["fixed"], **p["arms"][arm], "seed": seed}
+            key = dropout_recall.key(**point)
+            if key not in keys:
+                keys.add(key)
+                points.append(point)
+    return points
 
 
-def verdict_measurements(cache: ResultCache, seeds: Sequence[int] | None = None) -> list[dict]:
-    """The measurements behind claims (b), (c) and (i) for the verdict table (chapter 9; the row shape is
-    documented in :mod:`minigpt.verdicts`), from ``cache`` only (never runs anything), at the chapter's scale and
-    seeds (:data:`CHAPTER_SEEDS` unless given). A side is None where a run is missing. Claim (i) reads the Monte
-    Carlo scores of the heavy-dropout runs: eval mode against one MC pass (the same models: a paired difference),
-    and the AUROC of the disagreement against chance (0.5)."""
-    seeds = CHAPTER_SEEDS[fast_mode()] if seeds is None else seeds
+def verdict_runs() -> list[tuple[Experiment, list[dict]]]:
+    """The runs the verdict rows read, at the protocol's settings and this scale, as ``(experiment, points)``
+    sweeps in order: the constant-schedule runs (no dropout, dropout 0.3) first, then the late schedules, which
+    branch off them at 75% of the steps (``Trained.derived``: through a cache they only evaluate)."""
+    p = protocol.study("recall")
+    return [(dropout_recall, _points(p, "none", "heavy", "constant")),
+            (dropout_recall, _points(p, "off_late", "only_late"))]
 
-    def iv(results, metric):
-        if results is None:
-            return None
-        s = summarize(results)
-        return s[metric].to_dict() if metric in s else None
 
-    def runs(**params):
-        return seed_results(cache, dropout_recall, seeds, **params)
+def verdict_measurements(cache: ResultCache) -> list[dict]:
+    """The rows behind claims (b), (c) and (i) for the verdict table (chapter 9; the row shape is documented in
+    :mod:`minigpt.verdicts`), from ``cache`` only (never runs anything), at the protocol's settings and seeds at
+    this scale. ``a`` and ``b`` are per-probe scores (1 or 0), one list per seed, on the probes every seed and
+    arm shares; None where a run is missing. Claim (i) pairs eval mode with one Monte Carlo dropout pass of the
+    same heavy-dropout models, probe by probe, and tests the AUROC of the disagreement (one number per seed)
+    against chance (0.5)."""
+    p = protocol.study("recall")
+    arms = p["arms"]
+    heavy_p, sched_p = arms["heavy"]["dropout"], arms["constant"]["dropout"]
 
-    none, heavy = runs(dropout=0.0), runs(dropout=HEAVY_DROPOUT)
-    const = runs(dropout=SCHEDULE_DROPOUT)
-    off = runs(dropout=SCHEDULE_DROPOUT, schedule="off_late")
-    only = runs(dropout=SCHEDULE_DROPOUT, schedule="only_late")
+    def items(arm: str, measure: str) -> list | None:
+        runs = seed_results(cache, dropout_recall, p["eval_seeds"], **p["fixed"], **arms[arm])
+        return None if runs is None else [r["items"][measure] for r in runs]
+
+    def numbers(arm: str, metric: str) -> list | None:
+        runs = seed_results(cache, dropout_recall, p["eval_seeds"], **p["fixed"], **arms[arm])
+        return None if runs is None else [[_nan_if_none(r["metrics"][metric])] for r in runs]
+
+    def row(claim: str, measure: str, text: str, labels, a, b, family: str = "recall", **extra) -> dict:
+        return {"claim": claim, "kind": "claim", "measure": measure, "text": text, "labels": list(labels),
+                "expect": "higher", "margin": protocol.margin("recall", family), "test": "paired", "a": a, "b": b,
+                **extra}
+
+    dropout = ["dropout 0", f"dropout {heavy_p:g}"]
     rows = [
-        {"claim": "b", "measure": "early_recall_cloze", "expect": "higher",
-         "text": f"recall of facts, dropout 0 vs {HEAVY_DROPOUT:g}, at half the steps",
-         "labels": ["dropout 0", f"dropout {HEAVY_DROPOUT:g}"],
-         "a": iv(none, "early_recall_cloze"), "b": iv(heavy, "early_recall_cloze")},
-        {"claim": "b", "measure": "recall_cloze", "expect": "higher",
-         "text": f"recall of facts, dropout 0 vs {HEAVY_DROPOUT:g}, at the end (twice the steps)",
-         "labels": ["dropout 0", f"dropout {HEAVY_DROPOUT:g}"],
-         "a": iv(none, "recall_cloze"), "b": iv(heavy, "recall_cloze")},
-        {"claim": "c", "measure": "recall_cloze", "expect": "higher",
-         "text": f"recall of facts, dropout {SCHEDULE_DROPOUT:g} off for the last 25% vs on throughout",
-         "labels": ["off late", "constant"],
-         "a": iv(off, "recall_cloze"), "b": iv(const, "recall_cloze")},
-        {"claim": "c", "measure": "recall_cloze", "expect": "higher",
-         "text": f"recall of facts, no dropout vs dropout {SCHEDULE_DROPOUT:g} on for the last 25% only",
-         "labels": ["none", "only late"],
-         "a": iv(none, "recall_cloze"), "b": iv(only, "recall_cloze")},
-        {"claim": "i", "measure": "eval_recall_known", "expect": "higher",
-         "text": f"recall of known facts, dropout {HEAVY_DROPOUT:g}: eval mode vs one Monte Carlo dropout pass",
-         "labels": ["eval mode", "MC dropout"],
-         "a": iv(heavy, "eval_recall_known"), "b": iv(heavy, "mc1_recall_known"),
-         "difference": None if heavy is None else mean_interval(
-             [r["metrics"]["eval_recall_known"] - r["metrics"]["mc1_recall_known"] for r in heavy]).to_dict()},
+        row("b", "early_recall_cloze", f"recall of facts, dropout 0 vs {heavy_p:g}, at half the steps", dropout,
+            items("none", "early_recall_cloze"), items("heavy", "early_recall_cloze"), items="shared"),
+        row("b", "recall_cloze", f"recall of facts, dropout 0 vs {heavy_p:g}, at the end (twice the steps)",
+            dropout, items("none", "recall_cloze"), items("heavy", "recall_cloze"), items="shared"),
+        row("c", "recall_cloze", f"recall of facts, dropout {sched_p:g} off for the last 25% vs on throughout",
+            ["off late", "constant"], items("off_late", "recall_cloze"), items("constant", "recall_cloze"),
+            items="shared"),
+        row("c", "recall_cloze", f"recall of facts, no dropout vs dropout {sched_p:g} on for the last 25% only",
+            ["none", "only late"], items("none", "recall_cloze"), items("only_late", "recall_cloze"),
+            items="shared"),
+        row("i", "recall_known", f"recall of known facts, dropout {heavy_p:g}: eval mode vs one Monte Carlo "
+            "dropout pass (the same models)", ["eval mode", "MC dropout"],
+            items("heavy", "eval_recall_known"), items("heavy", "mc1_recall_known"), items="shared"),
     ]
     for metric, what in (("auroc_right_wrong", "wrong from right answers"),
                          ("auroc_known_unseen", "never-seen from known people")):
-        rows.append({"claim": "i", "measure": metric, "expect": "higher",
-                     "text": f"MC dropout disagreement (dropout {HEAVY_DROPOUT:g}) telling {what}: AUROC vs chance",
-                     "labels": ["AUROC", "chance"], "a": iv(heavy, metric), "b": None, "reference": 0.5})
+        rows.append(row("i", metric, f"MC dropout disagreement (dropout {heavy_p:g}) telling {what}: AUROC vs "
+                        "chance", ["AUROC", "chance"], numbers("heavy", metric), None, family="auroc",
+                        reference=0.5))
     return rows
+
+
+def _nan_if_none(x) -> float:
+    """A metric as a float, NaN for None (an AUROC where every answer was right or every one wrong): the
+    verdict leaves that seed out and counts it."""
+    return math.nan if x is None else float(x)

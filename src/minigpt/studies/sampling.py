@@ -2,18 +2,19 @@
 
 Two experiments, one trained model per world and seed; every sampling knob re-evaluates the stored model:
 
-- ``sample_stories``: a character GPT on the stories world, sampled at ``temperature``, ``top_k`` and ``top_p``;
-  scored for diversity, novelty, validity and *creativity* (distinct novel-valid sentences per 1,000 sampled
-  characters, which repetition cannot game), next to a perfect sampler at the same temperature.
+- ``sample_stories``: a character GPT on the stories world, sampled at ``temperature``, ``top_k`` and ``top_p``
+  from many prompts (the first words of held-out stories); scored for diversity, novelty, validity and
+  *creativity* (distinct novel-valid sentences per 1,000 characters, which repetition cannot game), next to a
+  perfect sampler at the same temperature.
 - ``sample_qa``: a GPT on the Q/A rows of a world with one right answer, ``world="facts"`` (recall of the training
   facts) or ``"addition"`` (2-digit sums), the answer decoded at ``temperature`` (0 = greedy).
 
-:func:`book_runs` computes the chapter's grids; :func:`verdict_measurements` reads its claims' numbers from a cache.
+:func:`book_runs` computes the chapter's grids at the evaluation seeds and world of :mod:`minigpt.protocol`;
+:func:`verdict_runs` lists the runs the verdict rows read and :func:`verdict_measurements` reads the rows.
 """
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import multiprocessing
 import random
@@ -21,11 +22,13 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
+import numpy as np
 import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from .. import metrics as M
+from .. import protocol
 from ..config import check, check_int, check_one_of, check_temperature, check_top_k, check_top_p
 from ..explore import Display, Explorer
 from ..plots import COLORS, KIND_LABELS, sample_bars, tidy
@@ -49,20 +52,15 @@ TOP_KS = (1, 2, 3, 5, 8, 15)  # at temperature 1; 0 means off
 TOP_PS = (0.01, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95)  # at temperature 1; 1.0 means off
 QA_TEMPERATURES = (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.3, 1.6)
 QA_WORLDS = ("facts", "addition")
-SEEDS = (0, 1, 2)
-FAST_TEMPERATURES = (0.0, 0.5, 1.0, 1.6)
-FAST_TOP_KS = (1, 5)
-FAST_TOP_PS = (0.01, 0.9)
-FAST_QA_TEMPERATURES = (0.0, 1.0)
+PROMPT_WORDS = 2  # every story sample starts from the first two words of a held-out (validation) story
 
 
 def grids(fast: bool | None = None) -> dict[str, tuple]:
-    """The sampling grids of the chapter (smaller in fast mode): ``temperature``, ``top_k``, ``top_p`` (stories)
-    and ``qa_temperature`` (facts and addition)."""
-    fast = fast_mode() if fast is None else fast
-    if fast:
-        return {"temperature": FAST_TEMPERATURES, "top_k": FAST_TOP_KS, "top_p": FAST_TOP_PS,
-                "qa_temperature": FAST_QA_TEMPERATURES}
+    """The sampling grids of the chapter (smaller in fast mode; the protocol's arms at both scales):
+    ``temperature``, ``top_k``, ``top_p`` (stories) and ``qa_temperature`` (facts and addition)."""
+    if fast_mode() if fast is None else fast:
+        return {"temperature": (0.0, 0.5, 1.0, 1.6), "top_k": (1, 5), "top_p": (0.01, 0.9),
+                "qa_temperature": (0.0, 0.1, 0.5, 1.0)}
     return {"temperature": TEMPERATURES, "top_k": TOP_KS, "top_p": TOP_PS, "qa_temperature": QA_TEMPERATURES}
 
 
@@ -70,12 +68,10 @@ def grids(fast: bool | None = None) -> dict[str, tuple]:
 
 
 def perfect_sampler_sentences(config: StoriesConfig, temperature: float, budget_chars: int, seed: int) -> list[str]:
-    """The perfect sampler at temperature T: sentences of stories from the world's own generator with every
-    random choice tempered (:func:`~minigpt.worlds.stories.budget_sentences`), as a model that had learned the
-    grammar's choices exactly and divided their logits by T would write them, until they fill ``budget_chars``.
-    The analogue, not the equal, of a character model at T (that one tempers each character, not each grammatical
-    choice). ``seed`` seeds a stream of its own: an integer seed would replay the world's generator
-    (``random.Random(0)`` wrote the training stories of world seed 0), and at T = 1 copy the training set."""
+    """The perfect sampler at temperature T: sentences of the world's own generator with every random choice
+    tempered (:func:`~minigpt.worlds.stories.budget_sentences`), until they fill ``budget_chars``: the analogue
+    (not the equal) of a character model at T. ``seed`` seeds a stream of its own: an integer seed would replay
+    the world's generator (``random.Random(0)`` wrote world seed 0's training stories) and copy it at T = 1."""
     return budget_sentences(random.Random(f"perfect sampler {seed}"), config, temperature, budget_chars)
 
 
@@ -86,17 +82,18 @@ def _configure_stories(temperature: float = 1.0, top_k: int = 0, top_p: float = 
     steps = steps if steps is not None else (40 if fast else 800)
     return {
         "torch_threads": 1,  # fast for this size, and the same numbers on every machine (see torch_threads)
+        # one validation story per sample: each gives a prompt (its first words) and the validation loss
         "world": {"n_stories": n_stories if n_stories is not None else (30 if fast else 300),
-                  "n_val_stories": 10 if fast else 50, "seed": world_seed},
+                  "n_val_stories": 16 if fast else 96, "seed": world_seed},
         # a 64-character window holds a whole sentence (they are 20-50 characters long)
         "model": {"block_size": 64, "n_layer": 2, "n_head": 4, "n_embd": 64},
         "train": {"steps": steps, "batch_size": 32, "lr": 1e-2, "warmup_steps": min(50, steps // 10),
                   "eval_interval": max(1, steps // 4), "eval_batches": 2 if fast else 4, "seed": seed},
-        # 63 new characters fill the 64-character window exactly, so every step uses the KV cache: one
-        # evaluation samples in about 0.1 s, what a live temperature slider needs (DESIGN section 6)
-        "sample": {"n": n_samples if n_samples is not None else (16 if fast else 96), "max_new_tokens": 63,
-                   "temperature": temperature, "top_k": top_k, "top_p": top_p, "seed": seed,
-                   "self_bleu_texts": 8 if fast else 32},
+        # "\n", a prompt (a validation story's first words) and new characters, 63 in all with the prompt, fill the
+        # 64-character window: every step uses the KV cache, fast enough for a live slider (DESIGN section 6)
+        "sample": {"n": n_samples if n_samples is not None else (16 if fast else 96), "chars": 63,
+                   "prompt_words": PROMPT_WORDS, "temperature": temperature, "top_k": top_k, "top_p": top_p,
+                   "seed": seed, "self_bleu_texts": 8 if fast else 32},
     }
 
 
@@ -115,20 +112,19 @@ def _check_stories(spec: dict) -> None:
 
 def _train_stories(spec: dict, on_eval: Callable | None = None, stop: threading.Event | None = None) -> Trained:
     """Train a 2-layer, 64-wide character GPT on the stories world (300 stories, 800 steps of 32 windows of 64
-    characters), then sample ``n_samples`` continuations of a story start (96 of 63 characters) at
-    ``temperature``, ``top_k`` (0 = off) and ``top_p`` (1 = off), and score them.
-
+    characters), then write ``n_samples`` stories of 63 characters (96) at ``temperature``, ``top_k`` (0 = off)
+    and ``top_p`` (1 = off), sample i from a prompt of its own: the first two words of validation story i
+    (:meth:`~minigpt.worlds.stories.StoriesWorld.story_starts`), which count as part of its text. Score them.
     Parameters: ``steps``, ``seed`` (init, batches and sampling), ``world_seed``, ``n_stories``; sampling only:
     ``temperature``, ``top_k``, ``top_p``, ``n_samples``.
 
-    ``metrics``: ``n_sentences`` (complete sampled sentences), ``validity`` (share the grammar accepts),
-    ``copied``, ``novel`` (valid and not in the training set), ``invalid`` (shares of sentences);
-    ``distinct_novel_valid`` (how many *different* novel-valid sentences) and ``creativity`` (that per 1,000
-    sampled characters); ``distinct_1``, ``distinct_2`` (word n-grams over all samples); ``self_bleu`` (each of
-    the first ``self_bleu_texts`` samples against the others, 4-grams); ``novelty_4`` (share of word 4-grams
-    never in the training text); and the perfect sampler at the same temperature: ``perfect_copied``,
-    ``perfect_creativity``. ``samples``: the first 4 texts; ``sentences``: ``[sentence, kind]`` of the first
-    few samples.
+    ``metrics``: ``n_sentences`` (complete sentences), ``validity`` (share the grammar accepts), ``copied``,
+    ``novel`` (valid, not in the training set), ``invalid`` (shares of sentences); ``distinct_novel_valid`` (how
+    many *different* novel-valid sentences), ``creativity`` (that per 1,000 characters); ``distinct_1``,
+    ``distinct_2`` (word n-grams over all samples); ``self_bleu`` (the first ``self_bleu_texts`` samples, each
+    against the others, 4-grams); ``novelty_4`` (share of word 4-grams not in the training text); the perfect
+    sampler at the same temperature: ``perfect_copied``, ``perfect_creativity``; ``distinct_prompts``,
+    ``distinct_samples``. ``samples``: the first 4 texts; ``sentences``: ``[sentence, kind]`` of the first few.
     """
     world = _stories_world(spec["world"])
     tok = CharTokenizer(world.alphabet)
@@ -144,19 +140,24 @@ def _evaluate_stories(spec: dict, trained: Trained) -> dict:
     tok = CharTokenizer(world.alphabet)
     s = spec["sample"]
     device = trained.model.lm_head.weight.device
-    prompt = torch.full((s["n"], 1), tok.encode("\n")[0], dtype=torch.long, device=device)  # a story start
-    rows = generate(trained.model, prompt, s["max_new_tokens"], temperature=s["temperature"], top_k=s["top_k"] or None,
-                    top_p=s["top_p"] if s["top_p"] < 1 else None,
-                    generator=torch.Generator(device=device).manual_seed(s["seed"]))
-    texts = [tok.decode(r[1:].tolist()) for r in rows]
+    gen = torch.Generator(device=device).manual_seed(s["seed"])
+    prompts = world.story_starts(s["n"], s["prompt_words"])
+    texts = [""] * len(prompts)
+    for length in sorted({len(p) for p in prompts}):  # the prompts of one length are sampled together
+        rows = [i for i, p in enumerate(prompts) if len(p) == length]
+        idx = torch.tensor([tok.encode("\n" + prompts[i]) for i in rows], dtype=torch.long, device=device)
+        out = generate(trained.model, idx, max(1, s["chars"] - length), temperature=s["temperature"],
+                       top_k=s["top_k"] or None, top_p=s["top_p"] if s["top_p"] < 1 else None, generator=gen)
+        for i, r in zip(rows, out, strict=True):
+            texts[i] = tok.decode(r[1:].tolist())  # the prompt's words and what the model wrote after them
     per_text = [split_sentences(t) for t in texts]
     sentences = [x for group in per_text for x in group]
     kinds = [world.classify(x) for x in sentences]
     n = len(sentences)
     counts = {k: kinds.count(k) for k in ("copied", "novel", "invalid")}
-    budget = s["n"] * s["max_new_tokens"] / 1000  # thousands of sampled characters, fixed by the spec
+    budget = s["n"] * s["chars"] / 1000  # thousands of characters of text, fixed by the spec
     train_lines = [" ".join(story) for story in world.train_stories]
-    perfect = perfect_sampler_sentences(world.config, s["temperature"], s["n"] * s["max_new_tokens"], s["seed"])
+    perfect = perfect_sampler_sentences(world.config, s["temperature"], s["n"] * s["chars"], s["seed"])
     metrics = {
         "n_sentences": n,
         "validity": (counts["copied"] + counts["novel"]) / n if n else 0.0,
@@ -169,6 +170,7 @@ def _evaluate_stories(spec: dict, trained: Trained) -> dict:
         "novelty_4": M.ngram_novelty(texts, train_lines, 4),
         "perfect_copied": sum(x in world.train_sentences for x in perfect) / max(1, len(perfect)),
         "perfect_creativity": M.creativity(perfect, is_valid, world.train_sentences, budget),
+        "distinct_prompts": len(set(prompts)), "distinct_samples": len(set(texts)),
     }
     shown = [[x, world.classify(x)] for group in per_text[:10] for x in group][:11]  # what the panel has room for
     return {"metrics": metrics, "samples": texts[:4], "sentences": shown}
@@ -176,9 +178,8 @@ def _evaluate_stories(spec: dict, trained: Trained) -> dict:
 
 sample_stories = Experiment("sample_stories", _configure_stories, _train_stories, _evaluate_stories,
                             sample_params=("temperature", "top_k", "top_p", "n_samples"), check=_check_stories,
-                            bounds=dict.fromkeys(("validity", "copied", "novel", "invalid", "distinct_1",
-                                                  "distinct_2", "self_bleu", "novelty_4", "perfect_copied"),
-                                                 SHARE))
+                            bounds=dict.fromkeys("validity copied novel invalid distinct_1 distinct_2 self_bleu "
+                                                 "novelty_4 perfect_copied".split(), SHARE))
 
 
 # --- facts and addition: one right answer -----------------------------------------------------------------
@@ -230,10 +231,10 @@ def _train_qa(spec: dict, on_eval: Callable | None = None, stop: threading.Event
     then answer every question once at ``temperature`` (0 = greedy). ``world="facts"``: ``n_people`` (200) made-up
     people x 4 attributes, each row repeated as often as the text states its fact; asked: the training facts.
     ``world="addition"``: ``n_train`` (3000) 2-digit problems ``a+b=``; asked: the 500 test problems.
-
     Parameters: ``world``, ``steps``, ``seed`` (init, batches and sampling), ``world_seed``, ``n_people`` (facts)
     or ``n_train`` (addition); sampling only: ``temperature``. ``metrics``: ``accuracy`` (share of questions
-    answered exactly right), ``n`` (questions asked).
+    answered exactly right), ``n`` (questions asked); ``items["accuracy"]``: 1 or 0 per question, in order.
+    The questions depend on ``world_seed`` only, so every seed of one world seed answers the same ones.
     """
     world, tok = _qa_world(spec)
     if spec["params"]["world"] == "facts":
@@ -252,16 +253,19 @@ def _evaluate_qa(spec: dict, trained: Trained) -> dict:
         correct = recall(trained.model, tok, world.split("recitation"), temperature=s["temperature"], generator=gen)
     else:
         correct = world.accuracy(trained.model, tok, "test", temperature=s["temperature"], generator=gen)
-    return {"metrics": {"accuracy": M.exact_match_recall(correct), "n": len(correct)}, "samples": []}
+    # 1 right, 0 wrong per question, in the world's order: the verdict rows compare temperatures question by question
+    return {"metrics": {"accuracy": M.exact_match_recall(correct), "n": len(correct)}, "samples": [],
+            "items": {"accuracy": [int(bool(c)) for c in correct]}}
 
 
 sample_qa = Experiment("sample_qa", _configure_qa, _train_qa, _evaluate_qa, sample_params=("temperature",),
                        check=_check_qa, bounds={"accuracy": SHARE})
 
 
-def stories_model(cache: ResultCache, seed: int = 0, **params):
-    """The stored stories model of ``seed`` (trained on first use) and its tokenizer: ``(model, tokenizer)``."""
-    result = cache.run(sample_stories, seed=seed, **params)
+def stories_model(cache: ResultCache, **params):
+    """``(model, tokenizer)``: the stored stories model (default: the protocol's first evaluation seed and world)."""
+    p = protocol.study("sampling")
+    result = cache.run(sample_stories, **{**p["fixed"], "seed": p["eval_seeds"][0], **params})
     trained = cache.models.get(result["train_key"])
     world = _stories_world(result["spec"]["world"])
     return trained.model, CharTokenizer(world.alphabet)
@@ -270,22 +274,30 @@ def stories_model(cache: ResultCache, seed: int = 0, **params):
 # --- the book's grid --------------------------------------------------------------------------------------
 
 
-def book_runs(cache: ResultCache, seeds: Sequence[int] = SEEDS, workers: int = 2) -> dict:
-    """Every run of chapter 6, from ``cache`` where stored: one model per world and seed, trained first (all
-    of them sharing one pool of ``workers`` processes), then every sampling point of :func:`grids` on them.
-    Returns ``{"stories": {"temperature": {T: [result per seed]}, "top_k": {k: [...]}, "top_p": {p: [...]}},
-    "facts": {T: [...]}, "addition": {T: [...]}}`` (top-k and top-p at temperature 1)."""
-    seeds, g = list(seeds), grids()
-    # {family: {value: params}}; top-k and top-p at temperature 1
+def book_points(fast: bool | None = None) -> tuple[dict, dict]:
+    """Chapter 6's settings, seed and world left out: ``(stories, qa)``, ``{"temperature": {T: params}, "top_k":
+    {k: params}, "top_p": {p: params}}`` (top-k and top-p at T=1) and ``{world: {T: params}}``."""
+    g = grids(fast)
     stories = {name: {v: {"temperature": 1.0, name: v} for v in g[name]} for name in ("temperature", "top_k", "top_p")}
-    qa = {w: {t: {"world": w, "temperature": t} for t in g["qa_temperature"]} for w in QA_WORLDS}
+    return stories, {w: {t: {"world": w, "temperature": t} for t in g["qa_temperature"]} for w in QA_WORLDS}
+
+
+def book_runs(cache: ResultCache, workers: int = 2) -> dict:
+    """Every run of chapter 6 (:func:`book_points`, those of :func:`verdict_runs` among them), from ``cache``
+    where stored, at the protocol's evaluation seeds and world: the models first, then the samplings, all in one
+    pool of ``workers`` processes. Returns ``{"stories": {"temperature": {T: [result per seed]}, "top_k": ...,
+    "top_p": ...}, "facts": {T: [...]}, "addition": {T: [...]}}``."""
+    p = protocol.study("sampling")
+    seeds, fixed = p["eval_seeds"], p["fixed"]
+    stories, qa = book_points()
 
     def run_all(pool, jobs):
         # each job is (experiment, points): one thread per sweep, both feeding the same pool
         if pool is None:
-            return [sweep(fn, points, cache, seeds=seeds) for fn, points in jobs]
+            return [sweep(fn, points, cache, seeds=seeds, **fixed) for fn, points in jobs]
         with ThreadPoolExecutor(len(jobs)) as threads:
-            futures = [threads.submit(sweep, fn, points, cache, seeds=seeds, executor=pool) for fn, points in jobs]
+            futures = [threads.submit(sweep, fn, points, cache, seeds=seeds, executor=pool, **fixed)
+                       for fn, points in jobs]
             return [f.result() for f in futures]
 
     def regroup(results, families):
@@ -316,8 +328,7 @@ def summary(results: Sequence[Mapping] | None) -> dict[str, Interval] | None:
 def best_setting(family: Mapping, metric: str = "creativity") -> tuple:
     """The setting of a family (``{value: [results]}``) with the highest mean ``metric``, and its summary:
     ``(value, {metric: Interval})``. Picked after looking, so its interval is optimistic."""
-    sums = {v: summary(rs) for v, rs in family.items()}
-    sums = {v: s for v, s in sums.items() if s is not None}
+    sums = {v: summary(rs) for v, rs in family.items() if rs}
     value = max(sums, key=lambda v: sums[v][metric].estimate)
     return value, sums[value]
 
@@ -327,10 +338,8 @@ def _by_seed(results: Sequence[Mapping]) -> dict[int, Mapping]:
 
 
 def paired_difference(a: Sequence[Mapping], b: Sequence[Mapping], metric: str) -> Interval:
-    """Mean over seeds of ``a``'s ``metric`` minus ``b``'s, seed by seed, with its 95% t interval. Two samplings
-    of the *same* stored model (one per seed) are a paired design: the models differ between seeds far more than
-    two samplers differ on one model, so comparing the two settings' intervals over seeds would hide a difference
-    that every seed shows. The difference differs from 0 when its interval excludes 0."""
+    """Mean over seeds of ``a``'s ``metric`` minus ``b``'s, seed by seed, with its 95% t interval: two samplings
+    of the *same* stored model are paired (the models differ between seeds far more than two samplers do)."""
     sa, sb = _by_seed(a), _by_seed(b)
     if set(sa) != set(sb):
         raise ValueError(f"b: needs the same seeds as a, got {sorted(sb)} for {sorted(sa)}")
@@ -346,70 +355,72 @@ def sign(iv: Interval) -> str:
 
 def frontier_gap(family: Mapping, temperature: Mapping, skip: Sequence = ()) -> Interval:
     """How far a sampler family lies above (+) or below (-) the temperature curve on the frontier, in creativity
-    (distinct novel-valid sentences per 1,000 characters) at equal validity. Per seed: the creativity of each
-    setting of ``family`` (``{value: [results]}``; values in ``skip`` left out, e.g. the settings that reduce to
-    greedy) minus the creativity the same seed's temperature curve reaches at the same validity (linear
-    interpolation between the two temperatures that bracket it), averaged over the settings; then the mean over
-    seeds with its 95% t interval."""
+    at equal validity. Per seed: the creativity of each setting of ``family`` (``{value: [results]}``; values in
+    ``skip`` left out, e.g. those that reduce to greedy) minus the seed's temperature curve at the same validity
+    (linear between the temperatures that bracket it), averaged; then the mean over seeds, 95% t interval."""
     gaps = []
     for seed in sorted(_by_seed(next(iter(temperature.values())))):
         curve = sorted((m["validity"], m["creativity"]) for m in (_by_seed(rs)[seed]["metrics"]
                                                                     for rs in temperature.values()))
         xs, ys = [c[0] for c in curve], [c[1] for c in curve]
         settings = [_by_seed(rs)[seed]["metrics"] for value, rs in family.items() if value not in skip]
-        per = [m["creativity"] - _interp(m["validity"], xs, ys) for m in settings]
+        per = [m["creativity"] - float(np.interp(m["validity"], xs, ys)) for m in settings]  # flat past the ends
         gaps.append(sum(per) / len(per))
     return mean_interval(gaps)
 
 
-def _interp(x: float, xs: Sequence[float], ys: Sequence[float]) -> float:
-    # piecewise linear through (xs, ys), xs increasing; constant beyond the ends
-    if x <= xs[0]:
-        return ys[0]
-    if x >= xs[-1]:
-        return ys[-1]
-    i = bisect.bisect_left(xs, x)  # xs[i - 1] < x <= xs[i]
-    return ys[i - 1] + (ys[i] - ys[i - 1]) * (x - xs[i - 1]) / (xs[i] - xs[i - 1])
+def verdict_runs() -> list[tuple]:
+    """The ``(experiment, points)`` sweeps the verdict rows read, at the protocol's seeds, world and arms: the
+    models first (one point per model), then the other arms on them. :func:`book_runs` runs all of them."""
+    p = protocol.study("sampling")
+    arms = p["arms"]
+
+    def points(settings):
+        return [{**p["fixed"], **x, "seed": s} for x in settings for s in p["eval_seeds"]]
+
+    warm = [arm for name, arm in arms.items() if name != "greedy"]  # greedy is the model's own point
+    return [(sample_stories, points([arms["T=1"]])),
+            (sample_qa, points([{"world": w, **arms["greedy"]} for w in QA_WORLDS])),
+            (sample_stories, points([arms["greedy"]])),
+            (sample_qa, points([{"world": w, **arm} for w in QA_WORLDS for arm in warm]))]
 
 
-def qa_verdict(runs: Mapping) -> dict:
-    """Is greedy decoding best for a Q/A world (``{T: [results per seed]}``)? The greedy accuracy, the best
-    positive temperature's and the one at T = 1 (intervals over seeds), and the paired differences greedy minus
-    each (seed by seed, the same model: :func:`paired_difference`)."""
-    sums = {t: summary(rs) for t, rs in runs.items()}
-    warm = {t: s["accuracy"] for t, s in sums.items() if t > 0 and s is not None}
-    best_t = max(warm, key=lambda t: warm[t].estimate)
-    return {"greedy": sums[0.0]["accuracy"], "best_t": best_t, "best": warm[best_t], "at_one": warm.get(1.0),
-            "greedy_minus_best": paired_difference(runs[0.0], runs[best_t], "accuracy"),
-            "greedy_minus_one": paired_difference(runs[0.0], runs[1.0], "accuracy") if 1.0 in runs else None}
+NEAR_ZERO = 0.1  # the claim counts a temperature up to this as "near 0": as accurate as greedy, within the margin
 
 
-VERDICT_TEMPERATURES = (0.1, 0.5, 1.0)  # greedy is compared with these (those in the grid of the current scale)
+def verdict_measurements(cache: ResultCache) -> list[dict]:
+    """The rows of claims (d) and (k) (shape: :mod:`minigpt.verdicts`), read from ``cache`` at the runs of
+    :func:`verdict_runs` (``a``/``b`` None where one is missing). (d): facts and addition, greedy against each warm
+    arm question by question (every seed answers the evaluation world's questions), higher than T=0.5 and 1, equal
+    to T=0.1 within the margin. (k): stories, same prompts, creativity and distinct-2 at T=1 vs greedy, per seed."""
+    p = protocol.study("sampling")
+    arms = p["arms"]
 
+    def runs(fn, **params):
+        return seed_results(cache, fn, p["eval_seeds"], **p["fixed"], **params)
 
-def verdict_measurements(cache: ResultCache, seeds: Sequence[int] = SEEDS) -> list[dict]:
-    """The measurements behind claims (d) and (k) for the verdict table (chapter 9; the row shape is documented in
-    :mod:`minigpt.verdicts`), from ``cache`` only (never running anything), at the current scale: accuracy of greedy
-    decoding (T=0) against sampling at each of :data:`VERDICT_TEMPERATURES` in the chapter's grid, on facts and on
-    addition; for stories, creativity and distinct-2 at T=1 against greedy. ``a`` and ``b`` are the two settings'
-    means over seeds; ``difference`` is the paired difference a - b over seeds (the same stored models;
-    :func:`paired_difference`). Every interval is None where a run is missing from the cache."""
+    def items(rs):  # per question, 1 right, 0 wrong
+        return None if rs is None or any("items" not in r for r in rs) else [r["items"]["accuracy"] for r in rs]
 
-    def row(claim, metric, text, labels, fn, a_params, b_params):
-        a, b = seed_results(cache, fn, seeds, **a_params), seed_results(cache, fn, seeds, **b_params)
-        complete = a is not None and b is not None
-        return {"claim": claim, "measure": metric, "expect": "higher", "text": text, "labels": labels,
-                "a": summary(a)[metric].to_dict() if complete else None,
-                "b": summary(b)[metric].to_dict() if complete else None,
-                "difference": paired_difference(a, b, metric).to_dict() if complete else None}
+    def row(claim, measure, text, labels, expect, a, b):
+        return {"claim": claim, "kind": "claim", "measure": measure, "text": text, "labels": labels,
+                "expect": expect, "margin": protocol.margin("sampling", measure), "test": "paired", "a": a, "b": b,
+                "items": "shared"}
 
-    out = [row("d", "accuracy", f"{w}: accuracy at T=0 (greedy) vs T={t:g}", ["T=0", f"T={t:g}"], sample_qa,
-               {"world": w, "temperature": 0.0}, {"world": w, "temperature": t})
-           for w in QA_WORLDS for t in VERDICT_TEMPERATURES if t in grids()["qa_temperature"]]
-    for metric, what in (("creativity", "distinct novel, valid sentences per 1,000 characters"),
-                         ("distinct_2", "distinct-2")):
-        out.append(row("k", metric, f"stories: {what} at T=1 vs T=0 (greedy)", ["T=1", "T=0"], sample_stories,
-                       {"temperature": 1.0}, {"temperature": 0.0}))
+    out = []
+    for w in QA_WORLDS:
+        greedy = items(runs(sample_qa, world=w, **arms["greedy"]))
+        for name, arm in arms.items():
+            if name != "greedy":
+                expect = "equal" if arm["temperature"] <= NEAR_ZERO else "higher"
+                out.append(row("d", "accuracy", f"{w}: accuracy, greedy (T=0) vs {name}", ["greedy", name], expect,
+                               greedy, items(runs(sample_qa, world=w, **arm))))
+    hot, cold = runs(sample_stories, **arms["T=1"]), runs(sample_stories, **arms["greedy"])
+    for measure, what in (("creativity", "distinct novel, valid sentences per 1,000 characters"),
+                          ("distinct_2", "distinct-2")):
+        a, b = (None if rs is None else [r["metrics"][measure] for r in rs] for rs in (hot, cold))
+        out.append(row("k", measure, f"stories from the same prompts: {what}, T=1 vs greedy (T=0)",
+                       ["T=1", "greedy"], "higher", a, b))
     return out
 
 
@@ -423,8 +434,7 @@ def plot_frontier(ax: Axes, families: Mapping[str, Sequence[tuple[str, Mapping]]
     tidy(ax)
     for i, (label, points) in enumerate(families.items()):
         color = (colors or {}).get(label) or list(COLORS.values())[i % len(COLORS)]
-        xs = [p[x] for _, p in points]
-        ys = [p[y] for _, p in points]
+        xs, ys = [p[x] for _, p in points], [p[y] for _, p in points]
         ax.plot([v.estimate for v in xs], [v.estimate for v in ys], color=color, marker="o", markersize=3,
                 label=label)
         for vx, vy in zip(xs, ys, strict=True):
@@ -478,8 +488,11 @@ STATIC_GRID = {"temperature": [0.0, 0.3, 0.6, 0.8, 1.0, 1.2, 1.6], "top_p": [1.0
 
 def sampling_explorer(cache: ResultCache | None = None, **fixed) -> Explorer:
     """Chapter 6's explorer over :data:`sample_stories`: sliders for temperature, top-k (0 = off) and top-p
-    (1 = off) over one stored model (every move re-samples it, nothing retrains); the static view steps through
-    temperature x top-p, computed at build time."""
+    (1 = off) over one stored model (by default the protocol's first evaluation seed in its world, a model of the
+    chapter's runs; every move re-samples it, nothing retrains); the static view steps through temperature x
+    top-p, computed at build time."""
+    p = protocol.study("sampling")
+    fixed = {**p["fixed"], "seed": p["eval_seeds"][0], **fixed}
     display = Display(title="Sampling one stored story model: temperature, top-k, top-p",
                       labels={"temperature": "temperature", "top_k": "top-k (0 = off)", "top_p": "top-p (1 = off)"})
     return Explorer(sample_stories, controls=SAMPLING_CONTROLS, initial={"temperature": 1.0}, static_grid=STATIC_GRID,

@@ -13,7 +13,7 @@ Two experiments, both on 2-digit addition (3000 training problems, 300 test prob
   and distinct answers at a few checkpoints of the run (step 0 = the pretrained model). ``checkpoint`` is a
   sampling parameter: it picks which of the stored checkpoint measurements a result reports.
 
-:func:`verdict_measurements` returns, from the cache only, the measurements behind each claim of the chapter.
+:func:`verdict_runs` lists the runs of the protocol; :func:`verdict_measurements` reads them into verdict rows.
 """
 
 from __future__ import annotations
@@ -27,9 +27,10 @@ from collections.abc import Callable, Mapping
 import torch
 from matplotlib.figure import Figure
 
+from .. import protocol
 from ..config import check, check_int, check_one_of, check_real
 from ..explore import Display, Explorer
-from ..metrics import best_of_k_accuracy, majority_vote_accuracy, mean_distinct_answers, mean_pass_at_k
+from ..metrics import best_of_k_accuracy, majority_vote, mean_distinct_answers, mean_pass_at_k, pass_at_k
 from ..model import GPT
 from ..plots import tidy
 from ..rl import RLConfig, checker_reward, policy_gradient
@@ -109,7 +110,8 @@ def _pretrain(spec: dict, on_eval: Callable | None = None, stop: threading.Event
     samples), ``best_of_k`` (best-of-k with a checker that is wrong with probability ``verifier_error``),
     ``distinct`` (distinct answers among the n samples per problem); ``identical_at_0`` (share of problems whose
     samples at temperature 0 are all the same); for the scratchpad ``steps_ok`` (samples whose column steps are
-    right) and ``right_answer_wrong_steps``. ``curves`` holds every k and temperature.
+    right) and ``right_answer_wrong_steps``. ``curves`` holds every k and temperature, ``items`` the scores of
+    each test problem (greedy, single, vote, vote_at_0, best_of_k, perfect_checker: the verdict rows').
     """
     world = _world(spec["world"])
     tok = CharTokenizer.from_text(world.alphabet)
@@ -160,8 +162,11 @@ def _evaluate(spec: dict, trained: Trained) -> dict:
     parsed = {t: [[world.parse(o) for o in row] for row in rows] for t, rows in bank.items()}
     ks = [k for k in KS if k <= n]
 
-    def vote(rows, k):
-        return majority_vote_accuracy([r[:k] for r in rows], targets)
+    def each(score, rows):  # a score per test problem (a plain list: the verdict rows' items)
+        return [float(score(row, y)) for row, y in zip(rows, targets, strict=True)]
+
+    def votes(rows, k):  # per problem: is the majority of the first k samples right
+        return each(lambda r, y: majority_vote(r[:k]) == y, rows)
 
     def pass_at(rows, k):
         return mean_pass_at_k([n] * len(rows), _n_right(rows, targets), k)
@@ -171,20 +176,22 @@ def _evaluate(spec: dict, trained: Trained) -> dict:
         rng = random.Random(s["seed"])
         curves[f"{t:g}"] = {
             "single": sum(_n_right(rows, targets)) / (n * len(rows)),
-            "vote": [vote(rows, k) for k in ks],
+            "vote": [sum(votes(rows, k)) / len(targets) for k in ks],
             "pass": [pass_at(rows, k) for k in ks],
             "best_of": {f"{e:g}": [best_of_k_accuracy(rows, targets, k, e, rng) for k in ks] for e in VERIFIER_ERRORS},
             "distinct": mean_distinct_answers(rows),
         }
     t, k = s["temperature"], s["k"]
-    rows = parsed[t]
+    rows, rng = parsed[t], random.Random(s["seed"] + 1)  # the checker's mistakes, drawn problem by problem
+    items = {  # per test problem: 0/1 (right or not), "single": the share of the n samples right
+        "greedy": each(lambda r, y: r[0] == y, parsed[0.0]), "single": [c / n for c in _n_right(rows, targets)],
+        "vote": votes(rows, k), "vote_at_0": votes(parsed[0.0], k),
+        "best_of_k": each(lambda r, y: best_of_k_accuracy([r], [y], k, s["verifier_error"], rng), rows),
+        "perfect_checker": each(lambda r, y: best_of_k_accuracy([r], [y], k), rows)}
+    mean = {name: sum(v) / len(v) for name, v in items.items()}  # sums of 0/1: exact, as the metrics were
     metrics = {
-        "greedy": sum(r[0] == y for r, y in zip(parsed[0.0], targets, strict=True)) / len(targets),
-        "single": curves[f"{t:g}"]["single"],
-        "vote": vote(rows, k),
-        "pass_k": pass_at(rows, k),
-        "best_of_k": best_of_k_accuracy(rows, targets, k, s["verifier_error"], random.Random(s["seed"] + 1)),
-        "distinct": curves[f"{t:g}"]["distinct"],
+        "greedy": mean["greedy"], "single": curves[f"{t:g}"]["single"], "vote": mean["vote"],
+        "pass_k": pass_at(rows, k), "best_of_k": mean["best_of_k"], "distinct": curves[f"{t:g}"]["distinct"],
         "identical_at_0": sum(len(set(r)) == 1 for r in bank[0.0]) / len(targets),
     }
     if world.format == "scratchpad":
@@ -192,23 +199,22 @@ def _evaluate(spec: dict, trained: Trained) -> dict:
         metrics["distinct_paths"] = sum(len(set(row)) for row in bank[t]) / len(bank[t])
     samples = [{"question": p.question, "answer": p.answer, "greedy": bank[0.0][j][:4], "warm": bank[t][j][:8]}
                for j, p in enumerate(world.test[:4])]
-    return {"metrics": metrics, "samples": samples, "curves": {"ks": ks, **curves}}
+    return {"metrics": metrics, "samples": samples, "curves": {"ks": ks, **curves}, "items": items}
 
 
 sharpen_addition = Experiment("sharpen_addition", _configure, _pretrain, _evaluate,
                               sample_params=("bank", "temperature", "k", "verifier_error"), check=_check_spec,
-                              bounds=dict.fromkeys(("greedy", "single", "vote", "pass_k", "best_of_k",
-                                                    "identical_at_0", "steps_ok", "right_answer_wrong_steps"),
-                                                   SHARE))
+                              bounds=dict.fromkeys(("greedy", "single", "vote", "pass_k", "best_of_k", "identical_at_0",
+                                                    "steps_ok", "right_answer_wrong_steps"), SHARE))
 
 
 # --- RL with verifiable rewards -----------------------------------------------------------------------------
 
 
-# The RL learning rate of each format (the default of ``rl_addition``), from benchmarks/rl_learning_rate.py (seeds
-# 0 and 1, 2026-12-02): direct answers, lr 1e-4 raised pass@1 and greedy accuracy (KL 0.1 nats), 3e-4 raised pass@1
-# less and lowered greedy accuracy, 1e-3 and up collapsed; the scratchpad drifts already at 1e-4 (greedy 0.93 ->
-# 0.82) and at 3e-4 falls to 0.43, while 3e-5 holds it (KL 0.1).
+# The RL learning rate of each format (the default of ``rl_addition``), from benchmarks/tuning/rl_learning_rate.py
+# (tuning seeds 0 and 1, their own worlds, 2026-12-02): direct answers, lr 1e-4 raised pass@1 and greedy accuracy
+# (KL 0.1 nats), 3e-4 raised pass@1 less and lowered greedy accuracy, 1e-3 and up collapsed; the scratchpad drifts
+# already at 1e-4 (greedy 0.93 -> 0.82) and at 3e-4 falls to 0.43, while 3e-5 holds it (KL 0.1).
 RL_LR = {"plain": 1e-4, "scratchpad": 3e-5}
 
 
@@ -219,7 +225,6 @@ def _rl_configure(format: str = "plain", rl_steps: int | None = None, lr: float 
         rl_steps = 3 if fast else (150 if format == "plain" else 60)
     if lr is None:
         lr = RL_LR.get(format, RL_LR["plain"])  # an unknown format fails in the check, naming it
-    n_checkpoints = 3
     return {
         "torch_threads": 1,
         # the pretrained model: the same training spec as sharpen_addition's
@@ -227,7 +232,7 @@ def _rl_configure(format: str = "plain", rl_steps: int | None = None, lr: float 
         "rl": {"steps": rl_steps, "prompts_per_step": 4 if fast else 32, "group_size": 8, "lr": lr,
                "kl_coef": kl_coef, "temperature": 1.0, "seed": seed},
         "eval": {"n": 8 if fast else (64 if format == "plain" else 32), "n_test": 20 if fast else 300,
-                 "checkpoints": [round(rl_steps * i / n_checkpoints) for i in range(n_checkpoints + 1)]},
+                 "checkpoints": [round(rl_steps * i / 3) for i in range(4)] if format == "plain" else [0, rl_steps]},
         "sample": {"checkpoint": rl_steps if checkpoint is None else checkpoint},
     }
 
@@ -254,7 +259,8 @@ def _base_model(spec: dict, models: ModelStore | None) -> Trained:
 
 def _measure(world, tok, model, n: int, n_test: int, seed: int) -> dict:
     """pass@k for every k <= n at temperature 1, greedy accuracy and distinct answers on the first ``n_test``
-    test problems; for the scratchpad, the samples whose steps are right and the right answers with wrong steps."""
+    test problems (``items``: pass@1, pass@n and distinct answers of each problem); for the scratchpad, the
+    samples whose steps are right and the right answers with wrong steps."""
     problems = world.test[:n_test]
     texts = _draw(world, tok, model, problems, n, 1.0, seed + 77)
     rows = [[world.parse(o) for o in row] for row in texts]
@@ -265,6 +271,9 @@ def _measure(world, tok, model, n: int, n_test: int, seed: int) -> dict:
         "greedy": sum(world.check(p.question, g[0]) for p, g in zip(problems, greedy, strict=True)) / len(problems),
         "distinct": mean_distinct_answers(rows),
         "malformed": sum(a is None for r in rows for a in r) / (n * len(rows)),
+        # per problem (the same problems at every checkpoint): pass@1, pass@n and distinct answers
+        "items": {"pass_1": [c / n for c in correct], f"pass_{n}": [pass_at_k(n, c, n) for c in correct],
+                  "distinct": [float(len(set(r))) for r in rows]},
     }
     if world.format == "scratchpad":
         out.update(world.scratchpad_steps(problems, texts))
@@ -277,9 +286,9 @@ def _rl_train(spec: dict, on_eval: Callable | None = None, stop: threading.Event
     """Fine-tune the pretrained addition model of ``sharpen_addition`` (same format and seed) with REINFORCE and
     a group-mean baseline (:func:`minigpt.rl.policy_gradient`): each update draws 32 training problems, samples
     8 answers to each at temperature 1 and rewards 1 for a right result (the world's checker; for the scratchpad
-    only the result after ``;`` counts, the steps are never rewarded). At a few checkpoints (step 0 = before RL)
-    it measures, on the test problems, pass@k for k up to n at temperature 1, greedy accuracy, distinct answers
-    per problem and, for the scratchpad, whether the steps stay right.
+    only the result after ``;`` counts, the steps are never rewarded). At checkpoints (step 0 = before RL; the
+    costlier scratchpad only before and after) it measures on the test problems pass@k for k up to n at T = 1,
+    greedy accuracy, distinct answers per problem and, for the scratchpad, whether the steps stay right.
 
     Parameters: ``format``, ``rl_steps``, ``lr`` (None: :data:`RL_LR` of the format), ``kl_coef`` (penalty to the
     starting model), ``seed``; sampling only: ``checkpoint`` (which RL step the metrics report; default the last).
@@ -300,7 +309,6 @@ def _rl_train(spec: dict, on_eval: Callable | None = None, stop: threading.Event
             measured.append(measure(h.step[-1]))
 
     measured = [measure(0)]
-
     cfg = RLConfig(max_new_tokens=max_new, **spec["rl"])
     h = policy_gradient(model, tok, [p.question for p in world.train], checker_reward(world.check), cfg,
                         on_step=on_step, stop=stop)
@@ -311,15 +319,16 @@ def _rl_train(spec: dict, on_eval: Callable | None = None, stop: threading.Event
 def _rl_evaluate(spec: dict, trained: Trained) -> dict:
     by_step = {c["step"]: c for c in trained.info["checkpoints"]}
     c, b = by_step[spec["sample"]["checkpoint"]], by_step[0]
-    metrics = {}
+    metrics, items = {}, {}
     for name, m in (("", c), ("base_", b)):
         metrics.update({f"{name}pass_{k}": v for k, v in m["pass"].items()})
-        metrics.update({f"{name}{key}": v for key, v in m.items() if key not in ("step", "pass")})
+        metrics.update({f"{name}{key}": v for key, v in m.items() if key not in ("step", "pass", "items")})
+        items.update({f"{name}{key}": v for key, v in m["items"].items()})
     h = trained.info["rl_history"]
-    metrics["reward_first"] = sum(h["reward"][:10]) / max(1, len(h["reward"][:10]))
-    metrics["reward_last"] = sum(h["reward"][-10:]) / max(1, len(h["reward"][-10:]))
-    metrics["kl_last"] = h["kl"][-1] if h["kl"] else 0.0
-    return {"metrics": metrics, "samples": []}
+    first, last = h["reward"][:10], h["reward"][-10:]
+    metrics.update(reward_first=sum(first) / max(1, len(first)), reward_last=sum(last) / max(1, len(last)),
+                   kl_last=h["kl"][-1] if h["kl"] else 0.0)
+    return {"metrics": metrics, "samples": [], "items": items}
 
 
 rl_addition = Experiment("rl_addition", _rl_configure, _rl_train, _rl_evaluate, sample_params=("checkpoint",),
@@ -440,50 +449,52 @@ def curve_intervals(results: list[Mapping], temperature: float, name: str, error
     return [mean_interval([at(r, i) for r in results], bounds=SHARE) for i in range(len(results[0]["curves"]["ks"]))]
 
 
-def verdict_measurements(cache, seeds=(0, 1, 2)) -> list[dict]:
-    """The measurements behind claims (e), (f) and (j) for the verdict table (chapter 9; the row shape is documented
-    in :mod:`minigpt.verdicts`), from ``cache`` only (never runs anything), at the current scale. Both settings
-    of a row are measured on the same stored model of each seed, so each row also carries ``difference``, the
-    paired difference a - b over seeds. A side is None where a run is missing."""
-    def value(r, name):
-        if name == "vote at 0":  # the vote over the result's k at temperature 0, from the same bank
-            return r["curves"]["0"]["vote"][r["curves"]["ks"].index(r["spec"]["sample"]["k"])]
-        return r["metrics"][name]
+VOTE_ARMS = ("direct answers", "scratchpad")  # the protocol's arms of sharpen_addition (one run: every measure)
+RL_ARM = "RL on direct answers"  # ... and of rl_addition
 
-    plain = seed_results(cache, sharpen_addition, seeds, temperature=0.8, k=16)
-    pad = seed_results(cache, sharpen_addition, seeds, format="scratchpad", temperature=0.8, k=16)
-    rl = seed_results(cache, rl_addition, seeds)
-    k = 8 if fast_mode() else 16  # the bank of fast mode holds 8 samples per problem
-    err = sharpen_addition.defaults["verifier_error"]
-    top = 8 if fast_mode() else 64
-    rows = [  # claim, results, metric a, metric b, expect, text, labels
-        ("e", plain, "vote", "single", "higher", f"direct answers: vote over {k} at T=0.8 vs one sample",
-         [f"vote over {k}", "one sample"]),
-        ("e", plain, "vote", "greedy", "higher", f"direct answers: vote over {k} at T=0.8 vs greedy",
-         [f"vote over {k}", "greedy"]),
-        ("e", pad, "vote", "greedy", "higher", f"scratchpad: vote over {k} at T=0.8 vs greedy",
-         [f"vote over {k}", "greedy"]),
-        ("e", plain, "vote at 0", "greedy", "equal", f"direct answers: vote over {k} at T=0 vs greedy",
-         [f"vote over {k} at T=0", "greedy"]),
-        ("j", plain, "pass_k", "vote", "higher", f"direct answers, {k} samples at T=0.8: a perfect checker vs the vote",
-         ["perfect checker", "vote"]),
-        ("j", plain, "best_of_k", "vote", "higher",
-         f"direct answers, {k} samples at T=0.8: a checker wrong {err:.0%} of the time vs the vote",
-         [f"checker wrong {err:.0%}", "vote"]),
-        ("f", rl, "pass_1", "base_pass_1", "higher", "RL on direct answers: pass@1 after vs before",
-         ["after RL", "before"]),
-        ("f", rl, f"pass_{top}", f"base_pass_{top}", "lower", f"RL on direct answers: pass@{top} after vs before",
-         ["after RL", "before"]),
-        ("f", rl, "distinct", "base_distinct", "lower", "RL on direct answers: distinct answers per problem",
-         ["after RL", "before"]),
+
+def verdict_runs() -> list[tuple[Experiment, list[dict]]]:
+    """The runs the verdict rows read, at the protocol's settings and seeds (each seed draws its own addition
+    world): the pretrained models with their banks, then RL from the direct-answer models they stored."""
+    p = protocol.study("sharpening")
+    return [(exp, [{**p["fixed"], **p["arms"][a], "seed": s} for a in names for s in p["eval_seeds"]])
+            for exp, names in ((sharpen_addition, VOTE_ARMS), (rl_addition, (RL_ARM,)))]
+
+
+def verdict_measurements(cache) -> list[dict]:
+    """Rows of claims (e), (f), (j) for the verdict table (shape: :mod:`minigpt.verdicts`), from ``cache`` only, at
+    the protocol's settings: two measures of one run per seed, scored per test problem of the seed's own world
+    (items "nested"; ``items`` in the results). ``a`` and ``b`` are None where a run is missing."""
+    p = protocol.study("sharpening")
+    arms, seeds = p["arms"], p["eval_seeds"]
+    got = {a: seed_results(cache, sharpen_addition, seeds, **p["fixed"], **arms[a]) for a in VOTE_ARMS}
+    got[RL_ARM] = seed_results(cache, rl_addition, seeds, **p["fixed"], **arms[RL_ARM])
+    s = sharpen_addition.spec(**arms["direct answers"])["sample"]  # k beyond the bank (fast mode) is the bank
+    k, t, err = s["k"], s["temperature"], s["verifier_error"]
+    top = rl_addition.spec(**arms[RL_ARM])["eval"]["n"]
+
+    def row(claim, arm, a, b, expect, text, labels, measure="accuracy", kind="claim", margin=None):
+        scores = (lambda name: None) if got[arm] is None else (lambda name: [r["items"][name] for r in got[arm]])
+        return {"claim": claim, "kind": kind, "measure": measure, "text": text, "labels": labels,
+                "expect": expect, "margin": protocol.margin("sharpening", measure) if margin is None else margin,
+                "test": "paired", "a": scores(a), "b": scores(b), "items": "nested"}
+
+    vote, sample, rl = f"vote over {k} at T={t:g}", f"one sample at T={t:g}", ["after RL", "before RL"]
+    same = f"direct answers, {k} samples at T={t:g}: best-of-{k} with"
+    return [
+        *(row("e", arm, "vote", b, "higher", f"{arm}: {vote} vs {label}", [vote, label])
+          for arm in VOTE_ARMS for b, label in (("single", sample), ("greedy", "greedy"))),
+        # by construction: every sample at T=0 is the greedy answer, so their vote is too
+        row("e", "direct answers", "vote_at_0", "greedy", "equal", f"direct answers: vote over {k} at T=0 vs greedy",
+            [f"vote over {k} at T=0", "greedy"], kind="sanity", margin=0.0),
+        row("j", "direct answers", "best_of_k", "vote", "higher", f"{same} a checker wrong {err:.0%} vs the vote",
+            [f"checker wrong {err:.0%}", "vote"]),
+        # by construction: a perfect checker finds a right answer whenever one of the k samples is right
+        row("j", "direct answers", "perfect_checker", "vote", "higher", f"{same} a perfect checker vs the vote",
+            ["perfect checker", "vote"], kind="sanity", margin=0.0),
+        row("f", RL_ARM, "pass_1", "base_pass_1", "higher", f"{RL_ARM}: pass@1 after vs before", rl, "pass_1"),
+        row("f", RL_ARM, f"pass_{top}", f"base_pass_{top}", "lower", f"{RL_ARM}: pass@{top} after vs before", rl,
+            f"pass_{top}"),
+        row("f", RL_ARM, "distinct", "base_distinct", "lower",
+            f"{RL_ARM}: distinct answers among {top} samples, after vs before", rl, "distinct"),
     ]
-    out = []
-    for claim, results, ma, mb, expect, text, labels in rows:
-        row = {"claim": claim, "measure": ma if ma != "vote at 0" else "vote", "text": text,
-               "labels": labels, "expect": expect, "a": None, "b": None, "difference": None}
-        if results is not None:
-            xa, xb = [value(r, ma) for r in results], [value(r, mb) for r in results]
-            row.update(a=mean_interval(xa).to_dict(), b=mean_interval(xb).to_dict(),
-                       difference=mean_interval([x - y for x, y in zip(xa, xb, strict=True)]).to_dict())
-        out.append(row)
-    return out

@@ -142,6 +142,13 @@ class StoriesWorld:
                         chars.add(sym[0].upper())
         return "".join(sorted(chars))
 
+    def story_starts(self, n: int, n_words: int = 2) -> list[str]:
+        """Prompts from held-out stories: the first ``n_words`` words of validation story ``i`` (cycling through
+        them when ``n`` exceeds their number), as the text writes them, for ``i`` in ``range(n)``."""
+        if not self.val_stories:
+            raise ValueError("n_val_stories is out of range: allowed at least 1 for story starts")
+        return [" ".join(self.val_stories[i % len(self.val_stories)][0].split(" ")[:n_words]) for i in range(n)]
+
     def is_valid(self, sentence: str) -> bool:
         """See :func:`is_valid`."""
         return is_valid(sentence)

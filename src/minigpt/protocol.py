@@ -1,0 +1,176 @@
+"""The verdict protocol, frozen: every setting that enters a row of the verdict table, and where each tuned value
+came from. ``python -m minigpt protocol [--json]`` prints it with its hash; the verdict table records the hash.
+
+Two kinds of runs are kept apart:
+
+- *Tuning* (choosing a setting: a learning rate, a step count, a rate to compare) used the tuning seeds and the
+  tuning worlds (world seed 0, the worlds the chapters were written on); its scripts live in
+  ``benchmarks/tuning/`` and see nothing else.
+- *Evaluation* (the runs the verdict rows read) uses the evaluation seeds (from 1000 up) and evaluation worlds
+  (world seed 1000, or a world per seed where a study's seed also draws its world) that no tuning saw, with the
+  settings below, which were fixed before any evaluation run.
+
+Each study's ``verdict_measurements(cache)`` reads exactly these settings (it takes no others), so a table can
+only come from runs made at them. Every row states its margin: the smallest difference that would matter, in the
+measure's units, set before the runs (a difference within it is "negligible", never "holds").
+
+Fast mode (``MINIGPT_FAST=1``, the notebook tests) runs every study much smaller and on two evaluation seeds: its
+verdicts test the machinery, not the claims.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from .runs.spec import fast_mode
+
+TUNING_SEEDS = (0, 1, 2)
+EVAL_SEEDS = (1000, 1001, 1002, 1003, 1004)
+EVAL_WORLD = 1000  # the world seed of studies whose runs share one world
+FAST_EVAL_SEEDS = (1000, 1001)
+FAST_WHY = "fast mode: the notebook tests' scale, which checks that the machinery runs, not the claims"
+
+# Margins shared by the studies, per kind of measure, in the measure's units.
+SHARE_MARGIN = 0.02  # two percentage points of a share of items (recall, accuracy, pass@k, sentences)
+
+STUDIES: dict[str, dict] = {
+    "overfitting": {
+        "fixed": {"world_seed": EVAL_WORLD},
+        # the regularizers claim (a) names, against none (chapter 3 also shows weight decay 1: claim b's, ch. 5)
+        "arms": {"none": {}, "dropout 0.1": {"dropout": 0.1}, "embedding noise 5": {"emb_noise_alpha": 5.0},
+                 "stochastic depth 0.1": {"drop_path": 0.1}},
+        # novel_of_new and distinct_novel before novel: protocol.margin matches a measure by prefix or suffix
+        "margins": {"novel_of_new": SHARE_MARGIN, "distinct_novel": 2.0, "novel": SHARE_MARGIN,
+                    "invalid": SHARE_MARGIN},
+        "tuned": {
+            "arms": "a common setting of each regularizer (the middle of its slider), fixed before any run",
+            "steps, n_stories, lr": "chosen while writing chapter 3 on world seed 0 and seeds 0-2, so that the "
+                                    "unregularized model overfits (its validation loss turns up)",
+            "checkpoint": "each run also at its own lowest validation loss (stop_at='best_val', selected on the "
+                          "validation stories; the rows on novel_of_new and distinct_novel read it)",
+            "distinct_novel margin 2": "two sentences of about 100 sampled per run, fixed before any run",
+        },
+    },
+    "recall": {
+        "fixed": {"world_seed": EVAL_WORLD},
+        "arms": {"none": {"dropout": 0.0}, "heavy": {"dropout": 0.3, "mc_passes": 8}, "constant": {"dropout": 0.3},
+                 "off_late": {"dropout": 0.3, "schedule": "off_late"},
+                 "only_late": {"dropout": 0.3, "schedule": "only_late"}},
+        "margins": {"recall": SHARE_MARGIN, "auroc": 0.05},
+        "tuned": {
+            "dropout 0.3, 75% switch point, lr 6e-3, steps 800, width 48": "chosen while writing chapter 4 on "
+                                                                          "world seed 0 and seeds 0-2",
+            "heavy, constant": "one run: dropout 0.3 on the constant schedule (claim b reads it as heavy dropout, "
+                               "claim c as dropout on throughout); the late schedules branch off it and off none",
+            "mc_passes 8": "the experiment's default, fixed before any run (claim i's AUROC rows read the "
+                           "disagreement between the passes; its paired row reads the first pass only)",
+            "margin auroc 0.05": "fixed before any run: an AUROC within 0.05 of chance is no signal worth using",
+        },
+    },
+    "decay": {
+        "fixed": {"world_seed": EVAL_WORLD},
+        "arms": {"wd 0": {"weight_decay": 0.0, "forget": True}, "wd 1": {"weight_decay": 1.0, "forget": True},
+                 "wd 1, final spared": {"weight_decay": 1.0, "forget": True, "decay_final_layers": False},
+                 "high lr, cosine": {"weight_decay": 1.0, "forget": True, "lr": 1.2e-2, "schedule": "cosine"},
+                 "grok wd 0": {"weight_decay": 0.0, "threshold": 0.95},
+                 "grok wd 1": {"weight_decay": 1.0, "threshold": 0.95}},
+        "margins": {"recall": SHARE_MARGIN, "accuracy": SHARE_MARGIN},
+        "tuned": {
+            "lr 6e-3, weight decay 1, steps": "chosen while writing chapter 5 on world seed 0 and seeds 0-2",
+            "grokking lr 3e-3, 1500 steps, p = 31": "chosen while writing chapter 5 on seeds 0-2",
+            "world_seed": "fixed for the facts runs (decay_recall) only: grok_modular has no world seed, its seed "
+                          "draws its train/test split (so each evaluation seed is scored on test sums of its own)",
+            "threshold 0.95": "the test accuracy that counts as generalized, fixed before any run",
+        },
+    },
+    "sampling": {
+        "fixed": {"world_seed": EVAL_WORLD},
+        "arms": {"greedy": {"temperature": 0.0}, "T=0.1": {"temperature": 0.1}, "T=0.5": {"temperature": 0.5},
+                 "T=1": {"temperature": 1.0}},
+        "margins": {"accuracy": SHARE_MARGIN, "creativity": 1.0, "distinct_2": SHARE_MARGIN},
+        "tuned": {
+            "compared temperatures 0.1, 0.5, 1": "fixed before any run: near 0, the middle, the model's own",
+            "expectations": "fixed before any run: greedy equal to T=0.1 within the margin (both near 0), higher "
+                            "than T=0.5 and T=1",
+            "story prompts": "fixed before any run: sample i starts from the first two words of validation story i "
+                             "(96 samples and validation stories), for every temperature, greedy included",
+            "steps 800, model sizes": "chosen while writing chapter 6 on world seed 0 and seeds 0-2",
+        },
+    },
+    "sharpening": {
+        "fixed": {},  # none: each seed also draws its own addition world (the seed is the world seed)
+        "arms": {"direct answers": {"format": "plain", "temperature": 0.8, "k": 16, "verifier_error": 0.2},
+                 "scratchpad": {"format": "scratchpad", "temperature": 0.8, "k": 16, "verifier_error": 0.2},
+                 "RL on direct answers": {"format": "plain"}},
+        "margins": {"accuracy": SHARE_MARGIN, "pass": SHARE_MARGIN, "distinct": 0.25},
+        "tuned": {
+            "RL learning rate per format (1e-4 direct, 3e-5 scratchpad)":
+                "benchmarks/tuning/rl_learning_rate.py on tuning seeds 0 and 1, each on its own addition world "
+                "(world seeds 0 and 1); the evaluation seeds draw their own worlds from the same 10,000 pairs, so "
+                "their problems are disjoint from the tuning worlds' only up to chance overlap (an evaluation test "
+                "problem is a tuning world's test problem with chance 0.03, a training problem with chance 0.3)",
+            "temperature 0.8, k 16, checker error 0.2, bank sizes": "set while writing chapter 7 on seeds 0-2 (their "
+                                                                    "own worlds), before any evaluation run",
+            "steps 600 direct, 250 scratchpad; RL 150 and 60 steps": "chosen while writing chapter 7 on seeds 0-2",
+        },
+    },
+    "capacity": {
+        "fixed": {},  # none: each seed draws its own world (people and values) and initialization
+        # the regularizer arms at width 16 and 100 exposures ("none" is that size's run of the capacity row)
+        "arms": {"none": {}, "dropout 0.2": {"dropout": 0.2}, "weight decay 0.1": {"weight_decay": 0.1}},
+        # bits_per_param: the saturated models' knowledge bits per parameter (the bound), against the paper;
+        # stored_share: the clipped knowledge bits over the world's bits, in [0, 1]
+        "margins": {"bits_per_param": 0.5, "stored_share": SHARE_MARGIN},
+        "eval_seeds": list(EVAL_SEEDS[:3]),
+        "why_fewer_seeds": "chapter 8 is the book's most expensive chapter: 212 s on 2 cores with 3 seeds, so 5 "
+                           "would take about 350 s, past its 330 s share of the 6 minutes it may take",
+        "tuned": {
+            "lr 0.5 / width": "tried by hand on widths 8 to 36 at 100 exposures, seeds 0-2",
+            "widths 8-36, exposures 10 and 100, width 16 for the regularizers": "the most two cores afford in the "
+                                                                                "chapter's time, fixed before any "
+                                                                                "evaluation run",
+            "dropout 0.2, weight decay 0.1": "a common setting of each, fixed before any run",
+            "bits_per_param margin 0.5": "the paper's 'about 1 bit per parameter' at 100 exposures read as within "
+                                         "half a bit, fixed before any run",
+        },
+    },
+}
+
+
+def study(name: str, fast: bool | None = None) -> dict:
+    """The protocol of study ``name`` at this scale (``fast``: default :func:`minigpt.runs.fast_mode`): its
+    entry of :data:`STUDIES` with ``tuning_seeds``, ``eval_seeds`` and ``why_fewer_seeds`` filled in."""
+    if name not in STUDIES:
+        raise ValueError(f"study {name!r} has no protocol: allowed {sorted(STUDIES)}")
+    fast = fast_mode() if fast is None else fast
+    # an entry may run fewer evaluation seeds at book scale ("eval_seeds"), saying why ("why_fewer_seeds"); fast
+    # mode runs FAST_EVAL_SEEDS for every study
+    entry = dict(STUDIES[name])
+    seeds, why = entry.pop("eval_seeds", EVAL_SEEDS), entry.pop("why_fewer_seeds", None)
+    out = {"tuning_seeds": list(TUNING_SEEDS), "eval_seeds": list(FAST_EVAL_SEEDS if fast else seeds),
+           "why_fewer_seeds": FAST_WHY if fast else why, **entry}
+    return json.loads(json.dumps(out))  # a copy, as plain JSON data
+
+
+def margin(name: str, measure: str) -> float:
+    """The margin of ``measure`` in study ``name`` (a key of its margins, or the family the measure names)."""
+    margins = STUDIES[name]["margins"]
+    if measure in margins:
+        return float(margins[measure])
+    for key, value in margins.items():  # else the family the measure names, e.g. "recall" for "early_recall"
+        if measure.startswith(key) or measure.endswith(key):
+            return float(value)
+    raise ValueError(f"measure {measure!r} of study {name!r} has no margin in the protocol: allowed {list(margins)}")
+
+
+def document() -> dict:
+    """The whole protocol as plain data, both scales, with the seeds of each: what the hash covers."""
+    return {"tuning_seeds": list(TUNING_SEEDS), "eval_seeds": list(EVAL_SEEDS), "fast_eval_seeds":
+            list(FAST_EVAL_SEEDS), "eval_world": EVAL_WORLD, "studies": {n: study(n, fast=False) for n in STUDIES}}
+
+
+def protocol_hash() -> str:
+    """The first 12 hex digits of the sha256 of the protocol's canonical JSON."""
+    text = json.dumps(document(), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
