@@ -29,7 +29,7 @@ Usage::
 
     from minigpt.runs import ResultCache
     from minigpt.verdicts import verdict_table, to_json
-    print(to_json(verdict_table(ResultCache())))
+    text = to_json(verdict_table(ResultCache()))
 """
 
 from __future__ import annotations
