@@ -25,6 +25,7 @@ from minigpt.protocol import EVAL_SEEDS, TUNING_SEEDS, protocol_hash
 from minigpt.protocol import study as study_protocol
 from minigpt.runs import ResultCache, fast_mode
 from minigpt.stats import paired_verdict
+from minigpt.studies import STUDIES
 from minigpt.verdicts import (
     CLAIM_VERDICTS,
     RULE_TEXT,
@@ -71,8 +72,7 @@ print("fast mode" if FAST else "book scale", "| reading runs from",
 # worlds that no tuning saw.
 
 # %% tags=["hide-input"]
-names = ("overfitting", "recall", "decay", "sampling", "sharpening",
-         "capacity")
+names = [s.name for s in STUDIES]  # the registry's studies
 seeds = {n: study_protocol(n)["eval_seeds"] for n in names}
 fewer = {n: study_protocol(n)["why_fewer_seeds"] for n in names}
 Markdown(
