@@ -24,7 +24,7 @@ from IPython.display import HTML, Markdown
 from minigpt.protocol import EVAL_SEEDS, TUNING_SEEDS, protocol_hash
 from minigpt.protocol import study as study_protocol
 from minigpt.runs import ResultCache, fast_mode
-from minigpt.stats import paired_verdict
+from minigpt.stats import interval_verdict, paired_verdict
 from minigpt.studies import STUDIES
 from minigpt.verdicts import (
     CLAIM_VERDICTS,
@@ -250,22 +250,11 @@ print(f"this chapter: {cpu:.1f} CPU-s in this process")
 
 # %% tags=["hide-output"]
 def doubled(t):
-    """Row t's verdict with twice its margin, from its interval."""
+    """Row t's verdict with twice its margin, by the rule of the table."""
     if t["low"] is None or t["test"].startswith("Fisher"):
         return t["verdict"]
-    m = 2 * t["margin"]
-    lo, hi = t["low"], t["high"]
-    if t["expect"] == "equal":
-        inside = -m <= lo and hi <= m
-        return "holds" if inside else (
-            "fails" if lo > m or hi < -m else "inconclusive")
-    if t["expect"] == "lower":
-        lo, hi = -hi, -lo
-    if lo > m:
-        return "holds"
-    if hi < -m:
-        return "fails"
-    return "negligible" if -m <= lo and hi <= m else "inconclusive"
+    return interval_verdict(t["expect"], 2 * t["margin"], t["low"],
+                            t["high"])
 
 
 changed = [(t["claim"], t["text"], t["verdict"], doubled(t))

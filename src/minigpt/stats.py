@@ -320,8 +320,8 @@ def _check_expect_margin(expect, margin) -> float:
     return float(margin)
 
 
-def _call(expect: str, margin: float, low: float, high: float) -> str:
-    """The verdict of the interval [low, high] of a - b."""
+def interval_verdict(expect: str, margin: float, low: float, high: float) -> str:
+    """The verdict of the interval [low, high] of a - b against ``margin`` (the rule of :func:`paired_verdict`)."""
     if expect == "equal":
         if -margin <= low and high <= margin:
             return "holds"
@@ -395,7 +395,7 @@ def paired_verdict(a, b, *, expect: str = "higher", margin: float = 0.0, seed: i
         estimate = float(d.mean()) if S else math.nan
         return Verdict("inconclusive", estimate, None, None, **base)
     mean, low, high, _ = crossed_interval(d if shared_items else d.mean(axis=1, keepdims=True), level)
-    return Verdict(_call(expect, margin, low, high), mean, low, high, **base)
+    return Verdict(interval_verdict(expect, margin, low, high), mean, low, high, **base)
 
 
 def binary_verdict(a, b, *, expect: str = "higher", level: float = 0.95) -> Verdict:
