@@ -4,9 +4,9 @@ votes, Monte Carlo passes), the rest of each experiment's evaluation, drawing ex
 (imports, plots, kernel start, the notebook's own code).
 
     .venv/bin/python benchmarks/book_profile.py              # full scale, every chapter: as long as `make book`
-    .venv/bin/python benchmarks/book_profile.py --fast 03 09  # fast mode, chapters 3 and 9 only
+    .venv/bin/python benchmarks/book_profile.py --fast 03 10  # fast mode, chapters 3 and 10 only
 
-The chapters run in order on one cache, as in the book build (chapter 9 reads what the others stored). Time in
+The chapters run in order on one cache, as in the book build (chapter 10 reads what the others stored). Time in
 a chapter's kernel is split by activity; time in its sweep's worker processes (they run beside the kernel, which
 then counts "wait") is reported apart, as the seconds each activity took summed over workers. Writes
 benchmarks/results/book_profile.json and prints a Markdown table.

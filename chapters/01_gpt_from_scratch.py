@@ -635,7 +635,7 @@ display(Markdown("".join(said)))
 # %% [markdown]
 # Temperature trades one good property for another. Sampling at temperature 1 takes a less likely character now and
 # then, which is where both the variety and many of the mistakes come from; greedy decoding always takes the most
-# likely character. One batch of 24 samples is a small measurement: chapter 6 measures this trade-off over seeds, with
+# likely character. One batch of 24 samples is a small measurement: chapter 7 measures this trade-off over seeds, with
 # intervals.
 #
 # Chapter 2 looks at the three worlds and their checkers in detail; chapter 3 makes copying

@@ -237,7 +237,7 @@ SliderView(
 # %% [markdown]
 # ### Does exposure decide what a model learns?
 #
-# A first look (chapter 4 studies this properly). We train a small GPT, the same size as in chapter 1, on the facts
+# A first look (chapter 5 studies this properly). We train a small GPT, the same size as in chapter 1, on the facts
 # text and probe every fact of the `cloze` split with greedy decoding. `recall()` returns one `True`/`False` per
 # probe, so we can group the facts by how often they were stated.
 #
@@ -361,7 +361,7 @@ else:
     verdict = ("In this run the model is not shown above guessing on any "
                "split: it has not learned the facts yet (a fast-mode run "
                "is far too short).")
-display(Markdown(verdict + " Chapter 4 asks what dropout does to this."))
+display(Markdown(verdict + " Chapter 5 asks what dropout does to this."))
 
 # %% [markdown]
 # ## Arithmetic: sums with one right answer
@@ -520,7 +520,7 @@ print("fresh sentences from the same distribution: "
 
 # %% [markdown]
 # Every sentence a model writes can now be given one of three labels: **copied** (in the training set),
-# **novel** (valid and not in the training set) or **invalid**. Those three numbers are how chapters 3 and 6 measure
+# **novel** (valid and not in the training set) or **invalid**. Those three numbers are how chapters 3 and 7 measure
 # memorisation and creativity.
 #
 # ## The measured answer

@@ -51,7 +51,7 @@ FAST = fast_mode()  # MINIGPT_FAST=1: tiny runs, for the notebook tests
 WORKERS = 1 if FAST else 2  # fast runs take less than starting a process
 # finished runs are stored on disk; a second build reads them back
 cache = ResultCache()
-# the book's protocol (chapter 9): the world and seeds every study run uses
+# the book's protocol (chapter 10): the world and seeds each study run uses
 P = protocol.study("overfitting")
 SEEDS, FIXED = P["eval_seeds"], P["fixed"]
 ONE = {"seed": SEEDS[0], **FIXED}  # the one run a section looks at
@@ -96,7 +96,7 @@ print("\na training story:\n ", "\n  ".join(world.train_stories[0]))
 #
 # Each point of this chapter is one call of `overfit_stories`: train with the given regularizers, evaluate train and
 # validation loss at regular steps along the way, then sample stories and score every complete sentence (the next cell
-# prints the exact numbers). Every run uses the evaluation world and seeds of the book's protocol (chapter 9): a
+# prints the exact numbers). Every run uses the evaluation world and seeds of the book's protocol (chapter 10): a
 # world and seeds that none of the settings was chosen on. Two sets of runs, two at a time, one per core:
 #
 # - the explorer's grid (dropout 0 and 0.1, each without and with weight decay), at the first seed, to look at;
@@ -420,7 +420,7 @@ display(Markdown("".join(text)))
 # %% [markdown]
 # ### The verdict rows
 #
-# Chapter 9 judges the claim that dropout, embedding noise and stochastic depth help a model write novel, valid
+# Chapter 10 judges the claim that dropout, embedding noise and stochastic depth help a model write novel, valid
 # text with the rows below, from these same runs. Each compares one regularizer with none, seed by seed (the two
 # arms sample different sentences, so each seed gives one number per arm), against a margin fixed before the runs:
 # the smallest difference that would matter. At the best-validation checkpoint the rows ask for more novel-valid
@@ -493,7 +493,7 @@ for name, x in (("shorter schedule", short), ("stopped run", stopped)):
 #
 # The hidden cell below prints what this build measured, over the study's seeds. A memorizing model puts most of
 # its probability on the continuation of a training sentence, so one would predict that a lower temperature copies
-# more and makes fewer errors; the numbers below say whether it did here. Chapter 6 measures this trade-off in detail.
+# more and makes fewer errors; the numbers below say whether it did here. Chapter 7 measures this trade-off in detail.
 # :::
 
 # %% tags=["hide-input", "hide-output"]

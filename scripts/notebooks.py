@@ -103,7 +103,7 @@ def intro_claims() -> str:
             f"Chapters {', '.join(map(str, chapters[:-1]))} and {chapters[-1]}"
         label = f"({claim}) " if len(claim) == 1 else ""
         # the link is one word to textwrap (a NUL stands in for its spaces), so no line ends inside the tag
-        link = f'<a\0href="09_verdicts.html#verdict-{claim}">verdict{chr(0) + label.strip() if label else ""}</a>'
+        link = f'<a\0href="10_verdicts.html#verdict-{claim}">verdict{chr(0) + label.strip() if label else ""}</a>'
         lines += [line.replace("\0", " ") for line in textwrap.wrap(
             f"- {label}{question} {where}; {link}.", 110, subsequent_indent="  ", break_on_hyphens=False,
             break_long_words=False)]

@@ -1,4 +1,4 @@
-"""Unit tests of the capacity study (chapter 8): records, the bits computation, exposures, errors, tiny runs."""
+"""Unit tests of the capacity study (chapter 9): records, the bits computation, exposures, errors, tiny runs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Unit tests of the weight-decay study (chapter 5): parameter groups, norms, the forgetting helpers, tiny runs."""
+"""Unit tests of the weight-decay study (chapter 6): parameter groups, norms, the forgetting helpers, tiny runs."""
 
 from __future__ import annotations
 
@@ -94,7 +94,7 @@ def test_recall_tiny_run_forgets_on_schedule():
             D.decay_recall.check(schedule="linear")
 
 
-# --- the verdict rows (chapter 9) -----------------------------------------------------------------------------
+# --- the verdict rows (chapter 10) -----------------------------------------------------------------------------
 
 
 class RecordingCache:

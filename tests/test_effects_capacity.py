@@ -1,4 +1,4 @@
-"""Chapter 8's measurement machinery, on a planted effect, small and seeded (no claim of the book is asserted
+"""Chapter 9's measurement machinery, on a planted effect, small and seeded (no claim of the book is asserted
 here: the verdict table tests those). On one world, a model with about nine times the parameters must store more
 knowledge bits than a narrow one, or the bits are not measuring what the parameters hold; and what either stores
 lies between 0 and what the world holds (the clipped share in [0, 1]).

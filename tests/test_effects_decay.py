@@ -1,4 +1,4 @@
-"""Chapter 5's effects, checked at book scale with the chapter's own experiment (seeded; the assertion is the claim).
+"""Chapter 6's effects, checked at book scale with the chapter's own experiment (seeded; the assertion is the claim).
 
 `MINIGPT_EFFECT_SEEDS=0,1,2 pytest tests/test_effects_decay.py -s` checks more seeds and prints the numbers.
 """

@@ -1,8 +1,8 @@
-"""Chapter 4's experiment at book scale, checked as an engine (seconds, not minutes): a run is deterministic, and
+"""Chapter 5's experiment at book scale, checked as an engine (seconds, not minutes): a run is deterministic, and
 the per-probe scores it stores (what the verdict rows pair) are the shares it reports.
 
 This file used to assert the chapter's claim (that dropout lowers recall at equal steps); the claim is now the
-verdict table's to measure, on the protocol's evaluation seeds (chapter 9), and no test asserts its direction.
+verdict table's to measure, on the protocol's evaluation seeds (chapter 10), and no test asserts its direction.
 `MINIGPT_EFFECT_SEEDS=0,1,2 pytest tests/test_effects_recall.py -s` checks more seeds and prints the numbers.
 """
 

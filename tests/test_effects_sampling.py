@@ -1,4 +1,4 @@
-"""Chapter 6's experiments at the book's settings (fewer training steps): seeded regression checks of the engine,
+"""Chapter 7's experiments at the book's settings (fewer training steps): seeded regression checks of the engine,
 not of the chapter's claims (whether greedy decoding is best, or T=1 more creative, is the verdict table's
 question, on the protocol's evaluation seeds). Each test trains one small model per world and stores it.
 

@@ -1,4 +1,4 @@
-"""Chapter 7's machinery at the chapter's scale (a seeded regression check, not a test of a claim: the claims'
+"""Chapter 8's machinery at the chapter's scale (a seeded regression check, not a test of a claim: the claims'
 directions are the verdict table's to measure, on the protocol's evaluation seeds). On direct-answer 2-digit
 addition with the chapter's model: sampling is deterministic given its generator's seed; at temperature 0 every
 sample is the greedy answer, so the vote over them is greedy decoding; and best-of-k with a perfect checker is

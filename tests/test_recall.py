@@ -1,4 +1,4 @@
-"""Unit tests for chapter 4's library pieces: the dropout window over steps, the runtime dropout scale, AUROC, and
+"""Unit tests for chapter 5's library pieces: the dropout window over steps, the runtime dropout scale, AUROC, and
 the recall study's helpers."""
 
 from __future__ import annotations
@@ -156,7 +156,7 @@ def test_schedules_resolve_to_windows_and_bad_ones_fail():
     assert study.dropout_recall.train_key(mc_passes=4) == study.dropout_recall.train_key(mc_passes=16)
 
 
-# --- the verdict rows (chapter 9) ---------------------------------------------------------------------------------
+# --- the verdict rows (chapter 10) ---------------------------------------------------------------------------------
 
 class RecordingCache:
     """A stand-in for ResultCache: every lookup is recorded (by cache key) and answered with a made-up result whose

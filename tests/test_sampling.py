@@ -1,4 +1,4 @@
-"""The sampling study (chapter 6): the tempered perfect sampler, what the samplers reduce to, the experiments'
+"""The sampling study (chapter 7): the tempered perfect sampler, what the samplers reduce to, the experiments'
 train-once / sample-many contract, and the explorer's pieces. Tiny runs only (fast mode, a few steps)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Chapter 7's study module and metrics: best-of-k with an erring checker, distinct answers, the bank-backed
+"""Chapter 8's study module and metrics: best-of-k with an erring checker, distinct answers, the bank-backed
 vote experiment (sampling knobs re-read one bank), the RL experiment's checkpoints, and the verdict rows (the
 protocol's runs, per-problem items), in fast mode."""
 
@@ -129,7 +129,7 @@ def test_rl_learning_rate_defaults_per_format(cache):
 
 def test_verdict_rows_on_an_empty_cache_are_of_the_new_shape_and_not_measured(cache):
     rows = verdict_measurements(cache)
-    assert [validate(r) for r in rows]  # every row of the shape chapter 9 reads
+    assert [validate(r) for r in rows]  # every row of the shape chapter 10 reads
     assert {r["claim"] for r in rows} == {"e", "f", "j"} and cache.misses == 0
     assert all(r["a"] is None and r["b"] is None and r["items"] == "nested" and r["test"] == "paired" for r in rows)
     assert {r["kind"] for r in rows} == {"claim", "sanity"}

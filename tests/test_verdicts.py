@@ -1,4 +1,4 @@
-"""The verdict table (chapter 9): rows in one shape, each tested (paired or exact), a claim's rows combined by one
+"""The verdict table (chapter 10): rows in one shape, each tested (paired or exact), a claim's rows combined by one
 rule that says "mixed" where rows disagree, sanity rows apart, missing runs "not measured", a missing or wrong
 study an error, and the table's files (CSV, JSON with the protocol's hash, HTML) and command line."""
 
@@ -177,7 +177,7 @@ def test_measured_rows_reach_the_table_and_its_files(tmp_path, monkeypatch):
     page = V.to_html(table)
     for claim in {t["claim"] for t in table if t["kind"] == "claim"}:
         assert f'id="verdict-{claim}"' in page
-    assert 'href="06_temperature.html"' in page and "vote at T=0 vs greedy" not in page
+    assert 'href="07_temperature.html"' in page and "vote at T=0 vs greedy" not in page
     assert 'id="sanity-d"' in V.to_html(table, kind="sanity", downloads=False)
     csv_uri = re.search(r'id="verdicts-csv" download="verdicts.csv" href="data:text/csv;charset=utf-8;base64,'
                         r'([^"]+)"', page)

@@ -1,4 +1,4 @@
-"""How the RL learning rate of chapter 7 was chosen: ``rl_addition`` at several learning rates per format, on the
+"""How the RL learning rate of chapter 8 was chosen: ``rl_addition`` at several learning rates per format, on the
 protocol's tuning seeds only; prints one line per run and writes benchmarks/results/rl_learning_rate.csv.
 
 A learning rate is good when the policy improves (pass@1, greedy accuracy) without wandering off (the KL to the

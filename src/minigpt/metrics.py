@@ -293,7 +293,7 @@ def auroc(scores: Sequence[float], labels: Sequence[bool]) -> float:
     rank_sum = sum(r for r, y in zip(ranks, labels, strict=True) if y)
     u = rank_sum - len(pos) * (len(pos) + 1) / 2
     return u / (len(pos) * len(neg))
-# --- best-of-k with a checker, and distinct answers (chapter 7) -------------------------------------------
+# --- best-of-k with a checker, and distinct answers (chapter 8) -------------------------------------------
 
 
 def best_of_k_accuracy(

@@ -59,7 +59,7 @@ STUDIES: dict[str, dict] = {
                  "only_late": {"dropout": 0.3, "schedule": "only_late"}},
         "margins": {"recall": SHARE_MARGIN, "auroc": 0.05},
         "tuned": {
-            "dropout 0.3, 75% switch point, lr 6e-3, steps 800, width 48": "chosen while writing chapter 4 on "
+            "dropout 0.3, 75% switch point, lr 6e-3, steps 800, width 48": "chosen while writing chapter 5 on "
                                                                           "world seed 0 and seeds 0-2",
             "heavy, constant": "one run: dropout 0.3 on the constant schedule (claim b reads it as heavy dropout, "
                                "claim c as dropout on throughout); the late schedules branch off it and off none",
@@ -77,8 +77,8 @@ STUDIES: dict[str, dict] = {
                  "grok wd 1": {"weight_decay": 1.0, "threshold": 0.95}},
         "margins": {"recall": SHARE_MARGIN, "accuracy": SHARE_MARGIN},
         "tuned": {
-            "lr 6e-3, weight decay 1, steps": "chosen while writing chapter 5 on world seed 0 and seeds 0-2",
-            "grokking lr 3e-3, 1500 steps, p = 31": "chosen while writing chapter 5 on seeds 0-2",
+            "lr 6e-3, weight decay 1, steps": "chosen while writing chapter 6 on world seed 0 and seeds 0-2",
+            "grokking lr 3e-3, 1500 steps, p = 31": "chosen while writing chapter 6 on seeds 0-2",
             "world_seed": "fixed for the facts runs (decay_recall) only: grok_modular has no world seed, its seed "
                           "draws its train/test split (so each evaluation seed is scored on test sums of its own)",
             "threshold 0.95": "the test accuracy that counts as generalized, fixed before any run",
@@ -95,7 +95,7 @@ STUDIES: dict[str, dict] = {
                             "than T=0.5 and T=1",
             "story prompts": "fixed before any run: sample i starts from the first two words of validation story i "
                              "(96 samples and validation stories), for every temperature, greedy included",
-            "steps 800, model sizes": "chosen while writing chapter 6 on world seed 0 and seeds 0-2",
+            "steps 800, model sizes": "chosen while writing chapter 7 on world seed 0 and seeds 0-2",
         },
     },
     "sharpening": {
@@ -110,9 +110,9 @@ STUDIES: dict[str, dict] = {
                 "(world seeds 0 and 1); the evaluation seeds draw their own worlds from the same 10,000 pairs, so "
                 "their problems are disjoint from the tuning worlds' only up to chance overlap (an evaluation test "
                 "problem is a tuning world's test problem with chance 0.03, a training problem with chance 0.3)",
-            "temperature 0.8, k 16, checker error 0.2, bank sizes": "set while writing chapter 7 on seeds 0-2 (their "
+            "temperature 0.8, k 16, checker error 0.2, bank sizes": "set while writing chapter 8 on seeds 0-2 (their "
                                                                     "own worlds), before any evaluation run",
-            "steps 600 direct, 250 scratchpad; RL 150 and 60 steps": "chosen while writing chapter 7 on seeds 0-2",
+            "steps 600 direct, 250 scratchpad; RL 150 and 60 steps": "chosen while writing chapter 8 on seeds 0-2",
         },
     },
     "capacity": {
@@ -123,7 +123,7 @@ STUDIES: dict[str, dict] = {
         # stored_share: the clipped knowledge bits over the world's bits, in [0, 1]
         "margins": {"bits_per_param": 0.5, "stored_share": SHARE_MARGIN},
         "eval_seeds": list(EVAL_SEEDS[:3]),
-        "why_fewer_seeds": "chapter 8 is the book's most expensive chapter: 212 s on 2 cores with 3 seeds, so 5 "
+        "why_fewer_seeds": "chapter 9 is the book's most expensive chapter: 212 s on 2 cores with 3 seeds, so 5 "
                            "would take about 350 s, past its 330 s share of the 6 minutes it may take",
         "tuned": {
             "lr 0.5 / width": "tried by hand on widths 8 to 36 at 100 exposures, seeds 0-2",

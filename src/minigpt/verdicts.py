@@ -1,4 +1,4 @@
-"""The verdict table (chapter 9): every claim of the book, the rows that test it, and each row's verdict, from
+"""The verdict table (chapter 10): every claim of the book, the rows that test it, and each row's verdict, from
 this build's result cache, under the frozen protocol (:mod:`minigpt.protocol`).
 
 Nothing here runs an experiment or holds a number. Each study module lists the runs its rows read

@@ -1,4 +1,4 @@
-"""Chapter 8's page in headless Chromium: its figures load, the measured answer is there and names the bits per
+"""Chapter 9's page in headless Chromium: its figures load, the measured answer is there and names the bits per
 parameter, the explorer's two sliders (width, exposures) swap frames and numbers, and the page asks for nothing
 off the local server. The page-wide checks (math, fonts, overflow) are in test_static_book.py."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 pytestmark = pytest.mark.browser
-PAGE = "book/08_knowledge_capacity.html"
+PAGE = "book/09_knowledge_capacity.html"
 
 SHOWN_INDEX_JS = """el => Array.from(el.querySelectorAll('.minigpt-frame'))
   .filter(f => f.getClientRects().length > 0).map(f => f.getAttribute('data-index'))"""

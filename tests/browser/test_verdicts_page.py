@@ -1,4 +1,4 @@
-"""Chapter 9 in headless Chromium, offline: the verdict table renders with one block per claim, the CSV and JSON
+"""Chapter 10 in headless Chromium, offline: the verdict table renders with one block per claim, the CSV and JSON
 download links give back that table without any request (data: URLs), and the introduction's claim links land
 on the table's rows. The book is the fast build or a fresh _build/html (see conftest.py)."""
 
@@ -25,7 +25,7 @@ VERDICTS = next((c["file"] for part in _TOC.get("parts", []) for c in part.get("
 
 def _skip_without_chapter():
     if VERDICTS is None:
-        pytest.skip("chapter 9 is not in _toc.yml")
+        pytest.skip("chapter 10 is not in _toc.yml")
 
 
 @pytest.mark.timeout(60, func_only=True)

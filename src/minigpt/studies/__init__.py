@@ -38,11 +38,11 @@ class Study:
 
 STUDIES: tuple[Study, ...] = (
     Study("overfitting", "03_overfitting_live", ("a",)),
-    Study("recall", "04_dropout_and_recall", ("b", "c", "i")),
-    Study("decay", "05_weight_decay", ("b", "g", "h", "grok")),
-    Study("sampling", "06_temperature", ("d", "k")),
-    Study("sharpening", "07_sharpening", ("e", "f", "j")),
-    Study("capacity", "08_knowledge_capacity", ("capacity", "b")),
+    Study("recall", "05_dropout_and_recall", ("b", "c", "i")),
+    Study("decay", "06_weight_decay", ("b", "g", "h", "grok")),
+    Study("sampling", "07_temperature", ("d", "k")),
+    Study("sharpening", "08_sharpening", ("e", "f", "j")),
+    Study("capacity", "09_knowledge_capacity", ("capacity", "b")),
 )
 
 

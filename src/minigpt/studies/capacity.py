@@ -1,4 +1,4 @@
-"""Study: how much can a small model know? Knowledge bits per parameter (chapter 8).
+"""Study: how much can a small model know? Knowledge bits per parameter (chapter 9).
 
 Allen-Zhu and Li (Physics of Language Models, Part 3.3, 2024) train GPT-2 models on synthetic biographies of N
 made-up people and find that, once a model has seen each person about 1000 times, it stores about **2 bits of
@@ -426,7 +426,7 @@ def numbers(result: Mapping) -> dict[str, str]:
 
 
 def explorer(sizes: Sequence[int], exposures: Sequence[int], cache: ResultCache | None = None, **fixed) -> Explorer:
-    """Chapter 8's explorer over :data:`capacity_bits`: model width, exposures and dropout as sliders; the plot is
+    """Chapter 9's explorer over :data:`capacity_bits`: model width, exposures and dropout as sliders; the plot is
     the run's bits among the 1 and 2 bits/parameter lines and its share of each attribute's bits. The static view
     steps through width and exposures at dropout 0 (at the seed ``fixed`` sets, else 0)."""
     return Explorer(
@@ -467,7 +467,7 @@ def verdict_runs() -> list[tuple[Experiment, list[dict]]]:
 
 
 def verdict_measurements(cache: ResultCache) -> list[dict]:
-    """Chapter 8's rows of the verdict table (shape: :mod:`minigpt.verdicts`), from ``cache`` only, at the
+    """Chapter 9's rows of the verdict table (shape: :mod:`minigpt.verdicts`), from ``cache`` only, at the
     protocol's settings and seeds at this scale: one number per seed, each seed its own world (items "nested"),
     None where a run is missing. capacity: per seed, the bits per parameter (the bound) pooled over its saturated
     models at the high exposure count (NaN without one: left out, counted) against the paper's number at the

@@ -1,4 +1,4 @@
-"""Study: weight decay, forgetting and finding rules (chapter 5). Its experiments, numbers, plots and explorer.
+"""Study: weight decay, forgetting and finding rules (chapter 6). Its experiments, numbers, plots and explorer.
 
 Two experiments:
 
@@ -255,7 +255,7 @@ GROK_STATIC_GRID = {"weight_decay": [0.0, 1.0]}  # the chapter's runs at its fir
 
 
 def grokking_explorer(cache=None, **fixed) -> Explorer:
-    """Chapter 5's explorer over :data:`grok_modular`: weight decay and learning rate as sliders; the plot is
+    """Chapter 6's explorer over :data:`grok_modular`: weight decay and learning rate as sliders; the plot is
     train/test accuracy and the weight norm over steps. The static view steps through weight decay at lr 3e-3,
     at the protocol's first evaluation seed (the chapter's own runs); ``fixed`` overrides it."""
     fixed = {"seed": protocol.study("decay")["eval_seeds"][0], **fixed}
@@ -450,7 +450,7 @@ def verdict_runs() -> list[tuple[Experiment, list[dict]]]:
 
 
 def verdict_measurements(cache: ResultCache) -> list[dict]:
-    """The rows of chapter 5's claims (b, g, h, grok) in the shape of :mod:`minigpt.verdicts`, from ``cache`` only
+    """The rows of chapter 6's claims (b, g, h, grok) in the shape of :mod:`minigpt.verdicts`, from ``cache`` only
     (never runs anything), at the protocol's settings and seeds at this scale; a side is None where a run is
     missing. Facts rows: per-probe recall (1 or 0), one list per seed, on probes all seeds share. Grokking: whether
     a seed passed the threshold (0/1) and its final test accuracy (one number per seed; the best accuracy over

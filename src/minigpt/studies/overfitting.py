@@ -291,7 +291,7 @@ def plot_overfit(result: Mapping, fig: Figure, *, ylim: tuple[float, float] = (0
 
 # Chosen before the runs (a common default of each, the middle of its slider), not picked after looking: the
 # verdicts compare each with no regularization, not the best of a grid. The protocol's arms are these but weight
-# decay, which claim (a) does not name (it is chapter 5's): the chapter shows it beside them.
+# decay, which claim (a) does not name (it is chapter 6's): the chapter shows it beside them.
 REGULARIZERS: dict[str, dict] = {
     "none": {},
     "dropout 0.1": {"dropout": 0.1},
@@ -365,7 +365,7 @@ def study_summary(study: Mapping[str, Mapping[str, Sequence[Mapping]]]) -> dict[
             for label, by_ckpt in study.items()}
 
 
-# claim (a) of the book names these three; weight decay is chapter 5's (claim b, grok)
+# claim (a) of the book names these three; weight decay is chapter 6's (claim b, grok)
 CLAIM_A = ("dropout 0.1", "embedding noise 5", "stochastic depth 0.1")
 # (checkpoint, measure, expect, what): the rows of each regularizer of CLAIM_A against none. At the best-validation
 # checkpoint: novel-valid among the sentences that are not copies (copies are valid by construction, so the plain
@@ -389,7 +389,7 @@ def verdict_runs() -> list[tuple[Experiment, list[dict]]]:
 
 
 def verdict_measurements(cache: ResultCache) -> list[dict]:
-    """The rows behind claim (a) for the verdict table (chapter 9; the row shape is documented in
+    """The rows behind claim (a) for the verdict table (chapter 10; the row shape is documented in
     :mod:`minigpt.verdicts`), from ``cache`` only (never runs anything), at the protocol's settings and seeds at
     this scale: each regularizer of :data:`CLAIM_A` against none, on the measures of :data:`ROWS`. The sampled
     sentences differ between arms (no common items), so each seed gives one number per arm; ``a`` and ``b`` are

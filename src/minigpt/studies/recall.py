@@ -1,4 +1,4 @@
-"""Study: dropout and the recall of facts (chapter 4). Its experiment, the numbers it reports, its explorer.
+"""Study: dropout and the recall of facts (chapter 5). Its experiment, the numbers it reports, its explorer.
 
 ``dropout_recall`` trains a 2-layer character GPT on the facts world's training text (biographies and the Q/A
 lines of half the people, as line-aligned rows) with dropout at one rate on every site, and measures exact recall
@@ -50,7 +50,7 @@ from ..worlds.facts import FactsConfig, make_facts, recall, sample_answers
 
 LATE_START = 0.75  # the late schedules switch dropout at 75% of the steps
 SCHEDULES = {"constant": None, "off_late": (0.0, LATE_START), "only_late": (LATE_START, 1.0)}  # -> dropout_window
-SCHEDULE_DROPOUT = 0.3  # the rate of chapter 4's schedule comparison (constant, off late, only late)
+SCHEDULE_DROPOUT = 0.3  # the rate of chapter 5's schedule comparison (constant, off late, only late)
 SPLITS = ("cloze", "recitation", "extraction", "heldout_phrasing", "unseen")
 DROPOUTS = (0.0, 0.1, 0.2, 0.3, 0.5)
 EVAL_ROWS = 512  # eval-mode loss on a fixed sample of rows: every row would cost more than a tenth of the run
@@ -171,7 +171,7 @@ def _train(spec: dict, on_eval: Callable | None = None, stop: threading.Event | 
 # A late schedule's run is, up to 75% of its steps, another run: "off late" is the constant run (dropout on), and
 # "only late" is the run without dropout (dropout scaled to 0 draws no masks). So those two runs keep a snapshot
 # at that step and train the late schedule's last quarter from it: the same numbers, bit for bit, as training it
-# from the start (tests/test_recall.py), for a quarter of the steps. Only at chapter 4's rate SCHEDULE_DROPOUT.
+# from the start (tests/test_recall.py), for a quarter of the steps. Only at chapter 5's rate SCHEDULE_DROPOUT.
 
 def _late_branch(params: Mapping) -> dict | None:
     """The params of the late-schedule run that a run of ``params`` passes through, or None."""
@@ -350,7 +350,7 @@ RECALL_STATIC_GRID = {"dropout": list(STUDY_RATES)}
 
 
 def recall_explorer(cache=None, **fixed) -> Explorer:
-    """Chapter 4's explorer over :data:`dropout_recall`: sliders for the dropout rate, its schedule and the number
+    """Chapter 5's explorer over :data:`dropout_recall`: sliders for the dropout rate, its schedule and the number
     of MC passes; the plot is cloze recall against frequency. The static view sweeps the chapter's three dropout
     rates (:data:`STUDY_RATES`) on the protocol's evaluation world at its first evaluation seed (the chapter's
     own runs); ``fixed`` overrides those."""
@@ -371,7 +371,7 @@ def recall_explorer(cache=None, **fixed) -> Explorer:
     )
 
 
-# --- the verdict table (chapter 9) ----------------------------------------------------------------------------
+# --- the verdict table (chapter 10) ----------------------------------------------------------------------------
 # The rows read the protocol's runs (minigpt.protocol, study "recall"): its arms on the evaluation world and
 # seeds, every arm scored on the same probes, so each row pairs the arms probe by probe ("shared" items).
 
@@ -400,7 +400,7 @@ def verdict_runs() -> list[tuple[Experiment, list[dict]]]:
 
 
 def verdict_measurements(cache: ResultCache) -> list[dict]:
-    """The rows behind claims (b), (c) and (i) for the verdict table (chapter 9; the row shape is documented in
+    """The rows behind claims (b), (c) and (i) for the verdict table (chapter 10; the row shape is documented in
     :mod:`minigpt.verdicts`), from ``cache`` only (never runs anything), at the protocol's settings and seeds at
     this scale. ``a`` and ``b`` are per-probe scores (1 or 0), one list per seed, on the probes every seed and
     arm shares; None where a run is missing. Claim (i) pairs eval mode with one Monte Carlo dropout pass of the

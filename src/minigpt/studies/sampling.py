@@ -1,4 +1,4 @@
-"""Study: temperature, top-k and top-p (chapter 6). Its experiments, the numbers it reports, its plots, its explorer.
+"""Study: temperature, top-k and top-p (chapter 7). Its experiments, the numbers it reports, its plots, its explorer.
 
 Two experiments, one trained model per world and seed; every sampling knob re-evaluates the stored model:
 
@@ -275,7 +275,7 @@ def stories_model(cache: ResultCache, **params):
 
 
 def book_points(fast: bool | None = None) -> tuple[dict, dict]:
-    """Chapter 6's settings, seed and world left out: ``(stories, qa)``, ``{"temperature": {T: params}, "top_k":
+    """Chapter 7's settings, seed and world left out: ``(stories, qa)``, ``{"temperature": {T: params}, "top_k":
     {k: params}, "top_p": {p: params}}`` (top-k and top-p at T=1) and ``{world: {T: params}}``."""
     g = grids(fast)
     stories = {name: {v: {"temperature": 1.0, name: v} for v in g[name]} for name in ("temperature", "top_k", "top_p")}
@@ -283,7 +283,7 @@ def book_points(fast: bool | None = None) -> tuple[dict, dict]:
 
 
 def book_runs(cache: ResultCache, workers: int = 2) -> dict:
-    """Every run of chapter 6 (:func:`book_points`, those of :func:`verdict_runs` among them), from ``cache``
+    """Every run of chapter 7 (:func:`book_points`, those of :func:`verdict_runs` among them), from ``cache``
     where stored, at the protocol's evaluation seeds and world: the models first, then the samplings, all in one
     pool of ``workers`` processes. Returns ``{"stories": {"temperature": {T: [result per seed]}, "top_k": ...,
     "top_p": ...}, "facts": {T: [...]}, "addition": {T: [...]}}``."""
@@ -487,7 +487,7 @@ STATIC_GRID = {"temperature": [0.0, 0.3, 0.6, 0.8, 1.0, 1.2, 1.6], "top_p": [1.0
 
 
 def sampling_explorer(cache: ResultCache | None = None, **fixed) -> Explorer:
-    """Chapter 6's explorer over :data:`sample_stories`: sliders for temperature, top-k (0 = off) and top-p
+    """Chapter 7's explorer over :data:`sample_stories`: sliders for temperature, top-k (0 = off) and top-p
     (1 = off) over one stored model (by default the protocol's first evaluation seed in its world, a model of the
     chapter's runs; every move re-samples it, nothing retrains); the static view steps through temperature x
     top-p, computed at build time."""

@@ -1,4 +1,4 @@
-"""Study: sharpening for correctness (chapter 7). Majority vote, best-of-n with a checker, RL with verifiable rewards.
+"""Study: sharpening for correctness (chapter 8). Majority vote, best-of-n with a checker, RL with verifiable rewards.
 
 Two experiments, both on 2-digit addition (3000 training problems, 300 test problems, a 2-layer 64-wide GPT):
 
@@ -383,7 +383,7 @@ VOTE_STATIC_GRID = {"temperature": VOTE_CONTROLS["temperature"], "k": VOTE_CONTR
 
 
 def vote_explorer(cache=None, **fixed) -> Explorer:
-    """Chapter 7's explorer over one stored bank of ``sharpen_addition``: temperature, k and the checker's error
+    """Chapter 8's explorer over one stored bank of ``sharpen_addition``: temperature, k and the checker's error
     rate are all sampling parameters, so every move re-reads the bank (no training, no new samples)."""
     return Explorer(sharpen_addition, controls=VOTE_CONTROLS, static_grid=VOTE_STATIC_GRID,
                     initial={"temperature": 0.8, "k": 16, "verifier_error": 0.2}, plot=plot_vote,
@@ -436,7 +436,7 @@ def rl_explorer(cache=None, **fixed) -> Explorer:
                     display=Display(title="RL with a checker as the reward", labels={"checkpoint": "RL step"}))
 
 
-# --- summaries for the chapter and for chapter 9 ------------------------------------------------------------
+# --- summaries for the chapter and for chapter 10 ------------------------------------------------------------
 
 
 def curve_intervals(results: list[Mapping], temperature: float, name: str, error: float | None = None) -> list:

@@ -67,7 +67,7 @@ _LAST_ONSETS = tuple("Mar Bel Cas Dor Ess Fal Grim Hask Ith Kell Lor Morr Nor Os
 _LAST_ENDS = tuple("ren wick avel thorn dane ley mont rick ova holm by gard iel ock ade ven ish ton "
                    "ard".split())
 # the syllables a name is made of, in the order first onset, first end, last onset, last end (what a model
-# that reads names must be able to spell: chapter 8 builds its alphabet from them)
+# that reads names must be able to spell: chapter 9 builds its alphabet from them)
 NAME_SYLLABLES = (_FIRST_ONSETS, _FIRST_ENDS, _LAST_ONSETS, _LAST_ENDS)
 
 # Value sets. Trades, pets and instruments start with a consonant so "a {value}" is always grammatical.

@@ -5,7 +5,7 @@
 # chapter turned one piece of it into an experiment with seeds and intervals. This chapter collects them: for every
 # claim, the rows that test it, the measurements of *this build* with their 95% intervals, the rule that turns a
 # row into a verdict, and the verdict. Nothing on this page is typed in: the table is computed from the runs that
-# chapters 3 to 8 stored when this book was built, at the settings of a protocol frozen before those runs, and
+# chapters 3 to 9 stored when this book was built, at the settings of a protocol frozen before those runs, and
 # where a chapter's runs are not there the row says "not measured" instead of showing a number from elsewhere.
 #
 # The same table can be downloaded as CSV or JSON (links above the table). In a terminal,
@@ -36,7 +36,7 @@ from minigpt.verdicts import (
 )
 
 FAST = fast_mode()  # MINIGPT_FAST=1: the tiny runs of the notebook tests
-cache = ResultCache()  # the same folder chapters 3-8 stored their runs in
+cache = ResultCache()  # the same folder chapters 3-9 stored their runs in
 cpu_start = time.process_time()
 print("fast mode" if FAST else "book scale", "| reading runs from",
       cache.root.name)
@@ -60,8 +60,8 @@ print("fast mode" if FAST else "book scale", "| reading runs from",
 # (j) A checker beats a vote: best-of-n with a verifier gets more answers right than a majority vote.
 # (k) For stories, diversity is the point: sampling at temperature 1 writes more distinct novel, valid sentences than
 #     greedy decoding.
-# And the book's own findings: weight decay makes modular addition grok (chapter 5); a small model stores about 2
-# bits of knowledge per parameter (chapter 8).
+# And the book's own findings: weight decay makes modular addition grok (chapter 6); a small model stores about 2
+# bits of knowledge per parameter (chapter 9).
 #
 # ## The protocol
 #

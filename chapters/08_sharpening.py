@@ -1,7 +1,7 @@
 # %% [markdown]
 # # Sharpening for correctness
 #
-# **The question.** Chapters 3 to 5 asked when to *regularize*: when to make a model less sure of the exact strings it
+# **The question.** Chapters 3 to 6 asked when to *regularize*: when to make a model less sure of the exact strings it
 # saw. For a sum there is one right answer and every other answer is wrong, so the opposite moves suggest themselves:
 # sample near temperature 0, sample many answers and vote, check the answers with a program and keep a right one, or
 # train the model on the checker's verdicts. Which of these helps a small model do 2-digit addition, and by how much?
@@ -86,7 +86,7 @@ print(f"model: {spec['model']['n_layer']} layers, "
 #
 # Each setting runs once per evaluation seed (the seed sets the world's problems, the initialization, the batches
 # and the samples): the direct and the scratchpad model, and RL on the direct model, at the protocol's settings
-# (the runs the verdict rows of chapter 9 read, listed by `verdict_runs()`); the direct model with dropout 0.2,
+# (the runs the verdict rows of chapter 10 read, listed by `verdict_runs()`); the direct model with dropout 0.2,
 # kept to the end or switched off for the last 30% of training (for the recipe table at the end); and RL on the
 # scratchpad model. Two runs at a time, one per core; RL starts from the stored pretrained models.
 
@@ -257,7 +257,7 @@ lines = [
     "interval, read against the margin the protocol set before the "
     f"runs ({one['margin']:.0%} of the problems): a row **holds** when "
     "its interval lies beyond the margin on the predicted side (the "
-    "rule of chapter 9).",
+    "rule of chapter 10).",
     f"- The best vote of the grid (picked after looking): k = {best[1]} "
     f"at temperature {best[0]:g}, {best_iv:.1%}, against greedy "
     f"{d['greedy']:.1%}: "
@@ -571,14 +571,14 @@ Markdown("\n".join([
     f"{lt['pass_k']:.1%}. The regularized recipe's one warm sample: "
     f"{first:.1%}.",
     "- Facts are not in this table: the facts world did not fit this "
-    "chapter's time budget (chapter 4 measures recall with dropout "
+    "chapter's time budget (chapter 5 measures recall with dropout "
     "and without).",
 ]))
 
 # %% [markdown]
 # ## This chapter's rows of the verdict table
 #
-# Chapter 9 reads these rows from the same runs. Each compares two measures of one run per seed, problem by problem
+# Chapter 10 reads these rows from the same runs. Each compares two measures of one run per seed, problem by problem
 # on that seed's own test problems. The sanity checks are true by construction (every sample at temperature 0 is
 # the greedy answer; a perfect checker finds a right answer whenever one was sampled): they test the machinery, not
 # a claim, and never count towards a claim's verdict.

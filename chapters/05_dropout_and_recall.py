@@ -47,7 +47,7 @@ from minigpt.worlds import FactsConfig, make_facts
 
 FAST = fast_mode()  # MINIGPT_FAST=1: tiny runs, for the notebook tests
 WORKERS = 1 if FAST else 2  # fast runs take less than starting a process
-# the verdict protocol (chapter 9) fixes the world and the seeds: an
+# the verdict protocol (chapter 10) fixes the world and the seeds: an
 # evaluation world and seeds that no tuning saw (two seeds in fast mode)
 PROTOCOL = protocol.study("recall")
 SEEDS = PROTOCOL["eval_seeds"]
@@ -344,7 +344,7 @@ for p in RATES[1:]:
 display(Markdown("\n".join(lines)))
 
 # %% [markdown]
-# The lines above compare intervals over seeds. Chapter 9 reads the same runs under its frozen protocol: every
+# The lines above compare intervals over seeds. Chapter 10 reads the same runs under its frozen protocol: every
 # setting was scored on the same probes, so it pairs two settings probe by probe and seed by seed, and calls a
 # difference only when its 95% interval clears the smallest difference that matters (the row's margin). Its rows
 # for this chapter's claims, from this build's runs:

@@ -43,7 +43,7 @@ from minigpt.verdicts import measurement, verdict_table
 from minigpt.worlds.arithmetic import ModularConfig, make_modular
 
 FAST = fast_mode()  # MINIGPT_FAST=1: tiny runs, for the notebook tests
-# the verdict protocol (chapter 9) fixes the seeds and the facts world:
+# the verdict protocol (chapter 10) fixes the seeds and the facts world:
 # ones no tuning saw (two seeds in fast mode)
 PROTOCOL = protocol.study("decay")
 SEEDS = PROTOCOL["eval_seeds"]
@@ -385,7 +385,7 @@ Markdown("\n".join(lines))
 
 # %% [markdown]
 # How to read these lines: "higher" or "lower" means the two 95% intervals over seeds do not overlap;
-# "overlap" means this build did not show a difference (not that there is none). Chapter 9 turns the same runs
+# "overlap" means this build did not show a difference (not that there is none). Chapter 10 turns the same runs
 # into verdicts under its frozen protocol: the facts rows pair two settings probe by probe and seed by seed (every
 # run was scored on the same probes) and call a difference only when its 95% interval clears the row's margin;
 # grokking counts the seeds that passed the threshold (Fisher's exact test). Its rows for this chapter's claims,

@@ -262,7 +262,7 @@ for r in check:
 #
 # The same measurement at one width and the high exposure count (printed below), with dropout at every site
 # (embeddings, attention, residual branches) and, separately, with AdamW weight decay on the matrices (the tied
-# embedding and head, the biases and the norms are never decayed; chapter 5). What is compared is the **share of
+# embedding and head, the biases and the norms are never decayed; chapter 6). What is compared is the **share of
 # its world's bits** a model stores: the clipped bits over what the world holds, which lies between 0 and 1, so
 # it is read against its ceiling. (The bound can go below zero, where a difference means little.)
 
@@ -426,7 +426,7 @@ Markdown("\n".join(lines))
 # %% [markdown]
 # ### The verdict rows
 #
-# Chapter 9 judges two claims with rows from these runs: the bits per parameter of the saturated models at the
+# Chapter 10 judges two claims with rows from these runs: the bits per parameter of the saturated models at the
 # high exposure count against the paper's number at the nearest count, equal within a margin fixed before the runs;
 # and, for the claim that heavy regularization hurts the recall of facts, the share of its world's bits a model
 # stores with each regularizer against none. Each seed draws its own world, so each row compares one number per

@@ -132,7 +132,7 @@ print("first token ids:", reference[0, start.size(1):][:12].tolist())
 # ## The experiment
 #
 # Two experiments over three worlds, one trained model per world and seed, sampled at every setting. The seeds and
-# the world are the verdict protocol's evaluation seeds and world (chapter 9), which no choice of a setting saw;
+# the world are the verdict protocol's evaluation seeds and world (chapter 10), which no choice of a setting saw;
 # the settings of this scale are printed below.
 
 # %% tags=["hide-input"]
@@ -326,7 +326,7 @@ for world in ("facts", "addition"):
 #
 # Generated from the runs above. Two settings are compared on the same models (each seed's model sampled both
 # ways), so the comparison is the difference seed by seed: a difference is shown when its 95% interval excludes 0.
-# The rows of the verdict table (chapter 9) come last: the two claims of this chapter, each row against the
+# The rows of the verdict table (chapter 10) come last: the two claims of this chapter, each row against the
 # protocol's margin, the smallest difference that matters.
 
 # %% tags=["hide-input"]
@@ -428,7 +428,7 @@ for world in ("facts", "addition"):
         f"{pct(acc[t_top])}, greedy minus it "
         f"{diff_text(top, fmt='.1f')}.")
 table = verdict_table(cache, studies=["sampling"])
-lines += ["", "**The verdict rows** (chapter 9's table; claim (d) "
+lines += ["", "**The verdict rows** (chapter 10's table; claim (d) "
           "question by question, claim (k) one number a seed, from the "
           "stories written from the same prompts):", ""]
 expected = {"higher": "a above b", "lower": "a below b",
@@ -496,10 +496,10 @@ Markdown("\n".join(lines))
 # :::
 #
 # **3. Majority over samples.** For addition, sample 15 answers per problem at temperature 0.8 and take the most
-# frequent. Predict whether it beats one sample at 0.8, and whether it beats greedy. (Chapter 7 measures this.)
+# frequent. Predict whether it beats one sample at 0.8, and whether it beats greedy. (Chapter 8 measures this.)
 # :::{admonition} Solution
 # :class: dropdown
 #
-# This is a prediction exercise: chapter 7 runs it, with intervals over seeds, and its verdict table rows (claim
+# This is a prediction exercise: chapter 8 runs it, with intervals over seeds, and its verdict table rows (claim
 # (e)) say whether the vote beats one warm sample and whether it beats greedy decoding.
 # :::
