@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: setup browser book notebooks lint test test-unit test-notebooks test-browser bench clean
+.PHONY: setup browser book cache cache-check notebooks lint test test-unit test-notebooks test-browser bench clean
 
 setup: $(VENV)/.installed
 
@@ -23,7 +23,23 @@ browser:  # Chromium for the browser tests; without it they are skipped with a r
 book: setup
 	bash scripts/fetch_assets.sh
 	bash scripts/clear_stale_cache.sh
-	$(VENV)/bin/jupyter-book build . -W -n --keep-going
+	MINIGPT_PREDICTIONS=$(CURDIR)/_build/no-reader-predictions.json $(VENV)/bin/jupyter-book build . -W -n --keep-going
+
+# Fill the result cache (.minigpt_cache, or $MINIGPT_CACHE) by running every chapter once at full scale (executed
+# copies go to _build/cache-run; book/ is left as it is), then every verdict run still missing; then check it.
+# A classroom copies the filled folder to each machine: chapters then read their results instead of training.
+cache: setup
+	mkdir -p _build/cache-run
+	for nb in book/[0-9][0-9]_*.ipynb; do \
+		MINIGPT_FAST= $(VENV)/bin/jupyter nbconvert --to notebook --execute --ExecutePreprocessor.timeout=1800 \
+			--output-dir _build/cache-run "$$nb" || exit 1; \
+	done
+	MINIGPT_FAST= $(PY) -m minigpt verdicts --run > /dev/null
+	$(PY) -m minigpt cache --check
+
+# Is a copied cache complete for this code? (results are keyed by the code version: other code's are never used)
+cache-check: setup
+	$(PY) -m minigpt cache --check
 
 # Rewrite book/*.ipynb from the chapter sources chapters/*.py (jupytext py:percent; edit those, not the JSON;
 # tests check they agree). Running it twice changes nothing.

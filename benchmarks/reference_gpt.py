@@ -1,7 +1,8 @@
 """A nanoGPT-style baseline for the throughput benchmark: the common way to write this model, written here.
 
 It follows the usual structure (nn.Dropout modules, fused SDPA with its own attention dropout, a plain AdamW with
-two groups) so our model can be compared with it at the same configuration on the same machine.
+two groups, the head on the last position only at inference, and sampling without a cache) so our model can be
+compared with it at the same configuration on the same machine.
 """
 
 import math
@@ -58,9 +59,21 @@ class RefGPT(nn.Module):
         x = self.drop(self.wte(idx) + self.wpe(pos))
         for block in self.h:
             x = block(x)
-        logits = self.lm_head(self.ln_f(x))
-        loss = None if targets is None else F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1))
-        return logits, loss
+        x = self.ln_f(x)
+        if targets is None:  # inference: the head on the last position only, as nanoGPT does
+            return self.lm_head(x[:, [-1], :]), None
+        logits = self.lm_head(x)
+        return logits, F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1), ignore_index=-1)
+
+    @torch.no_grad()
+    def generate(self, idx, max_new_tokens, temperature=1.0, generator=None):
+        """nanoGPT's way to sample: no cache, the whole (cropped) sequence through the model for every token."""
+        block_size = self.wpe.num_embeddings
+        for _ in range(max_new_tokens):
+            logits, _ = self(idx if idx.size(1) <= block_size else idx[:, -block_size:])
+            probs = F.softmax(logits[:, -1, :] / temperature, dim=-1)
+            idx = torch.cat((idx, torch.multinomial(probs, 1, generator=generator)), dim=1)
+        return idx
 
     def optimizer(self, lr, weight_decay):
         decay = [p for p in self.parameters() if p.dim() >= 2]

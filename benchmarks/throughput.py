@@ -1,16 +1,19 @@
 """Training and sampling throughput on this machine; prints a table and writes benchmarks/results/throughput.json.
 
 Training: tokens/s of our Trainer step against a nanoGPT-style baseline (benchmarks/reference_gpt.py) at the usual
-small-CPU reference config, dropout 0.0 and 0.2, and at the book's live config. Runs are interleaved and the best
-of several repeats is kept, so a busy neighbour process hurts both sides alike.
-Sampling: tokens/s of ``generate`` with and without the KV cache at block_size 256.
+small-CPU reference config, dropout 0.0 and 0.2, and at the book's live config. The runs take turns within each
+repeat, so a busy neighbour process slows both sides of a ratio alike; each ratio is taken repeat by repeat and
+reported as the median with its range over the repeats (the range says how noisy the machine was).
+Sampling: tokens/s of ``generate`` with and without the KV cache at block_size 256, and of the baseline's
+nanoGPT-style generate (no cache, the whole sequence through the model for every token).
 
-    python benchmarks/throughput.py [--repeats 5] [--threads N]
+    python benchmarks/throughput.py [--repeats 7] [--threads N]
 """
 
 import argparse
 import json
 import platform
+import statistics
 import time
 from pathlib import Path
 
@@ -55,75 +58,95 @@ def reference_step(cfg: dict, dropout: float, data: torch.Tensor):
     return step
 
 
-def best_ms(fns: dict, repeats: int, steps: int = 10) -> dict:
-    best = dict.fromkeys(fns, float("inf"))
+def times_ms(fns: dict, repeats: int, steps: int = 10, warmup: int = 2) -> dict[str, list[float]]:
+    """ms per step of every function, once per repeat; the functions take turns within each repeat, so a busy
+    neighbour process slows both sides of a ratio alike."""
+    out: dict = {name: [] for name in fns}
     for _ in range(repeats):
         for name, fn in fns.items():
-            for _ in range(2):
+            for _ in range(warmup):
                 fn()  # warm up after the other runs
             t = time.perf_counter()
             for _ in range(steps):
                 fn()
-            best[name] = min(best[name], (time.perf_counter() - t) / steps * 1000)
-    return best
+            out[name].append((time.perf_counter() - t) / steps * 1000)
+    return out
+
+
+def spread(values: list[float]) -> dict:
+    """The median of paired per-repeat values, and their range: how noisy the measurement was."""
+    return {"median": statistics.median(values), "min": min(values), "max": max(values), "n": len(values)}
+
+
+def ratios(num: list[float], den: list[float]) -> dict:
+    """``spread`` of num / den, repeat by repeat (each pair was measured side by side)."""
+    return spread([a / b for a, b in zip(num, den, strict=True)])
+
+
+def _fmt(r: dict) -> str:
+    return f"{r['median']:.2f}x [{r['min']:.2f}, {r['max']:.2f}]"
 
 
 def sampling(repeats: int) -> list[dict]:
-    model = GPT(ModelConfig(vocab_size=65, block_size=256, n_layer=4, n_head=4, n_embd=128), seed=0)
+    """Our generate with and without the KV cache, and nanoGPT's uncached generate, at block 256; temperature 1."""
+    cfg = dict(vocab_size=65, block_size=256, n_layer=4, n_head=4, n_embd=128)
+    model = GPT(ModelConfig(**cfg), seed=0)
+    ref = RefGPT(cfg["vocab_size"], cfg["block_size"], cfg["n_layer"], cfg["n_head"], cfg["n_embd"], 0.0).eval()
     rows = []
     for batch, new in ((1, 200), (64, 100)):
         prompt = torch.zeros(batch, 1, dtype=torch.long)
-        times = {}
-        for cache in (True, False):
-            def run(c=cache, prompt=prompt, new=new):
-                return generate(model, prompt, new, temperature=0, use_cache=c)
-
-            times[cache] = min(_time(run) for _ in range(repeats))
-        rows.append(dict(batch=batch, new_tokens=new, cached_tok_s=batch * new / times[True],
-                         uncached_tok_s=batch * new / times[False], speedup=times[False] / times[True]))
+        g = torch.Generator().manual_seed(0)
+        fns = {"cached": lambda p=prompt, n=new, g=g: generate(model, p, n, generator=g),
+               "uncached": lambda p=prompt, n=new, g=g: generate(model, p, n, generator=g, use_cache=False),
+               "ref": lambda p=prompt, n=new, g=g: ref.generate(p, n, generator=g)}
+        ms = times_ms(fns, repeats, steps=1, warmup=1)
+        rows.append(dict(batch=batch, new_tokens=new,
+                         cached_tok_s=batch * new / statistics.median(ms["cached"]) * 1e3,
+                         uncached_tok_s=batch * new / statistics.median(ms["uncached"]) * 1e3,
+                         ref_tok_s=batch * new / statistics.median(ms["ref"]) * 1e3,
+                         speedup=ratios(ms["uncached"], ms["cached"]),
+                         speedup_over_ref=ratios(ms["ref"], ms["cached"])))
     return rows
-
-
-def _time(fn) -> float:
-    t = time.perf_counter()
-    fn()
-    return time.perf_counter() - t
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeats", type=int, default=5, help="interleaved repeats; the best is kept")
+    ap.add_argument("--repeats", type=int, default=7, help="interleaved repeats; medians and ranges are reported")
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     data = torch.randint(0, 40, (200_000,))
     results = {"machine": platform.processor() or platform.machine(), "threads": torch.get_num_threads(),
-               "torch": torch.__version__, "training": [], "sampling": []}
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
-    print(f"{'config':<10}{'dropout':>8}{'ours ms':>10}{'ref ms':>9}{'ours tok/s':>12}{'ref tok/s':>11}{'ref/ours':>9}")
+               "torch": torch.__version__, "repeats": args.repeats, "training": [], "sampling": []}
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {args.repeats} interleaved repeats; "
+          "ratios: median [min, max] over the repeats")
+    print(f"{'config':<10}{'dropout':>8}{'ours ms':>10}{'ref ms':>9}{'ours tok/s':>12}{'ref tok/s':>11}"
+          f"  ours speed / ref's")
     for name, cfg in (("reference", REFERENCE), ("live", LIVE)):
         fns = {}
         for p in (0.0, 0.2):
             fns[("ours", p)] = ours_step(cfg, p, data)
             fns[("ref", p)] = reference_step(cfg, p, data)
-        ms = best_ms(fns, args.repeats)
+        ms = times_ms(fns, args.repeats)
         tokens = cfg["batch_size"] * cfg["block_size"]
         for p in (0.0, 0.2):
-            o, r = ms[("ours", p)], ms[("ref", p)]
+            o, r = statistics.median(ms[("ours", p)]), statistics.median(ms[("ref", p)])
+            speed = ratios(ms[("ref", p)], ms[("ours", p)])
             results["training"].append(dict(config=name, dropout=p, ours_ms=o, ref_ms=r, ours_tok_s=tokens / o * 1e3,
-                                             ref_tok_s=tokens / r * 1e3, ref_over_ours=r / o))
-            tok_o, tok_r = tokens / o * 1e3, tokens / r * 1e3
-            print(f"{name:<10}{p:>8.1f}{o:>10.1f}{r:>9.1f}{tok_o:>12.0f}{tok_r:>11.0f}{r / o:>9.2f}")
-        ratio = ms[("ours", 0.2)] / ms[("ours", 0.0)]
-        ref_ratio = ms[("ref", 0.2)] / ms[("ref", 0.0)]
-        results[f"{name}_dropout_cost"] = dict(ours=ratio, ref=ref_ratio)
-        print(f"{name:<10} dropout 0.2 costs {ratio:.2f}x (baseline: {ref_ratio:.2f}x)")
-    print(f"\n{'sampling (block 256)':<22}{'cached tok/s':>14}{'uncached tok/s':>16}{'speedup':>9}")
-    for row in sampling(max(1, args.repeats // 2)):
+                                             ref_tok_s=tokens / r * 1e3, ref_over_ours=speed))
+            print(f"{name:<10}{p:>8.1f}{o:>10.1f}{r:>9.1f}{tokens / o * 1e3:>12.0f}{tokens / r * 1e3:>11.0f}"
+                  f"  {_fmt(speed)}")
+        cost, ref_cost = ratios(ms[("ours", 0.2)], ms[("ours", 0.0)]), ratios(ms[("ref", 0.2)], ms[("ref", 0.0)])
+        results[f"{name}_dropout_cost"] = dict(ours=cost, ref=ref_cost)
+        print(f"{name:<10} dropout 0.2 costs {_fmt(cost)} (baseline: {_fmt(ref_cost)})")
+    print(f"\n{'sampling (block 256)':<22}{'cached tok/s':>14}{'uncached tok/s':>16}{'ref tok/s':>11}"
+          "  cached over: our uncached, nanoGPT-style uncached")
+    for row in sampling(max(3, args.repeats // 2)):
         results["sampling"].append(row)
         label = f"{row['batch']} x {row['new_tokens']} tokens"
-        print(f"{label:<22}{row['cached_tok_s']:>14.0f}{row['uncached_tok_s']:>16.0f}{row['speedup']:>9.1f}")
+        print(f"{label:<22}{row['cached_tok_s']:>14.0f}{row['uncached_tok_s']:>16.0f}{row['ref_tok_s']:>11.0f}"
+              f"  {_fmt(row['speedup'])}, {_fmt(row['speedup_over_ref'])}")
     out = Path(__file__).parent / "results" / "throughput.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=2))

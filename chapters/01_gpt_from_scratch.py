@@ -120,7 +120,7 @@ for t in range(8):
 # character follows each other character, and predict the next character from the last one alone. This *bigram*
 # model is a table of $V \times V$ counts. Its loss on the validation stories is a baseline every later model must
 # beat, and its samples show what one character of context can do. (Adding 0.1 to every count keeps unseen pairs
-# possible, so the validation loss stays finite.)
+# possible, so the {term}`validation loss` stays finite.)
 
 # %%
 V = tok.vocab_size
@@ -405,7 +405,8 @@ plt.show()
 # ## Sampling
 #
 # To write, the model repeats one move: read the text so far, take the logits $z$ at the last position, turn them
-# into probabilities, and draw the next character. The **temperature** $\tau$ reshapes the probabilities before the
+# into probabilities, and draw the next character. The **{term}`temperature`** $\tau$ reshapes the probabilities before
+# the
 # draw:
 #
 # $$p_i = \frac{e^{z_i / \tau}}{\sum_j e^{z_j / \tau}}.$$

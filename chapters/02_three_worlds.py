@@ -238,7 +238,7 @@ SliderView(
 # ### Does exposure decide what a model learns?
 #
 # A first look (chapter 5 studies this properly). We train a small GPT, the same size as in chapter 1, on the facts
-# text and probe every fact of the `cloze` split with greedy decoding. `recall()` returns one `True`/`False` per
+# text and probe every fact of the `cloze` split with {term}`greedy decoding`. `recall()` returns one `True`/`False` per
 # probe, so we can group the facts by how often they were stated.
 #
 # What does *knowing nothing* score? A model that ignores the name and always answers the most common value of each
@@ -368,7 +368,7 @@ display(Markdown(verdict + " Chapter 5 asks what dropout does to this."))
 #
 # ### Modular addition
 #
-# $a + b \bmod p$ is the task on which *grokking* was first seen {cite:p}`power2022grokking`: a network that has
+# $a + b \bmod p$ is the task on which {term}`grokking` was first seen {cite:p}`power2022grokking`: a network that has
 # memorised its training pairs suddenly generalizes to the rest, long after. Every residue is written as one opaque
 # symbol (0 is `a`, 1 is `b`, ..., 26 is `A`), so the model cannot read structure off the digits; it has to find the
 # group structure itself. Here is the whole world for $p = 7$. Each cell is the answer to *row + column*; half of the

@@ -2,11 +2,12 @@
 # # Overfitting, live
 #
 # **The question.** Train a small GPT for many epochs on a small set of stories. Does it learn the grammar that wrote
-# them, or the sentences themselves? And which of the usual regularizers (dropout, weight decay, embedding noise,
-# stochastic depth) moves it from copying towards writing new sentences that are still grammatical?
+# them, or the sentences themselves? And which of the usual regularizers (dropout,
+# {term}`weight decay <weight decay (decoupled)>`, {term}`embedding noise <embedding noise (NEFTune)>`,
+# {term}`stochastic depth`) moves it from copying towards writing new sentences that are still grammatical?
 #
 # Overfitting is usually shown with two curves: the training loss keeps falling while the validation loss turns up, and
-# the *generalization gap*
+# the {term}`generalization gap`
 #
 # $$\Delta = L_\text{val} - L_\text{train}$$
 #
@@ -92,6 +93,18 @@ print("\na training story:\n ", "\n  ".join(world.train_stories[0]))
 # 3. Dropout 0.1 on every dropout site: more novel-valid sentences than no dropout, or fewer? More invalid ones?
 # 4. Does your answer to 3 change if each model is stopped at its own lowest validation loss?
 #
+# Then record what you expect the verdict table of chapter 10 to say; it scores your answer
+# against this build's verdict.
+
+# %% tags=["hide-input"]
+from minigpt.explore import predict
+
+predict("ch03-regularizers",
+        "Dropout, embedding noise and stochastic depth, each against no "
+        "regularizer: will each raise the share of novel, valid sentences "
+        "and lower the invalid share (claim a)?", claim="a")
+
+# %% [markdown]
 # ## The experiment
 #
 # Each point of this chapter is one call of `overfit_stories`: train with the given regularizers, evaluate train and
@@ -100,9 +113,11 @@ print("\na training story:\n ", "\n  ".join(world.train_stories[0]))
 # world and seeds that none of the settings was chosen on. Two sets of runs, two at a time, one per core:
 #
 # - the explorer's grid (dropout 0 and 0.1, each without and with weight decay), at the first seed, to look at;
-# - the study that the measured answer rests on: no regularization and **one setting of each of the four
-#   regularizers**, chosen before the runs (a common default of each), each with every evaluation seed (the
-#   next cell prints how many), and each of those runs once more, stopped at its own lowest validation loss.
+# - the study that the measured answer rests on: no regularization and **one setting of dropout, embedding
+#   noise and stochastic depth**, chosen before the runs (a common default of each), each with every evaluation
+#   seed (the next cell prints how many), and each of those runs once more, stopped at its own lowest
+#   validation loss. Weight decay is in the grid only: whether it helps is chapter 6's question, measured over
+#   seeds there.
 #
 # After the first build, every result comes from the cache.
 
@@ -222,7 +237,7 @@ for wd in explorer.controls["weight_decay"][1:]:
 # run in flight, **Stop** keeps what was trained so far, and any setting already computed comes back from the cache at
 # once. In the static book, the sliders step through the runs computed when the page was built, one seed each:
 # dropout and weight decay (the live version also has embedding noise and stochastic depth, which the study below
-# measures over seeds).
+# measures over seeds; weight decay is measured over seeds in chapter 6).
 
 # %%
 explorer
@@ -230,9 +245,11 @@ explorer
 # %% [markdown]
 # ## The measured answer
 #
-# The study: each regularizer against none, over the evaluation seeds. A seed sets the initialization, the batches,
+# The study: each regularizer against none, over the {term}`evaluation seeds`. A seed sets the initialization, the
+# batches,
 # the dropout masks and noise, and the sampling. Every share below is the mean over seeds of one run's share, with a
-# 95% Student t interval over the seeds. Sentences of one sampled story are not independent (they share a character and a
+# 95% Student {term}`t interval` over the seeds. Sentences of one sampled story are not independent (they share a
+# character and a
 # context), and neither are the stories of one run; taking one number per seed puts all of that inside the spread
 # between seeds, which is the honest unit here.
 #
@@ -444,7 +461,14 @@ display(Markdown(f"Claim (a), from this chapter's rows: "
 # only if *every* character is right. So the run with the lowest validation loss need not write the best sentences.
 # Choose a regularizer by the measure you care about, here the share of novel valid sentences, measure it at a
 # comparable point of training, and over seeds.
-#
+
+# %% tags=["hide-input"]
+# this chapter's verdicts; chapter 10 has every chapter's rows
+from minigpt.verdict_page import takeaway
+
+takeaway(cache, "overfitting")
+
+# %% [markdown]
 # ## Exercises
 #
 # **1. Early stopping by a shorter schedule.** The study stopped each run at its lowest validation loss, with the

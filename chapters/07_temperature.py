@@ -7,8 +7,9 @@
 # $$p_T(i) = \frac{\exp(z_i / T)}{\sum_j \exp(z_j / T)},$$
 #
 # and $T < 1$ sharpens the distribution towards the most likely token, $T > 1$ flattens it, and $T \to 0$ leaves only
-# the argmax: *greedy* decoding. Two truncation samplers cut the tail instead: **top-k** {cite:p}`fan2018hierarchical`
-# keeps the $k$ most likely tokens, **top-p** (nucleus sampling, {cite:p}`holtzman2020curious`) the smallest set
+# the argmax: *greedy* decoding. Two truncation samplers cut the tail instead: **{term}`top-k`**
+# {cite:p}`fan2018hierarchical`
+# keeps the $k$ most likely tokens, **{term}`top-p`** (nucleus sampling, {cite:p}`holtzman2020curious`) the smallest set
 # whose probability reaches $p$. The folk rule this chapter tests has two halves:
 #
 # - for **stories**, diversity is the point: sample warm, and a truncation sampler gives more variety for the same
@@ -97,7 +98,8 @@ for p in (0.5, 0.9):
 #
 # The library does not divide by zero: at $T = 0$ it takes the argmax. Top-k with $k = 1$ keeps only the most
 # likely token, so at *any* temperature it draws that one; top-p near 0 keeps the smallest nucleus, which always
-# holds the most likely token and here nothing else. So all three should be greedy decoding, token for token. The
+# holds the most likely token and here nothing else. So all three should be {term}`greedy decoding`, token for token.
+# The
 # check below compares each with greedy decoding written out by hand (the argmax of the last logits, appended, again
 # and again, without the KV cache), over 8 continuations of 60 characters.
 
@@ -129,6 +131,25 @@ print("first token ids:", reference[0, start.size(1):][:12].tolist())
 # 2. At temperature 1, does top-k or top-p reach more of them than the best temperature, at the same validity?
 # 3. Facts and 2-digit sums: is greedy decoding the most accurate? By how many points does $T = 1$ lose?
 #
+# Then record what you expect the verdict table of chapter 10 to say; it scores your answer
+# against this build's verdict.
+
+# %% tags=["hide-input"]
+from IPython.display import display
+
+from minigpt.explore import predict
+
+display(
+    predict("ch07-greedy",
+            "Facts and sums: will greedy decoding be as accurate as a "
+            "temperature just above 0, and more accurate than the higher "
+            "temperatures (claim d)?", claim="d"),
+    predict("ch07-diverse-stories",
+            "Stories: will sampling at temperature 1 write more distinct "
+            "novel, valid sentences, and more distinct word pairs, than "
+            "greedy decoding (claim k)?", claim="k"))
+
+# %% [markdown]
 # ## The experiment
 #
 # Two experiments over three worlds, one trained model per world and seed, sampled at every setting. The seeds and
@@ -226,7 +247,8 @@ explorer
 # %% [markdown]
 # ## Stories against temperature
 #
-# Each curve is the mean over the seeds; the band is its 95% interval (Student t over the seeds).
+# Each curve is the mean over the seeds; the band is its 95% {term}`confidence interval` (a {term}`t interval` over the
+# seeds).
 
 # %%
 temps = list(runs["stories"]["temperature"])
@@ -264,7 +286,8 @@ with plots.style():
     plt.show()
 
 # %% [markdown]
-# Read the three panels together. Diversity (distinct-2 and novelty up, self-BLEU down) rises with temperature, and
+# Read the three panels together. Diversity ({term}`distinct-2 <distinct-n>` and {term}`novelty` up, {term}`self-BLEU`
+# down) rises with temperature, and
 # validity falls: every measure of variety is bought with errors. Creativity, which needs both, is the one that can
 # peak. The perfect sampler shows what a model of the grammar could reach on this budget.
 #
@@ -454,14 +477,21 @@ Markdown("\n".join(lines))
 # lives in the tail that sampling visits; the question is only how far to go before the errors outnumber the new
 # sentences. Whether cutting the tail (top-k, top-p) buys more than cooling the whole distribution is what the frontier
 # measures: at this scale the bullets above say whether the difference survives the seeds.
-#
+
+# %% tags=["hide-input"]
+# this chapter's verdicts; chapter 10 has every chapter's rows
+from minigpt.verdict_page import takeaway
+
+takeaway(cache, "sampling")
+
+# %% [markdown]
 # ## Exercises
 #
 # **1. Where does the nucleus sit?** At temperature 1, top-p 0.9 keeps a different number of characters at each
 # step. Predict: is it usually one character (inside a word) or many (at the start of a word)? Use the distribution
 # code of the first section on a few prompts.
 #
-# :::{admonition} Solution
+# :::{admonition} Solution (computed in this build, below)
 # :class: dropdown
 #
 # ```python
@@ -471,15 +501,26 @@ Markdown("\n".join(lines))
 #     print(repr(text), int(kept), "characters in the nucleus")
 # ```
 #
-# Inside a word the model is nearly sure of the next letter and the nucleus is one or two characters; at a word
-# boundary (after "a " or "The fox ") it spreads over the choices the grammar allows. That is the point of top-p: it
-# truncates hard where the model is sure and lightly where it is not, while top-k cuts at the same rank everywhere.
+# The prediction: inside a word the model is nearly sure of the next letter and the nucleus is one or two
+# characters; at a word boundary (after "a " or "The fox ") it spreads over the choices the grammar allows. The
+# hidden cell below runs the code on the chapter's model (seed and world of the first section) and prints what it
+# found. That is the point of top-p: it truncates hard where the model is sure and lightly where it is not, while
+# top-k cuts at the same rank everywhere.
 # :::
+
+# %% tags=["hide-input", "hide-output"]
+with torch.no_grad():
+    for text in ("\nMira found a ", "\nMira found a sh", "\nThe fox "):
+        z = model(torch.tensor([tok.encode(text)]))[0, -1]
+        kept = torch.isfinite(filter_logits(z[None], top_p=0.9)).sum()
+        print(f"{text!r}: {int(kept)} characters in the nucleus")
+
+# %% [markdown]
 #
 # **2. Temperature and top-p together.** Does top-p 0.9 at temperature 1.3 beat temperature 1.0 alone? Predict, then
 # run it: only the sampling changes, so it takes a second.
 #
-# :::{admonition} Solution
+# :::{admonition} Solution (computed in this build, on two seeds)
 # :class: dropdown
 #
 # ```python
@@ -492,12 +533,25 @@ Markdown("\n".join(lines))
 #
 # Raising the temperature spreads the mass inside the nucleus, and the nucleus removes the worst of the tail that the
 # higher temperature inflates. Place the new point on the frontier plot: it is better only if it lies above and to
-# the right of the temperature curve.
+# the right of the temperature curve. The hidden cell below runs it on the first two evaluation seeds only (each
+# re-samples a stored model; all of them would cost more than a solution may spend here), at this build's scale,
+# and compares with temperature 1 on the same seeds. Two seeds give wide intervals: a hint, not a verdict.
 # :::
+
+# %% tags=["hide-input", "hide-output"]
+for kw in ({"temperature": 1.0}, {"temperature": 1.3, "top_p": 0.9}):
+    rs = [cache.run(sample_stories, seed=s, world_seed=WORLD, **kw)
+          for s in seeds[:2]]
+    x = summary(rs)
+    print(f"{kw}: validity {x['validity']:.0%}, distinct novel-valid "
+          f"per 1,000 characters {x['creativity']:.1f}")
+
+# %% [markdown]
 #
 # **3. Majority over samples.** For addition, sample 15 answers per problem at temperature 0.8 and take the most
 # frequent. Predict whether it beats one sample at 0.8, and whether it beats greedy. (Chapter 8 measures this.)
-# :::{admonition} Solution
+#
+# :::{admonition} Solution (a prediction here; chapter 8 measures it)
 # :class: dropdown
 #
 # This is a prediction exercise: chapter 8 runs it, with intervals over seeds, and its verdict table rows (claim

@@ -6,17 +6,20 @@
 # sample near temperature 0, sample many answers and vote, check the answers with a program and keep a right one, or
 # train the model on the checker's verdicts. Which of these helps a small model do 2-digit addition, and by how much?
 #
-# Four claims, each measured here on 2-digit addition (the world of chapter 2) over the evaluation seeds of the
+# Four claims, each measured here on 2-digit addition (the world of chapter 2) over the {term}`evaluation seeds` of the
 # book's protocol (each seed draws its own world, trains its own model and samples its own answers), with 95%
 # intervals:
 #
-# 1. **Majority vote** over $k$ sampled answers ("self-consistency", {cite:t}`wang2023selfconsistency`) beats one
+# 1. **{term}`Majority vote <majority vote>`** over $k$ sampled answers ("self-consistency",
+#    {cite:t}`wang2023selfconsistency`) beats one
 #    sample, and perhaps greedy decoding; at temperature 0 it does nothing at all.
 # 2. The vote needs *different reasoning paths*: with a scratchpad (the column sums written out before the result)
 #    there are many paths to one answer, so the vote should gain more.
-# 3. **Best-of-$n$ with a checker** (a verifier, {cite:t}`cobbe2021training`) beats the vote; its ceiling is pass@$k$
+# 3. **{term}`Best-of-n <best-of-n>` with a checker** (a {term}`verifier`, {cite:t}`cobbe2021training`) beats the vote;
+#    its ceiling is {term}`pass@k`
 #    {cite:p}`chen2021evaluating`, and a checker that is sometimes wrong costs some of that.
-# 4. **Reinforcement learning with a checker as the reward** raises the chance that one sample is right (pass@1),
+# 4. **Reinforcement learning with a checker as the reward** raises the chance that one sample is right
+#    ({term}`pass@1`),
 #    while the chance that *some* of many samples is right (pass@$k$ at large $k$) may fall
 #    {cite:p}`yue2025does`: RL sharpens what the model already does rather than teaching it new answers.
 
@@ -82,6 +85,29 @@ print(f"model: {spec['model']['n_layer']} layers, "
 # 3. With a perfect checker and 16 samples, what share of problems gets a right answer?
 # 4. After some RL steps: pass@1 up or down? pass@64? Distinct answers per problem?
 #
+# Then record what you expect the verdict table of chapter 10 to say; it scores your answer
+# against this build's verdict.
+
+# %% tags=["hide-input"]
+from IPython.display import display
+
+from minigpt.explore import predict
+
+display(
+    predict("ch08-vote",
+            "Will a vote over samples beat one sample, and greedy "
+            "decoding, for direct answers and with the scratchpad "
+            "(claim e)?", claim="e"),
+    predict("ch08-rl",
+            "After RL with verifiable rewards: will pass@1 rise, and "
+            "pass@k and the number of distinct answers fall (claim f)?",
+            claim="f"),
+    predict("ch08-checker",
+            "Will best-of-n with a checker that is sometimes wrong get "
+            "more answers right than a vote over the same samples "
+            "(claim j)?", claim="j"))
+
+# %% [markdown]
 # ## The experiment
 #
 # Each setting runs once per evaluation seed (the seed sets the world's problems, the initialization, the batches
@@ -586,50 +612,79 @@ Markdown("\n".join([
 # %%
 print(to_text(verdicts))
 
+# %% tags=["hide-input"]
+# this chapter's verdicts; chapter 10 has every chapter's rows
+from minigpt.verdict_page import takeaway
+
+takeaway(cache, "sharpening")
+
 # %% [markdown]
 # ## Exercises
 #
-# **1. Where does the vote's gain come from?** For the direct model at temperature 1, count the problems where the
-# vote over 16 is right and greedy is wrong, and the reverse. Predict first: which count is larger?
+# **1. Where does the vote's gain come from?** For the direct model at the protocol's temperature, count the
+# problems where the vote over its k samples is right and greedy is wrong, and the reverse. Predict first: which
+# count is larger?
 #
-# :::{admonition} Solution
+# :::{admonition} Solution (computed in this build, below)
 # :class: dropdown
 #
-# The bank is in memory once the stored model is loaded; `sample_bank` returns it (temperature -> completions):
+# Every run stores its per-problem scores (`items`: 1 right, 0 wrong, problem by problem), so the two counts need no
+# new sampling:
 #
 # ```python
-# from minigpt.studies.sharpening import sample_bank
-# from minigpt.metrics import majority_vote
-# r = cache.run(sharpen_addition, temperature=1.0, seed=SEEDS[0])
-# trained = cache.models.get(r["train_key"])
-# bank = sample_bank(r["spec"], trained.model)
-# world = make_addition(AdditionConfig(**r["spec"]["world"]))
-# wins = losses = 0
-# for p, warm, cold in zip(world.test, bank[1.0], bank[0.0]):
-#     v = majority_vote([world.parse(o) for o in warm[:16]])
-#     g = world.parse(cold[0])
-#     wins += v == p.result and g != p.result
-#     losses += g == p.result and v != p.result
-# print(wins, losses)
+# for r in direct:
+#     it = r["items"]
+#     wins = sum(v and not g for v, g in zip(it["vote"], it["greedy"]))
+#     losses = sum(g and not v for v, g in zip(it["vote"], it["greedy"]))
+#     print(r["params"]["seed"], wins, losses)
 # ```
 #
-# The vote wins where the greedy token at some digit was a near-tie that sampling resolves the other way most of the
-# time; it loses where the right answer is the single most likely one but below half the mass. Near-ties are rare in
-# a model trained this far, so both counts are small and close.
+# The hidden cell below prints both counts for every evaluation seed. The vote wins where the greedy token at some
+# digit was a near-tie that sampling resolves the other way most of the time; it loses where the right answer is
+# the single most likely one but below half the mass. The prediction: near-ties are rare in a model trained this
+# far, so both counts are small and close; the cell says whether they were.
 # :::
-#
+
+# %% tags=["hide-input", "hide-output"]
+smp = direct[0]["spec"]["sample"]
+print(f"direct answers, vote over {smp['k']} samples at temperature "
+      f"{smp['temperature']:g} against greedy:")
+for r in direct:
+    v, g = r["items"]["vote"], r["items"]["greedy"]
+    wins = sum(a and not b for a, b in zip(v, g, strict=True))
+    losses = sum(b and not a for a, b in zip(v, g, strict=True))
+    print(f"  seed {r['params']['seed']}: vote right and greedy wrong on "
+          f"{wins:.0f} problems, the reverse on {losses:.0f}, "
+          f"of {len(v)}")
+
+# %% [markdown]
 # **2. A checker that is a coin.** Set the checker's error to 0.5 in the explorer's notebook view (or
 # `cache.run(sharpen_addition, verifier_error=0.3)` and compare 0.3 with 0.1). Predict: at error 0.5, is best-of-k
 # better or worse than the vote?
 #
-# :::{admonition} Solution (a prediction, not run in the build)
+# :::{admonition} Solution (a prediction at 0.5; the errors up to 0.3 are computed in this build)
 # :class: dropdown
 #
 # The experiment offers errors up to 0.3 (`VERIFIER_ERRORS`); at 0.5 the checker's verdict says nothing about the
 # answer, so the accepted answers are a random half of the samples and their majority is a vote over about $k/2$
 # samples: slightly worse than the vote over all $k$. `best_of_k_accuracy` in `minigpt.metrics` takes any error;
-# try it on the bank of exercise 1.
+# try it on a bank (`sharpening.sample_bank`). The hidden cell below reads the curves the runs above stored: the
+# direct model's best-of-k at each error the experiment offers against the vote, at the protocol's temperature
+# and k, mean over the evaluation seeds. If the gap shrinks as the error grows, extend the trend to 0.5.
 # :::
+
+# %% tags=["hide-input", "hide-output"]
+t_key, k_at = f"{smp['temperature']:g}", direct[0]["curves"]["ks"]
+i = k_at.index(smp["k"])
+vote = mean_interval([r["curves"][t_key]["vote"][i] for r in direct],
+                     bounds=SHARE)
+print(f"vote over {smp['k']}: {vote:.1%}")
+for e in direct[0]["curves"][t_key]["best_of"]:
+    best = mean_interval([r["curves"][t_key]["best_of"][e][i]
+                          for r in direct], bounds=SHARE)
+    print(f"best-of-{smp['k']}, checker error {e}: {best:.1%}")
+
+# %% [markdown]
 #
 # **3. RL for longer, with and without the KL penalty.** Run `rl_addition` with `rl_steps=600` and with
 # `kl_coef=0.1`. Predict pass@1, pass@64 and the distinct answers for each.

@@ -12,6 +12,7 @@ from minigpt.metrics import knowledge_bits
 from minigpt.runs import ResultCache, set_fast
 from minigpt.studies import STUDIES, experiments
 from minigpt.studies import capacity as C
+from minigpt.studies import capacity_world as W
 from minigpt.verdicts import validate, verdict_table
 from minigpt.worlds.facts import FactsConfig, make_facts
 
@@ -46,46 +47,47 @@ def test_knowledge_bits_by_hand_and_clipped():
 
 def test_records_hold_every_value_at_its_span():
     world = _world()
-    lines, spans = C.records(world)
+    lines, spans = W.records(world)
     assert len(lines) == 4 and all(line.endswith("\n") for line in lines)
     for e, line, line_spans in zip(world.entities, lines, spans, strict=True):
         assert line.startswith(e.name + ": ")
         assert [a for a, _, _ in line_spans] == list(C.ATTRIBUTES)
         for a, s, end in line_spans:
-            assert line[s:end] == e.values[a] and line[end] in (C.SEPARATOR, C.TERMINATOR)
-        assert len(line) - 1 <= C.BLOCK_SIZE
-    assert set("".join(lines)) <= set(C.ALPHABET)
-    assert C.BITS_PER_PERSON == pytest.approx(4 + math.log2(100) + 4 + 2 * math.log2(12) + math.log2(10))
+            assert line[s:end] == e.values[a] and line[end] in (W.SEPARATOR, W.TERMINATOR)
+        assert len(line) - 1 <= W.BLOCK_SIZE
+    assert set("".join(lines)) <= set(W.ALPHABET)
+    assert W.BITS_PER_PERSON == pytest.approx(4 + math.log2(100) + 4 + 2 * math.log2(12) + math.log2(10))
 
 
 def test_value_cross_entropy_of_a_uniform_model_is_the_characters_times_log2_v():
     world = _world()
-    lines, spans = C.records(world)
-    tok = C.tokenizer()
-    got = C.value_cross_entropy_bits(Uniform(tok.vocab_size), lines, spans, tok)
+    lines, spans = W.records(world)
+    tok = W.tokenizer()
+    got = W.value_cross_entropy_bits(Uniform(tok.vocab_size), lines, spans, tok)
     want = [(a, (end - s + 1) * math.log2(tok.vocab_size)) for line_spans in spans for a, s, end in line_spans]
     assert [a for a, _ in got] == [a for a, _ in want]
     assert [b for _, b in got] == pytest.approx([b for _, b in want], rel=1e-5)
-    bits = C.stored_bits(Uniform(tok.vocab_size), world, tok)
-    assert bits["world_bits"] == pytest.approx(4 * C.BITS_PER_PERSON)
+    bits = W.stored_bits(Uniform(tok.vocab_size), world, tok)
+    assert bits["world_bits"] == pytest.approx(4 * W.BITS_PER_PERSON)
     assert bits["knowledge_bits"] == pytest.approx(bits["world_bits"] - sum(b for _, b in want), rel=1e-5)
     assert bits["knowledge_bits_clipped"] == 0.0 and bits["n_facts"] == 24
     assert sum(bits[f"bits_{a}"] for a in C.ATTRIBUTES) == pytest.approx(bits["knowledge_bits"], rel=1e-5)
 
 
 def test_exposures_and_epochs_show_every_fact_equally_often(one_thread):
-    assert C.exposures_of(100, 16, 32) == 50.0
+    assert W.exposures_of(100, 16, 32) == 50.0
     n, batch, epochs = 48, 16, 3
     rows = torch.arange(n).view(n, 1)
-    batches = C.epochs((rows, rows), batch, torch.Generator().manual_seed(0))
+    batches = W.epochs((rows, rows), batch, torch.Generator().manual_seed(0))
     seen = torch.cat([next(batches)[0].view(-1) for _ in range(epochs * n // batch)])
     assert torch.bincount(seen, minlength=n).tolist() == [epochs] * n
     with set_fast(False):
         spec = C.capacity_bits.spec(n_embd=16, exposures=100)
         assert spec["world"]["n_people"] % spec["train"]["batch_size"] == 0
-        assert spec["exposures"] == C.exposures_of(spec["train"]["steps"], spec["train"]["batch_size"],
+        assert spec["exposures"] == W.exposures_of(spec["train"]["steps"], spec["train"]["batch_size"],
                                                    spec["world"]["n_people"]) == 100
-        assert spec["world"]["n_people"] * C.BITS_PER_PERSON >= 1.5 * spec["n_params"]
+        assert spec["world"]["n_people"] * W.BITS_PER_PERSON >= 4 * spec["n_params"]  # the ceiling: 4 bits/param
+        assert spec["train"]["batch_size"] == C.BATCH
         assert spec["train"]["lr"] == pytest.approx(C.LR_WIDTH / 16)
 
 
@@ -93,10 +95,10 @@ def test_exposures_and_epochs_show_every_fact_equally_often(one_thread):
     (lambda: C.capacity_bits.spec(n_embd=6), "n_embd"),
     (lambda: C.capacity_bits.spec(n_embd=2), "n_embd"),
     (lambda: C.capacity_bits.spec(exposures=0), "exposures"),
-    (lambda: C.people_for(1000, 0.0, 16), "world_bits_per_param"),
-    (lambda: C.exposures_of(10, 0, 5), "batch_size"),
-    (lambda: C.exposures_of(10, 16, 0), "n_people"),
-    (lambda: C.records(make_facts(FactsConfig(n_people=4))), "attributes"),
+    (lambda: W.people_for(1000, 0.0, 16), "world_bits_per_param"),
+    (lambda: W.exposures_of(10, 0, 5), "batch_size"),
+    (lambda: W.exposures_of(10, 16, 0), "n_people"),
+    (lambda: W.records(make_facts(FactsConfig(n_people=4))), "attributes"),
     (lambda: C.capacity_bits.check(dropout=1.5), "dropout"),
     (lambda: C.capacity_bits.check(weight_decay=-1.0), "weight_decay"),
 ])
@@ -117,29 +119,35 @@ def test_a_tiny_run_stores_a_share_of_its_world(tmp_path, one_thread):
     m = r["metrics"]
     assert m["n_params"] == r["n_params"] == C.capacity_bits.spec(n_embd=8)["n_params"]
     assert m["knowledge_bits_clipped"] >= max(0.0, m["knowledge_bits"])
+    assert m["bits_stored"] == max(0.0, m["knowledge_bits"]) <= m["world_bits"]  # floored at 0, under its ceiling
+    assert 0.0 <= m["stored_share"] == m["bits_stored"] / m["world_bits"] <= 1.0
+    assert m["bits_per_param"] == m["bits_stored"] / m["n_params"] <= m["ceiling_per_param"]
     assert 0.0 <= m["stored_share_clipped"] == m["knowledge_bits_clipped"] / m["world_bits"] <= 1.0
-    assert tuple(r["bounds"]["stored_share_clipped"]) == (0.0, 1.0)
+    assert tuple(r["bounds"]["stored_share"]) == tuple(r["bounds"]["stored_share_clipped"]) == (0.0, 1.0)
     assert m["exposures"] == 2.0 and m["n_facts"] == 6 * m["n_people"]
     assert C.numbers(r)["parameters"] == f"{m['n_params']:,}"
 
 
-def _result(experiment, params, saturated=1.0):
+def _result(experiment, params, bits_per_param):
+    """Made-up metrics: ``bits_per_param[exposures]`` bits per parameter; a share of 0.4 less each regularizer."""
     p = experiment.params(**params)
+    n = 1000 * p["n_embd"]
     return {"key": experiment.key(**params), "params": p, "cached": True,
-            "metrics": {"knowledge_bits": 0.8 * 1000 * p["n_embd"], "n_params": 1000 * p["n_embd"],
-                        "saturated": saturated, "stored_share_clipped": 0.4 - p["dropout"]}}
+            "metrics": {"bits_stored": bits_per_param[p["exposures"]] * n, "n_params": n,
+                        "stored_share": 0.4 - p["dropout"] - p["weight_decay"]}}
 
 
 class FakeCache:
     """Holds exactly the results of ``keys`` (made-up metrics); records every key looked up."""
 
-    def __init__(self, keys=frozenset(), saturated=1.0):
-        self.keys, self.asked, self.saturated = set(keys), [], saturated
+    def __init__(self, keys=frozenset(), low=1.0, high=2.0):
+        self.keys, self.asked = set(keys), []
+        self.bits = dict(zip(C.grid()["exposures"], (low, high), strict=True))
 
     def lookup(self, experiment, **params):
         key = experiment.key(**params)
         self.asked.append(key)
-        return _result(experiment, params, self.saturated) if key in self.keys else None
+        return _result(experiment, params, self.bits) if key in self.keys else None
 
 
 def _verdict_keys() -> set[str]:
@@ -152,15 +160,21 @@ def test_verdict_rows_on_an_empty_cache_are_not_measured(tmp_path):
         rows = [validate(r) for r in C.verdict_measurements(cache)]
         assert cache.misses == 0 and {t["verdict"] for t in verdict_table(cache, studies=["capacity"])} == {
             "not measured"}
-    assert [r["claim"] for r in rows] == ["capacity", "b", "b"]
+    assert [r["claim"] for r in rows] == ["capacity"] * 3 + ["b"] * (len(C.grid()["arms"]) - 1)
     assert all(r["a"] is None and r["kind"] == "claim" and r["test"] == "paired" for r in rows)
     assert all(r["items"] == "nested" for r in rows)  # each seed its own world
-    cap, *reg = rows
-    assert cap["reference"] == C.PAPER_BITS[100] and cap["expect"] == "equal" and cap["b"] is None
-    assert cap["margin"] == protocol.study("capacity")["margins"]["bits_per_param"]
+    high, low, drop, *reg = rows
+    with set_fast(False):
+        assert C.grid()["exposures"] == [100, 1000]  # the paper's two counts
+    assert high["reference"] == C.PAPER_BITS[1000] and low["reference"] == C.PAPER_BITS[100]
+    assert all(r["expect"] == "equal" and r["b"] is None for r in (high, low))
+    assert drop["expect"] == "lower" and drop.get("reference") is None  # low against high
+    for r in (high, low, drop):
+        assert r["measure"] == "bits_per_param"
+        assert r["margin"] == protocol.study("capacity")["margins"]["bits_per_param"]
     for r in reg:
-        assert r["measure"] == "stored_share_clipped" and r["expect"] == "lower" and r["labels"][1] == "none"
-        assert "share of the world's bits" in r["text"]
+        assert r["measure"] == "stored_share" and r["expect"] == "lower" and r["labels"][1] == "none"
+        assert "share of the ceiling" in r["text"]
         assert r["margin"] == protocol.study("capacity")["margins"]["stored_share"]
 
 
@@ -169,16 +183,23 @@ def test_verdict_rows_read_exactly_the_verdict_runs(fast):
     with set_fast(fast):
         g, want = C.grid(), _verdict_keys()
         assert g["seeds"] == protocol.study("capacity")["eval_seeds"]
-        assert len(want) == (len(g["sizes"]) + len(g["arms"]) - 1) * len(g["seeds"])
+        assert len(want) == (2 * len(g["sizes"]) + len(g["arms"]) - 1) * len(g["seeds"])
         empty = FakeCache()
         C.verdict_measurements(empty)
         assert set(empty.asked) == want  # every run listed is read, and nothing else
         table = verdict_table(FakeCache(want), studies=["capacity"])
         assert all(t["verdict"] != "not measured" and t["n_seeds"] == len(g["seeds"]) for t in table)
-        (cap,) = [t for t in table if t["claim"] == "capacity"]  # the made-up runs: 0.8 bits/param each
-        assert cap["a_mean"] == pytest.approx(0.8) and cap["verdict"] == "holds"
-        rows = C.verdict_measurements(FakeCache(want, saturated=0.0))  # no saturated run: NaN, left out
-        assert all(math.isnan(x) for (x,) in rows[0]["a"])
+        high, low, drop = [t for t in table if t["claim"] == "capacity"]  # made up: 2 and 1 bits/param
+        assert high["a_mean"] == pytest.approx(2.0) and low["a_mean"] == pytest.approx(1.0)
+        assert high["verdict"] == low["verdict"] == drop["verdict"] == "holds"
+        assert all(t["verdict"] == "holds" for t in table if t["claim"] == "b")  # 0.2 of the ceiling less
+        # each row can fail: 0.8 bits/param after either count is not 2, and not fewer after the low count
+        high, low, drop = [t for t in verdict_table(FakeCache(want, low=0.8, high=0.8), studies=["capacity"])
+                           if t["claim"] == "capacity"]
+        assert high["verdict"] == "fails" and low["verdict"] == "holds" and drop["verdict"] == "negligible"
+        high, low, drop = [t for t in verdict_table(FakeCache(want, low=2.0, high=0.5), studies=["capacity"])
+                           if t["claim"] == "capacity"]
+        assert high["verdict"] == low["verdict"] == drop["verdict"] == "fails"
         for missing in want:
             rows = C.verdict_measurements(FakeCache(want - {missing}))
             assert any(r["a"] is None or r["b"] is None for r in rows)
@@ -186,6 +207,6 @@ def test_verdict_rows_read_exactly_the_verdict_runs(fast):
 
 def test_the_protocol_runs_fewer_seeds_here_and_says_why():
     book, fast = protocol.study("capacity", fast=False), protocol.study("capacity", fast=True)
-    assert book["eval_seeds"] == list(protocol.EVAL_SEEDS[:3]) and "330 s" in book["why_fewer_seeds"]
+    assert book["eval_seeds"] == list(protocol.EVAL_SEEDS[:3]) and "6 minutes" in book["why_fewer_seeds"]
     assert fast["eval_seeds"] == list(protocol.FAST_EVAL_SEEDS) and fast["why_fewer_seeds"] == protocol.FAST_WHY
     assert protocol.study("recall", fast=False)["eval_seeds"] == list(protocol.EVAL_SEEDS)

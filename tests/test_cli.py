@@ -157,3 +157,25 @@ def test_sweep_ctrl_c_keeps_finished_rows(tmp_path, monkeypatch, capsys):
                "--cache", str(tmp_path / "cache"), "--out", str(tmp_path / "out")])
     assert rc == 130 and "1 of 3 finished runs kept" in capsys.readouterr().out
     assert [r["dropout"] for r in _csv(tmp_path / "out" / "results.csv")] == ["0.0"]
+
+
+def test_cache_check_counts_the_verdict_runs_for_this_code(tmp_path, capsys):
+    from minigpt.runs import ResultCache, code_version, set_fast
+    from minigpt.studies import STUDIES
+
+    cache = ResultCache(tmp_path)
+    cache.put("old", {"key": "old", "version": "0.0.1+oldcode"})  # made by other code: reported, never served
+    assert main(["cache", "--check", "--fast", "--cache", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "0 results made by this code" in out and "1 made by other code (0.0.1+oldcode)" in out
+    assert "verdict runs missing at fast scale" in out
+    assert main(["cache", "--fast", "--cache", str(tmp_path)]) == 0  # without --check: a report only
+    capsys.readouterr()
+    with set_fast(True):  # stand-in results under the keys the verdict table reads (nothing is trained)
+        for s in STUDIES:
+            for experiment, points in s.module.verdict_runs():
+                for p in points:
+                    key = experiment.key(**p)
+                    cache.put(key, {"key": key, "version": code_version()})
+    assert main(["cache", "--check", "--fast", "--cache", str(tmp_path)]) == 0
+    assert "complete for this code at fast scale" in capsys.readouterr().out

@@ -1,4 +1,5 @@
-"""Unit tests of the weight-decay study (chapter 6): parameter groups, norms, the forgetting helpers, tiny runs."""
+"""Unit tests of chapter 6's studies, weight decay (decay) and grokking: parameter groups, the spared layers, norms,
+the forgetting helpers, tiny runs, the verdict rows' shape."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ import math
 import pytest
 import torch
 
-from minigpt import GPT, ModelConfig
+from minigpt import GPT, ModelConfig, TrainConfig, param_groups
 from minigpt.runs import set_fast
 from minigpt.studies import decay as D
 from minigpt.studies import experiments, study
+from minigpt.studies import grokking as G
 from minigpt.worlds import FactsConfig, make_facts
 
 
@@ -28,6 +30,40 @@ def test_matrices_decay_biases_and_norms_never():
     spared = {r["name"]: r["decays"] for r in D.group_table(_model(tie=False), decay_final_layers=False)}
     assert not spared["lm_head.weight"] and not spared["h.1.mlp.c_fc.weight"] and spared["h.0.mlp.c_fc.weight"]
     assert {r["name"]: r["decays"] for r in D.group_table(_model(False), decay_embeddings=True)}["wte.weight"]
+
+
+def _spared(model, spared: str) -> dict[str, int]:
+    """The matrices (name -> entries) that ``spared`` keeps out of weight decay."""
+    return {r["name"]: r["numel"] for r in D.group_table(model, **D.decay_switches(spared))
+            if len(r["shape"]) == 2 and not r["decays"]}
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_the_first_layers_spare_as_many_parameters_as_the_final_ones(fast):
+    with set_fast(fast):
+        spec = D.decay_recall.spec()
+    model = GPT(ModelConfig(vocab_size=67, **spec["model"]), seed=0)
+    assert _spared(model, "none") == {}  # the facts runs decay every matrix, embeddings included
+    final, first = _spared(model, "final"), _spared(model, "first")
+    assert set(final) == {n for n, _ in model.named_parameters() if n.startswith(("h.1.", "lm_head.")) and
+                          n.endswith("weight") and "ln_" not in n}
+    assert set(first) == {n for n, _ in model.named_parameters() if n.startswith(("h.0.", "wte.")) and
+                          n.endswith("weight") and "ln_" not in n}
+    assert sum(final.values()) == sum(first.values()) > 0 and not set(final) & set(first)
+    assert sorted(final.values()) == sorted(first.values())  # the same shapes, one for one
+
+
+def test_the_spared_layers_are_validated():
+    with pytest.raises(ValueError, match="spared"):
+        D.decay_switches("middle")
+    with pytest.raises(ValueError, match="spared"):
+        D.decay_recall.check(spared="last")
+    with pytest.raises(ValueError, match="decay_first_layers"):
+        TrainConfig(decay_first_layers="no")
+    m = _model(tie=False)
+    decayed = {id(p) for p in param_groups(m, 0.1, decay_first_layers=False)[0]["params"]}
+    assert decayed == {id(p) for n, p in m.named_parameters()
+                       if p.dim() >= 2 and not n.startswith(("h.0.", "wte.", "wpe."))}  # wpe: spared by default
 
 
 def test_a_tied_head_is_an_embedding_and_listed_once():
@@ -67,29 +103,32 @@ def test_forgotten_people_and_their_lines():
 def test_experiments_are_registered():
     names = experiments()
     assert {"grok_modular", "decay_recall"} <= set(names)
+    assert names["grok_modular"] is G.grok_modular and names["decay_recall"] is D.decay_recall
+    assert study("decay").page == study("grokking").page == "06_weight_decay" and study("grokking").chapter == 6
 
 
 def test_grokking_tiny_run_records_curves_and_reads_the_threshold():
     with set_fast():
-        r = D.grok_modular(weight_decay=1.0)
+        r = G.grok_modular(weight_decay=1.0)
         c = r["curves"]
         assert r["done"] and c["step"][0] == 1 and c["step"][-1] == r["ended_at"]
         assert len(c["step"]) == len(c["train_acc"]) == len(c["test_acc"]) == len(c["norm"])
         assert 0.0 <= r["metrics"]["final_test_acc"] <= 1.0 and "test_acc_mirrored" not in c
         assert r["metrics"]["final_test_acc"] == pytest.approx(c["test_acc"][-1])  # argmax = greedy decoding
-        ordered = D.grok_modular(weight_decay=1.0, split="ordered", steps=20)
+        ordered = G.grok_modular(weight_decay=1.0, split="ordered", steps=20)
         assert "best_test_acc_mirrored" in ordered["metrics"]
         with pytest.raises(ValueError, match="threshold"):
-            D.grok_modular.check(threshold=1.0)
+            G.grok_modular.check(threshold=1.0)
 
 
 def test_recall_tiny_run_forgets_on_schedule():
     with set_fast():
-        r = D.decay_recall(weight_decay=1.0, forget=True, steps=12, schedule="cosine", decay_final_layers=False)
+        r = D.decay_recall(weight_decay=1.0, forget=True, steps=12, schedule="cosine", spared="final")
         assert r["done"] and r["forgotten"] and len(r["curves"]["step"]) >= 2
         m = r["metrics"]
         assert m["timescale"] == pytest.approx(1 / (6e-3 * 1.0)) and "forgotten_final" in m
-        assert r["spec"]["train"]["min_lr_ratio"] == 0.1 and not r["spec"]["train"]["decay_final_layers"]
+        t = r["spec"]["train"]
+        assert t["min_lr_ratio"] == 0.1 and not t["decay_final_layers"] and t["decay_first_layers"]
         with pytest.raises(ValueError, match="schedule"):
             D.decay_recall.check(schedule="linear")
 
@@ -107,23 +146,33 @@ class RecordingCache:
     def lookup(self, experiment, **params):
         self.keys.add((experiment.name, experiment.key(**params)))
         seed = params["seed"]
-        if experiment is D.grok_modular:
+        if experiment is G.grok_modular:
             return {"metrics": {"generalized": float(seed % 2), "final_test_acc": 0.5 + seed % 3 / 10}}
         g = torch.Generator().manual_seed(seed)
         bits = lambda n: torch.randint(0, 2, (n,), generator=g).tolist()  # noqa: E731
         return {"items": {"recall_cloze": bits(24), "cloze_L1": bits(6), "forgotten_final": bits(8)}}
 
 
+MODULES = (D, G)  # chapter 6's two studies
+
+
+def _rows(cache) -> list[dict]:
+    from minigpt.verdicts import validate
+
+    return [validate(r) for m in MODULES for r in m.verdict_measurements(cache)]
+
+
 def _run_keys():
-    return {(e.name, e.key(**p)) for e, points in D.verdict_runs() for p in points}
+    return {(e.name, e.key(**p)) for m in MODULES for e, points in m.verdict_runs() for p in points}
 
 
 def test_verdict_rows_on_an_empty_cache_are_not_measured(tmp_path):
     from minigpt.runs import ResultCache
-    from minigpt.verdicts import judge, validate
+    from minigpt.verdicts import judge
 
-    rows = [validate(r) for r in D.verdict_measurements(ResultCache(tmp_path))]
-    assert {r["claim"] for r in rows} == {"grok", "b", "g", "h"} and study("decay").chapter == 5
+    rows = _rows(ResultCache(tmp_path))
+    assert [r["claim"] for r in rows] == ["b"] * 3 + ["g"] * 2 + ["h"] * 5 + ["grok"] * 2
+    assert study("decay").claims == ("b", "g", "h") and study("grokking").claims == ("grok",)
     assert all(r["a"] is None and r["b"] is None and r["kind"] == "claim" for r in rows)
     assert all(judge(r)[1] == "not measured" for r in rows)
     tests = {r["measure"]: (r["test"], r["items"]) for r in rows}
@@ -133,12 +182,33 @@ def test_verdict_rows_on_an_empty_cache_are_not_measured(tmp_path):
     assert not list(tmp_path.iterdir())  # nothing ran
 
 
+def test_the_control_and_the_two_by_two_compare_the_right_arms():
+    from minigpt.protocol import study as protocol_study
+
+    rows = _rows(RecordingCache())
+    g = [tuple(r["labels"]) for r in rows if r["claim"] == "g"]
+    assert g == [("wd 1, final spared", "wd 1"), ("wd 1, final spared", "wd 1, first spared")]
+    h = [tuple(r["labels"]) for r in rows if r["claim"] == "h"]
+    assert h == [("lr x2", "wd 1"), ("lr x2, cosine", "wd 1, cosine"), ("wd 1, cosine", "wd 1"),
+                 ("lr x2, cosine", "lr x2"), ("lr x2, cosine", "wd 1")]
+    arms = protocol_study("decay")["arms"]
+    spec = {a: D.decay_recall.spec(**arms[a])["train"] for a in D.FACTS_ARMS}
+    decayed = [a for a in D.FACTS_ARMS if spec[a]["weight_decay"] > 0]
+    assert len({spec[a]["lr"] * spec[a]["weight_decay"] for a in decayed}) == 1  # lr x wd held fixed
+    assert {spec[a]["lr"] for a in ("lr x2", "lr x2, cosine")} == {2 * spec["wd 1"]["lr"]}
+    for a, b in h:  # each row changes the learning rate (with wd), the schedule, or both (the bundle)
+        changed = {k for k in spec[a] if spec[a][k] != spec[b][k]}
+        assert changed and changed <= {"lr", "weight_decay", "min_lr_ratio"}, (a, b, changed)
+    for a, b in g:  # only which layers are spared
+        assert {k for k in spec[a] if spec[a][k] != spec[b][k]} <= {"decay_final_layers", "decay_first_layers"}
+
+
 def test_verdict_rows_read_exactly_the_verdict_runs():
     from minigpt.protocol import study as protocol_study
-    from minigpt.verdicts import judge, validate
+    from minigpt.verdicts import judge
 
     cache = RecordingCache()
-    rows = [validate(r) for r in D.verdict_measurements(cache)]
+    rows = _rows(cache)
     assert cache.keys == _run_keys()
     p = protocol_study("decay")
     n = len(p["eval_seeds"])
@@ -148,11 +218,11 @@ def test_verdict_rows_read_exactly_the_verdict_runs():
     assert generalized["a"] == [s % 2 for s in p["eval_seeds"]]
     assert all(len(s) == 1 for s in next(r for r in rows if r["measure"] == "final_test_acc")["a"])
     assert {len(r["a"][0]) for r in rows if r["claim"] != "grok"} == {24, 6, 8}
-    (grok, gp), (facts, fp) = D.verdict_runs()
-    assert grok is D.grok_modular and facts is D.decay_recall
+    [(grok, gp)], [(facts, fp)] = G.verdict_runs(), D.verdict_runs()
+    assert grok is G.grok_modular and facts is D.decay_recall
     assert all(pt["world_seed"] == p["fixed"]["world_seed"] and pt["forget"] for pt in fp)
     assert all("world_seed" not in pt for pt in gp)  # a grokking seed draws its own split
-    assert len(gp) == 2 * n and len(fp) == 4 * n
+    assert len(gp) == 2 * n and len(fp) == len(D.FACTS_ARMS) * n == 7 * n
 
 
 def test_the_verdict_runs_through_a_cache_give_measured_rows(tmp_path):
@@ -161,9 +231,9 @@ def test_the_verdict_runs_through_a_cache_give_measured_rows(tmp_path):
 
     cache = ResultCache(tmp_path)
     with set_fast():
-        assert run_missing(cache, studies=["decay"], workers=1) == len(_run_keys())
-        table = verdict_table(cache, studies=["decay"])
-    assert table and all(t["verdict"] != "not measured" for t in table)
+        assert run_missing(cache, studies=["decay", "grokking"], workers=1) == len(_run_keys())
+        table = verdict_table(cache, studies=["decay", "grokking"])
+    assert len(table) == 12 and all(t["verdict"] != "not measured" for t in table)
 
 
 def test_per_probe_scores_are_the_shares_the_run_reports():

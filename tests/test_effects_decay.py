@@ -10,7 +10,7 @@ import os
 import pytest
 
 from minigpt.runs import set_fast
-from minigpt.studies.decay import grok_modular
+from minigpt.studies.grokking import grok_modular
 
 pytestmark = pytest.mark.slow
 SEEDS = [int(s) for s in os.environ.get("MINIGPT_EFFECT_SEEDS", "0").split(",")]

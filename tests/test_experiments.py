@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 
 import pytest
 import torch
@@ -283,6 +283,36 @@ def test_sweeps_give_equal_results_on_every_executor(monkeypatch, tmp_path):
     with ThreadPoolExecutor(2) as pool:  # any concurrent.futures executor
         threaded = sweep(overfit_stories, grid, ResultCache(tmp_path / "t"), executor=pool, **TINY)
     _same_results(threaded, serial)
+
+
+def test_a_pool_starts_the_longest_runs_first_and_derived_runs_after_their_parents(cache):
+    """Points start on an executor by estimated cost (steps x batch x block x layers x width^2), highest first;
+    equal costs keep the sweep's order, so a run stopped at its best checkpoint starts after its full run;
+    cached points are not submitted, and results come back in grid order."""
+    grid = [{"steps": 10}, {"steps": 30}, {"steps": 30, "stop_at": "best_val"}, {"steps": 30, "stop_at": 5},
+            {"steps": 20}]
+    specs = [overfit_stories.spec(**p, n_stories=8) for p in grid]
+    assert [sweeps.cost_estimate(s) for s in specs][:2] == [10 * 32 * 32 * 2 * 64**2, 30 * 32 * 32 * 2 * 64**2]
+    assert sweeps.cost_estimate({"train": {"steps": 3}}) == 0.0  # no model section: keeps its place
+    assert sweeps.longest_first(overfit_stories, [dict(p, n_stories=8) for p in grid]) == [1, 2, 4, 0, 3]
+
+    class Recorder(Executor):
+        submitted: list[dict] = []
+
+        def submit(self, fn, module, name, params, *args):
+            self.submitted.append(params)
+            done = Future()
+            done.set_result({"key": overfit_stories.key(**params), "done": False, "params": params})
+            return done
+
+    stored = overfit_stories.key(steps=20, n_stories=8)
+    cache.put(stored, {"key": stored, "done": True})
+    pool = Recorder()
+    results = sweep(overfit_stories, grid, cache, executor=pool, n_stories=8)
+    assert [q.get("stop_at", None) for q in pool.submitted] == [None, "best_val", None, 5]
+    assert [q["steps"] for q in pool.submitted] == [30, 30, 10, 30]
+    assert results[-1]["key"] == stored and [r["params"] for r in results[:4]] == \
+        [dict(p, n_stories=8) for p in grid[:4]]
 
 
 def test_sweep_on_a_dask_cluster(monkeypatch, tmp_path):

@@ -148,6 +148,7 @@ def test_recall_metrics_names_every_split_and_level():
 def test_schedules_resolve_to_windows_and_bad_ones_fail():
     spec = study.dropout_recall.check(dropout=0.3, schedule="off_late")
     assert spec["train"]["dropout_window"] == (0.0, 0.75)
+    assert study.dropout_recall.check(dropout=0.3, schedule="early_only")["train"]["dropout_window"] == (0.0, 0.5)
     assert study.dropout_recall.check(schedule="constant")["train"]["dropout_window"] is None
     with pytest.raises(ValueError, match="schedule"):
         study.dropout_recall.check(schedule="sometimes")
@@ -219,14 +220,13 @@ def test_verdict_runs_list_the_runs_the_late_schedules_branch_off_first():
     assert exp1 is exp2 is study.dropout_recall
     assert all(pt["world_seed"] == p["fixed"]["world_seed"] for pt in first + late)
     assert {pt["seed"] for pt in first} == {pt["seed"] for pt in late} == set(p["eval_seeds"])
-    assert {pt["schedule"] for pt in late} == {"off_late", "only_late"} and all("schedule" not in pt for pt in first)
+    assert {pt["schedule"] for pt in late} == set(study.BRANCHED) and all("schedule" not in pt for pt in first)
     assert len(first) == 2 * len(p["eval_seeds"])  # "heavy" and "constant" are one run, listed once
     assert {a["dropout"] for n, a in p["arms"].items() if n != "none"} == {study.SCHEDULE_DROPOUT}
     first_keys = {study.dropout_recall.train_key(**pt) for pt in first}
-    for pt in late:  # the run each late schedule branches off comes in the first sweep
-        parent = {**pt, "schedule": "constant", "dropout": study.SCHEDULE_DROPOUT if pt["schedule"] == "off_late"
-                  else 0.0}
-        assert study.dropout_recall.train_key(**parent) in first_keys
+    for pt in late:  # the run each schedule branches off (dropout 0.3 throughout) comes in the first sweep
+        assert pt["dropout"] == study.SCHEDULE_DROPOUT
+        assert study.dropout_recall.train_key(**{**pt, "schedule": "constant"}) in first_keys
 
 
 def test_the_verdict_runs_through_a_cache_give_measured_rows(tmp_path):
@@ -259,25 +259,28 @@ def test_per_probe_scores_are_the_shares_the_run_reports():
     assert json.loads(json.dumps(items)) == items  # plain JSON
 
 
-@pytest.mark.parametrize("first", [{"dropout": study.SCHEDULE_DROPOUT}, {"dropout": 0.0}])
-def test_late_schedule_branched_off_a_run_equals_it_trained_from_the_start(first):
+@pytest.mark.parametrize("steps", [12, 8])  # 8: both forks (steps 4 and 6) fall on evaluation steps (every 2)
+@pytest.mark.parametrize("schedule", study.BRANCHED)
+def test_schedule_branched_off_the_constant_run_equals_it_trained_from_the_start(schedule, steps):
     from minigpt.runs import set_fast
 
     exp = study.dropout_recall
     with set_fast():
-        trained = exp.train_fn(exp.spec(steps=12, seed=1, **first))
-        [(params, make)] = trained.derived
+        trained = exp.train_fn(exp.spec(steps=steps, seed=1, dropout=study.SCHEDULE_DROPOUT))
+        derived = {p["schedule"]: (p, make) for p, make in trained.derived}
+        assert list(derived) == list(study.BRANCHED)
+        params, make = derived[schedule]
         branched = make()  # what a store would keep
         alone = exp.train_fn(exp.spec(**params))
-    assert params["schedule"] == ("off_late" if first["dropout"] else "only_late")
-    assert params["dropout"] == study.SCHEDULE_DROPOUT and params["steps"] == 12 and params["seed"] == 1
+    assert params == {**exp.params(steps=steps, seed=1, dropout=study.SCHEDULE_DROPOUT), "schedule": schedule}
     # every loss, norm and evaluation, exactly (as JSON: the unused val_loss entries are NaN, which != itself)
     assert json.dumps(branched.history.to_dict()) == json.dumps(alone.history.to_dict())
     a, b = branched.model.state_dict(), alone.model.state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a)
     assert branched.info == alone.info
-    assert branched.history.train_loss != trained.history.train_loss  # the last quarter did differ
-    assert not exp.train_fn(exp.spec(steps=12, dropout=0.1)).derived  # only at the chapter's rate
+    assert branched.history.train_loss != trained.history.train_loss  # the steps after the fork did differ
+    for other in (0.0, 0.1):  # only at the chapter's rate
+        assert not exp.train_fn(exp.spec(steps=12, dropout=other)).derived
 
 
 def test_through_a_cache_the_late_schedule_only_evaluates(tmp_path):

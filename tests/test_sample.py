@@ -1,10 +1,10 @@
 import pytest
 import torch
 
-from minigpt import GPT, ModelConfig, TrainConfig, Trainer, generate
+from minigpt import GPT, CharTokenizer, ModelConfig, TrainConfig, Trainer, generate
 from minigpt.sample import filter_logits
 
-from .conftest import tiny_config
+from .conftest import TEXT, tiny_config
 from .test_model import FakeGenerator
 
 
@@ -25,6 +25,44 @@ def test_sampling_is_seeded(tiny_model):
     b = generate(tiny_model, idx, 12, generator=torch.Generator().manual_seed(1))
     c = generate(tiny_model, idx, 12, generator=torch.Generator().manual_seed(2))
     assert torch.equal(a, b) and not torch.equal(a, c)
+
+
+@pytest.mark.parametrize("temperature", [0.0, 1.0])
+def test_stop_token_ends_when_every_row_wrote_it_and_keeps_what_came_before(tiny_model, temperature):
+    """With ``stop_token`` each row's tokens up to its first stop token are those of the full run (same seed),
+    the run ends once every row has one, and a row that stopped is filled with it."""
+    idx = torch.randint(0, 32, (6, 3), generator=torch.Generator().manual_seed(0))
+    full = generate(tiny_model, idx, 40, temperature=temperature, generator=torch.Generator().manual_seed(3))
+    stop = int(full[0, 5])  # a token the first row writes early on
+    cut = generate(tiny_model, idx, 40, temperature=temperature, generator=torch.Generator().manual_seed(3),
+                   stop_token=stop)
+    firsts = []
+    for f, c in zip(full[:, 3:].tolist(), cut[:, 3:].tolist(), strict=True):
+        end = f.index(stop) if stop in f else len(f)
+        firsts.append(end)
+        assert c[:end + 1] == f[:end + 1] and set(c[end:]) <= {stop}
+    assert cut.size(1) == 3 + min(40, max(firsts) + 1)
+    with pytest.raises(ValueError, match="stop_token"):
+        generate(tiny_model, idx, 2, stop_token=tiny_model.config.vocab_size)
+
+
+def test_qa_complete_stops_at_the_newline_and_matches_decoding_each_prompt_alone():
+    """qa.complete (prompts of several lengths, k rows each, stopped once every row wrote a newline) gives, at
+    temperature 0, each prompt's own full-length greedy decoding cut at its first newline."""
+    from minigpt.worlds import qa
+
+    tok = CharTokenizer.from_text(TEXT + "\n")
+    model = GPT(tiny_config(vocab_size=tok.vocab_size, block_size=32), seed=3)
+    newline, e = tok.encode("\n")[0], tok.encode("e")[0]
+    with torch.no_grad():  # a newline where an "e" is likely: some prompts end at once, one after 2, some never
+        model.lm_head.weight[newline] += 0.2 * model.lm_head.weight[e] / model.lm_head.weight[e].norm()
+    prompts = [TEXT[i:i + n] for i, n in ((0, 3), (5, 4), (9, 3), (2, 6), (20, 5))]
+    got = qa.complete(model, tok, prompts, 12, k=2)
+    assert sorted(len(a[0]) for a in got) == [0, 2, 12, 12, 12]
+    for prompt, answers in zip(prompts, got, strict=True):
+        ids = generate(model, torch.tensor([tok.encode(prompt)]), 12, temperature=0)[0, len(prompt):].tolist()
+        text = tok.decode(ids, skip_specials=False)
+        assert answers == [text.split("\n")[0]] * 2
 
 
 def test_top_k_keeps_exactly_k():

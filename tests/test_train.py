@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from minigpt import GPT, TrainConfig, Trainer, lr_at, param_groups
-from minigpt.train import trim_padding
+from minigpt.train import clip_gradients, trim_padding
 
 from .conftest import tiny_config
 
@@ -123,6 +123,20 @@ def test_nan_loss_stops_with_clear_error(stream, tok):
     with pytest.raises(FloatingPointError, match="at step 5"):
         tr.fit()
     assert tr.history.stop_reason == "nan" and len(tr.history.train_loss) == 5
+
+
+@pytest.mark.parametrize("max_norm", [0.0, 1e-3, 0.5, 1e6])
+def test_clip_gradients_is_clip_grad_norm_bit_for_bit(max_norm):
+    """The same norm and gradients as torch's clip_grad_norm_ (0: no limit), clipping or not."""
+    models = [GPT(tiny_config(), seed=0) for _ in range(2)]
+    x = torch.randint(0, 32, (4, 16), generator=torch.Generator().manual_seed(0))
+    for m in models:
+        m(x, x)[1].backward()
+    ours = clip_gradients(list(models[0].parameters()), max_norm)
+    theirs = torch.nn.utils.clip_grad_norm_(models[1].parameters(), max_norm if max_norm > 0 else math.inf)
+    assert torch.equal(ours, theirs)
+    assert all(torch.equal(a.grad, b.grad) for a, b in zip(models[0].parameters(), models[1].parameters(),
+                                                           strict=True))
 
 
 def test_param_groups_cover_every_parameter_once():

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import html
 import io
 import json
 import re
@@ -13,6 +14,7 @@ import sys
 
 import pytest
 
+from minigpt import verdict_page as P
 from minigpt import verdicts as V
 from minigpt.__main__ import main
 from minigpt.protocol import protocol_hash
@@ -174,14 +176,116 @@ def test_measured_rows_reach_the_table_and_its_files(tmp_path, monkeypatch):
     first = [r for r in data["rows"] if r["claim"] == "d"][0]
     for key in ("kind", "test", "n_seeds", "n_items", "margin", "low", "high", "verdict"):
         assert first[key] is not None, key
-    page = V.to_html(table)
+    page = P.to_html(table)
     for claim in {t["claim"] for t in table if t["kind"] == "claim"}:
         assert f'id="verdict-{claim}"' in page
-    assert 'href="07_temperature.html"' in page and "vote at T=0 vs greedy" not in page
-    assert 'id="sanity-d"' in V.to_html(table, kind="sanity", downloads=False)
+    assert 'href="07_temperature.html#takeaway"' in page and "vote at T=0 vs greedy" not in page
+    assert 'id="sanity-d"' in P.to_html(table, kind="sanity", downloads=False)
     csv_uri = re.search(r'id="verdicts-csv" download="verdicts.csv" href="data:text/csv;charset=utf-8;base64,'
                         r'([^"]+)"', page)
     assert base64.b64decode(csv_uri.group(1)).decode() == V.to_csv(table)
+
+
+# --- the page: compact table, forest plot, takeaway box --------------------------------------------------------
+
+
+def _sampling_table(tmp_path, monkeypatch, extra=()):
+    """A table whose claim d has a holding, an inconclusive and a sanity row, and claim k one not measured row."""
+    import minigpt.studies.sampling as sampling
+
+    rows = [{**GOOD, "text": "facts: T=0 vs T=1", "labels": ["T=0", "T=1"], "a": A, "b": minus(0.2, 0.01)},
+            {**GOOD, "text": "facts: T=0 vs T=0.1 " + "long " * 40, "labels": ["T=0", "T=0.1"], "a": A,
+             "b": minus(0.01, 0.2)},
+            {**GOOD, "kind": "sanity", "text": "vote at T=0 vs greedy", "expect": "equal", "margin": 0.0,
+             "a": A, "b": A},
+            {**GOOD, "claim": "k", "text": "stories: distinct, T=1 vs greedy", "expect": "higher", "margin": 1.0,
+             "a": None, "b": A}, *extra]
+    monkeypatch.setattr(sampling, "verdict_measurements", lambda cache: rows)
+    cache = ResultCache(tmp_path)
+    return cache, V.verdict_table(cache, studies=["sampling"])
+
+
+def test_the_compact_table_has_one_line_per_claim_and_its_rows_in_a_dropdown(tmp_path, monkeypatch):
+    _, table = _sampling_table(tmp_path, monkeypatch)
+    page = P.to_html(table)
+    blocks = re.findall(r'<details id="verdict-([a-z]+)" class="verdict-claim">(.*?)</details>', page, re.S)
+    assert [c for c, _ in blocks] == ["d", "k"] and page.count("<details") == 2
+    for claim, block in blocks:
+        mine = [t for t in table if t["claim"] == claim and t["kind"] == "claim"]
+        assert block.count("<summary") == 1 and block.count("<li>") == len(mine)
+        line, rows = block.split("</summary>")
+        assert html.escape(mine[0]["claim_text"]) in line and mine[0]["claim_verdict"] in line
+        for t in mine:  # each row's numbers are in the dropdown, and only there
+            numbers = html.escape(V.measurement(t))
+            assert html.escape(t["text"]) in rows and numbers in rows
+            assert t["verdict"] == "not measured" or numbers not in line
+            assert html.escape(t["reason"]) in rows and f"margin {t['margin']:g}" in rows
+            if t["n_seeds"]:
+                assert f"{t['n_seeds']} seeds x {t['n_items']} items" in rows and t["test"] in rows
+    d_line = blocks[0][1].split("</summary>")[0]
+    assert "holds with a condition" in d_line and "1 of 2 rows hold; 1 inconclusive" in d_line
+    assert "holds for: facts: T=0 vs T=1" in d_line and 'href="07_temperature.html#takeaway"' in d_line
+    # the table fits its column: four columns that may shrink below their content, long words allowed to break
+    assert page.count("minmax(0, ") == 3 and "overflow-wrap: anywhere" in page
+    assert all(line.count('<span class="verdict-what">') == 1 for line in re.findall(r"<summary.*?</summary>", page))
+    sanity = P.to_html(table, kind="sanity", downloads=False)
+    assert 'id="sanity-d"' in sanity and "verdicts-csv" not in sanity and "vote at T=0 vs greedy" in sanity
+    with pytest.raises(ValueError, match="kind"):
+        P.to_html(table, kind="claims")
+
+
+def test_the_forest_plot_draws_every_row_of_its_kind(tmp_path, monkeypatch):
+    from minigpt import plots
+
+    _, table = _sampling_table(tmp_path, monkeypatch)
+    fig = plots.forest([t for t in table if t["kind"] == "claim"])
+    (ax,) = fig.axes  # every claim row has a margin: one panel
+    assert len(ax.get_yticklabels()) == 3 and "(k) ch. 7" in ax.get_yticklabels()[-1].get_text()
+    notes = [t.get_text() for t in ax.texts]
+    first = table[0]
+    assert f"{first['estimate']:+.3g} [{first['low']:+.3g}, {first['high']:+.3g}]" in notes
+    assert "not measured" in notes
+    sanity = plots.forest([t for t in table if t["kind"] == "sanity"])
+    assert "without a margin" in sanity.axes[0].get_xlabel()
+    figure = P.forest_html(table)
+    png = re.search(r'<img src="data:image/png;base64,([^"]+)"', figure)
+    assert base64.b64decode(png.group(1)).startswith(b"\x89PNG") and "3 claim rows" in figure
+    assert P.forest_html([t for t in table if t["kind"] == "sanity"]) == ""
+    with pytest.raises(ValueError, match="at least one row"):
+        plots.forest([])
+    with pytest.raises(ValueError, match="'margin'"):
+        plots.forest([{k: v for k, v in first.items() if k != "margin"}])
+
+
+def test_the_takeaway_box_says_each_claims_verdict_from_the_chapters_rows(tmp_path, monkeypatch):
+    cache, table = _sampling_table(tmp_path, monkeypatch)
+    box = P.takeaway(cache, "sampling")
+    page = box._repr_html_()
+    assert 'id="takeaway"' in page and "Takeaway" in page
+    for claim in ("d", "k"):
+        mine = [t for t in table if t["claim"] == claim and t["kind"] == "claim"]
+        assert f'href="10_verdicts.html#verdict-{claim}"' in page
+        assert html.escape(V.CLAIMS[claim][0]) in page and mine[0]["claim_verdict"] in page
+        for t in mine:  # the numbers come from the rows: estimate and interval, in the row's reason
+            assert html.escape(t["reason"]) in page and t["reason"] in str(box)
+    assert "Sanity checks: 1 of 1 hold" in page
+    assert "holds with a condition from this chapter's rows (1 of 2 rows hold; 1 inconclusive)" in str(box)
+    assert "<details>" not in page
+    assert "<details>" in P.takeaway(cache, "sampling", max_rows=1)._repr_html_()
+    with pytest.raises(ValueError, match="study 'nonesuch' is unknown"):
+        P.takeaway(cache, "nonesuch")
+
+
+def test_a_claim_tested_in_several_chapters_says_so_in_each_takeaway(tmp_path):
+    recall = next(s for s in STUDIES if s.name == "recall")
+    others = sorted({s.chapter for s in STUDIES if "b" in s.claims} - {recall.chapter})
+    page = P.takeaway(ResultCache(tmp_path), "recall")._repr_html_()
+    assert "not measured" in page and 'href="10_verdicts.html#verdict-b"' in page
+    assert "Also tested in chapter" in page and all(f" {c}" in page.split("Also tested")[1] for c in others)
+    both = P.takeaway(ResultCache(tmp_path), *{s.name for s in STUDIES if s.chapter == recall.chapter})
+    assert both._repr_html_().count('id="takeaway"') == 1
+    with pytest.raises(ValueError, match="at least one study"):
+        P.takeaway(ResultCache(tmp_path))
 
 
 # --- the command line ----------------------------------------------------------------------------------------

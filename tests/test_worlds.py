@@ -405,6 +405,24 @@ def test_addition_problems_and_checker(fmt):
     assert w.train_text.startswith(w.train[0].question + w.train[0].answer + "\n")
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2, 7])
+def test_addition_split_keeps_mirrors_together(seed):
+    # a + b = b + a: a test problem whose mirror is in training can be answered by commutativity alone (with the
+    # earlier ordered split about 30% of the test problems could)
+    w = make_addition(AdditionConfig(seed=seed))
+    train = {(p.a, p.b) for p in w.train}
+    assert not any((p.b, p.a) in train for p in w.test)
+    assert w.mirror_subsets()["mirrored"] == () and w.mirror_subsets()["unmirrored"] == w.test
+    assert len(w.train) == 3000 and len(w.test) == 500 and not train & {(p.a, p.b) for p in w.test}
+    assert len({(p.a, p.b) for p in w.test}) == 500
+
+
+def test_addition_split_too_full_for_its_test_problems_is_an_error():
+    # 90 of the 100 one-digit problems train: their mirrors leave too few problems to test on
+    with pytest.raises(ValueError, match=r"^n_test=10 is out of range for seed 0: allowed at most \d+"):
+        make_addition(AdditionConfig(n_digits=1, n_train=90, n_test=10))
+
+
 def test_addition_formats_by_hand():
     assert arithmetic.addition_answer(23, 58, "plain", 2) == "81"
     assert arithmetic.addition_answer(23, 58, "reversed", 2) == "18"

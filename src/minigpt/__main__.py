@@ -368,6 +368,45 @@ def protocol_command(args) -> int:
     return 0
 
 
+def cache_arguments(s: argparse.ArgumentParser) -> None:
+    s.add_argument("--cache", type=Path, default=None,
+                   help="result cache folder (default: $MINIGPT_CACHE, else .minigpt_cache)")
+    s.add_argument("--fast", action="store_true", help="check the runs of MINIGPT_FAST sizes instead")
+    s.add_argument("--check", action="store_true",
+                   help="exit with status 1 unless every run the verdict table needs is there for this code")
+
+
+def cache_command(args) -> int:
+    """Say which code made the results in a cache (results are keyed by the code version: those of other code are
+    never served) and how many of the runs the verdict table needs it holds for this code, study by study."""
+    from collections import Counter
+
+    from .runs import ResultCache, code_version, set_fast
+    from .studies import STUDIES
+
+    cache = ResultCache(args.cache)
+    versions: Counter = Counter()
+    for path in cache.root.glob("*.json"):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            versions[json.loads(path.read_text(encoding="utf-8")).get("version", "unknown")] += 1
+    now = code_version()
+    print(f"cache {cache.root}: {versions[now]} results made by this code ({now})")
+    for version, n in versions.most_common():
+        if version != now:
+            print(f"  {n} made by other code ({version}): never served, safe to delete")
+    missing = 0
+    with set_fast(True if args.fast else None):
+        for s in STUDIES:
+            points = [(e, p) for e, ps in s.module.verdict_runs() for p in ps]
+            lacking = sum(cache.lookup(e, **p) is None for e, p in points)
+            missing += lacking
+            print(f"  {s.page}: {len(points) - lacking} of {len(points)} verdict runs")
+    scale = "fast" if args.fast else "full"
+    print(f"complete for this code at {scale} scale" if not missing else
+          f"{missing} verdict runs missing at {scale} scale: run `make cache` (or the chapters) with this code")
+    return 1 if args.check and missing else 0
+
+
 COMMANDS = {
     "train": ("train a character-level GPT on a text file", train_arguments, train),
     "sample": ("sample text from a trained run", sample_arguments, sample),
@@ -377,6 +416,8 @@ COMMANDS = {
                  verdicts_arguments, verdicts_command),
     "protocol": ("print the frozen verdict protocol (seeds, settings, margins, where tuned values came from)",
                  protocol_arguments, protocol_command),
+    "cache": ("say which code made a result cache's results and whether it holds every run the verdict table needs",
+              cache_arguments, cache_command),
 }
 
 

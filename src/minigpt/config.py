@@ -153,6 +153,9 @@ class TrainConfig(Config):
     weight_decay: float = doc(0.0, "AdamW decoupled decay, applied to matrices only")
     decay_embeddings: bool = doc(False, "decay token/position embeddings too (nanoGPT does, minGPT does not)")
     decay_final_layers: bool = doc(True, "decay the last block and lm_head; False spares them (for recall experiments)")
+    decay_first_layers: bool = doc(
+        True, "decay the token embedding and the first block; False spares them (the equal-size control of "
+              "decay_final_layers, with decay_embeddings on and an untied head)")
     betas: tuple[float, float] = doc((0.9, 0.95), "AdamW's moment decay rates (beta1, beta2)")
     grad_clip: float = doc(1.0, "clip the global gradient norm; 0 disables")
     dropout_window: tuple[float, float] | None = doc(
@@ -182,6 +185,7 @@ class TrainConfig(Config):
         check_real("weight_decay", c.weight_decay, 0.0, 100.0)
         check_bool("decay_embeddings", c.decay_embeddings)
         check_bool("decay_final_layers", c.decay_final_layers)
+        check_bool("decay_first_layers", c.decay_first_layers)
         b = c.betas
         check("betas", b, isinstance(b, tuple) and len(b) == 2, "a tuple of two numbers in [0, 1)")
         check_real("betas[0]", b[0], 0.0, 1.0, high_open=True)

@@ -296,6 +296,11 @@ class GPT(nn.Module):
         """The last block and the output head: what ``TrainConfig(decay_final_layers=False)`` spares from decay."""
         return [self.h[-1], self.lm_head]
 
+    def first_layers(self) -> list[nn.Module]:
+        """The token embedding and the first block, the mirror image of :meth:`final_layers` (the same shapes when
+        the head is untied): what ``TrainConfig(decay_first_layers=False)`` spares from decay."""
+        return [self.wte, self.h[0]]
+
     def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None, cache: KVCache | None = None):
         B, T = idx.shape
         start = cache.length if cache is not None else 0

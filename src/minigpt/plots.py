@@ -17,6 +17,8 @@ from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from .stats import Interval
 
@@ -246,3 +248,121 @@ def sample_bars(ax: Axes, metrics: Mapping | None) -> Axes:
     ax.tick_params(axis="x", labelsize=8)
     ax.set_title(f"{metrics.get('n_sentences', 0)} sampled sentences", fontsize=9)
     return ax
+
+
+# --- verdict rows as a forest plot -------------------------------------------------------------------------
+# Row verdicts and claim verdicts (minigpt.verdicts), one colour each, in the figures and in the HTML badges.
+VERDICT_COLORS = {
+    "holds": "#009E73",  # green
+    "holds with a condition": "#0072B2",  # blue
+    "mixed": "#CC79A7",  # purple
+    "fails": "#D55E00",  # vermillion
+    "negligible": "#E69F00",  # orange: a difference smaller than the margin
+    "inconclusive": "#777777",  # grey
+    "not measured": "#BBBBBB",  # light grey
+}
+
+
+FOREST_FONT = 7.5  # points: at 100 dpi and the figure's width, the size of the page's small print
+
+
+def _forest_label(row: Mapping, chars: int) -> str:
+    """``(claim) ch. N: text`` in at most ``chars`` characters: a longer one keeps its start (the arms) and its
+    end (often the measure) and drops the middle."""
+    label = f"({row['claim']}) ch. {row['chapter']}: {row['text']}"
+    if len(label) <= chars:
+        return label
+    head = label[: int(chars * 0.38)].rsplit(" ", 1)[0]
+    tail = label[len(label) - (chars - len(head) - 5):].split(" ", 1)[-1]
+    return f"{head} ... {tail}"
+
+
+def _forest_axes(ax: Axes, rows: Sequence[Mapping], per_margin: bool, limit: float, chars: int) -> None:
+    """One panel of :func:`forest`: rows top to bottom, x in margins (signed) or in the measure's units."""
+    tidy(ax)
+    ax.grid(False)
+    n = len(rows)
+    ys = list(range(n, 0, -1))
+
+    def scaled(row, v):
+        if v is None or not math.isfinite(v):
+            return None
+        return (-v if row["expect"] == "lower" else v) / row["margin"] if per_margin else v
+
+    ends = [abs(x) for r in rows for x in (scaled(r, r["low"]), scaled(r, r["high"]), scaled(r, r["estimate"]))
+            if x is not None]
+    if per_margin:
+        lim = min(limit, max([1.5, *ends]) * 1.1)
+        ax.axvspan(-1, 1, color="#000000", alpha=0.06, linewidth=0)
+        ax.axvline(-1, color="#888888", linewidth=0.8, linestyle="--")
+        ax.axvline(1, color="#888888", linewidth=0.8, linestyle="--")
+        ax.set_xlabel("a - b in units of the row's margin (right: the side the claim predicts)")
+    else:
+        lim = max([1e-9, *ends]) * 1.15
+        ax.set_xlabel("a - b in the measure's units (rows without a margin)")
+    ax.axvline(0, color="#333333", linewidth=0.8)
+    ax.set_xlim(-lim, lim)
+    for y, row in zip(ys, rows, strict=True):
+        color = VERDICT_COLORS.get(row["verdict"], "#777777")
+        est, low, high = (scaled(row, row[k]) for k in ("estimate", "low", "high"))
+        if low is not None and high is not None:
+            ax.plot([max(-lim, min(lim, x)) for x in (low, high)], [y, y], color=color, linewidth=2.2,
+                    solid_capstyle="butt")
+            for end in {math.copysign(lim, x) for x in (low, high) if abs(x) > lim}:
+                # an interval past the axis: an arrow head at the edge it runs over
+                ax.plot([end * 0.985], [y], marker=">" if end > 0 else "<", color=color, markersize=5)
+        if est is not None:
+            ax.plot([max(-lim, min(lim, est))], [y], marker="D" if row["expect"] == "equal" else "o",
+                    color=color, markersize=4.5, markeredgecolor="white", markeredgewidth=0.5)
+        if row["estimate"] is None or not math.isfinite(row["estimate"]):
+            note = row["verdict"] if row["verdict"] == "not measured" else "no estimate"
+        elif row["low"] is None:
+            note = f"{row['estimate']:+.3g} (no interval)"
+        else:
+            note = f"{row['estimate']:+.3g} [{row['low']:+.3g}, {row['high']:+.3g}]"
+        ax.text(1.02, y, note, transform=ax.get_yaxis_transform(), va="center", fontsize=FOREST_FONT,
+                color=color)
+    for i in range(1, n):  # a thin line between claims
+        if rows[i]["claim"] != rows[i - 1]["claim"]:
+            ax.axhline(ys[i] + 0.5, color="#cccccc", linewidth=0.6)
+    ax.set_yticks(ys, [_forest_label(r, chars) for r in rows], fontsize=FOREST_FONT)
+    ax.set_ylim(0.4, n + 0.6)
+    ax.tick_params(axis="y", length=0)
+    ax.spines["left"].set_visible(False)
+
+
+def forest(rows: Sequence[Mapping], *, width: float = 6.8, row_height: float = 0.15, label_chars: int = 58,
+           limit: float = 6.0) -> Figure:
+    """A forest plot of verdict rows: one line per row, in the given order, its 95% interval of a - b with the
+    estimate as a dot (a diamond where the claim predicts no difference), coloured by the row's verdict.
+
+    ``rows``: dicts as :func:`minigpt.verdicts.verdict_table` makes them (keys ``claim``, ``chapter``,
+    ``text``, ``expect``, ``margin``, ``estimate``, ``low``, ``high``, ``verdict``). Rows with a margin share
+    one axis in units of their own margin, signed so that right is the side the claim predicts: the dashed
+    lines are +- the margin, and the rule can be read off the picture (right of +1: holds; inside the band:
+    negligible, or holds for a predicted equality). Intervals past +-``limit`` margins end in an arrow. Rows
+    without a margin (exact tests, sanity checks) get a panel below, in the measure's units. Each row's
+    a - b [low, high], in the measure's units, is written at its right. Returns a pyplot-free Figure,
+    ``width`` inches wide and ``row_height`` inches per row."""
+    if not rows:
+        raise ValueError("rows: need at least one row to draw")
+    for key in ("claim", "chapter", "text", "expect", "margin", "estimate", "low", "high", "verdict"):
+        if key not in rows[0]:
+            raise ValueError(f"rows: each row needs the key {key!r} (a row of verdicts.verdict_table)")
+    panels = [(p, [r for r in rows if (r["margin"] > 0) == p]) for p in (True, False)]
+    panels = [(p, rs) for p, rs in panels if rs]
+    fig = new_figure(width, row_height * len(rows) + 0.8 * len(panels) + 0.3, layout="constrained")
+    axes = fig.subplots(len(panels), 1, squeeze=False, height_ratios=[len(rs) + 4 for _, rs in panels])
+    for ax, (per_margin, rs) in zip(axes[:, 0], panels, strict=True):
+        _forest_axes(ax, rs, per_margin, limit, label_chars)
+    shown = {r["verdict"] for r in rows}
+    handles = [Line2D([], [], color=c, marker="o", linewidth=2.2, label=v)
+               for v, c in VERDICT_COLORS.items() if v in shown]
+    if any(r["expect"] == "equal" for r in rows):
+        handles.append(Line2D([], [], color="#555555", marker="D", linestyle="none",
+                              label="claim predicts no difference"))
+    if panels[0][0]:
+        handles.append(Patch(color="#000000", alpha=0.06, label="within +- the margin"))
+    fig.legend(handles=handles, loc="outside upper center", ncols=min(len(handles), 4), fontsize=FOREST_FONT,
+               frameon=False)
+    return fig

@@ -37,7 +37,8 @@ SHARE_MARGIN = 0.02  # two percentage points of a share of items (recall, accura
 STUDIES: dict[str, dict] = {
     "overfitting": {
         "fixed": {"world_seed": EVAL_WORLD},
-        # the regularizers claim (a) names, against none (chapter 3 also shows weight decay 1: claim b's, ch. 5)
+        # the regularizers claim (a) names, against none (weight decay is claim b's, chapter 6; chapter 3's explorer
+        # shows it at one seed, beside these)
         "arms": {"none": {}, "dropout 0.1": {"dropout": 0.1}, "embedding noise 5": {"emb_noise_alpha": 5.0},
                  "stochastic depth 0.1": {"drop_path": 0.1}},
         # novel_of_new and distinct_novel before novel: protocol.margin matches a measure by prefix or suffix
@@ -52,35 +53,88 @@ STUDIES: dict[str, dict] = {
             "distinct_novel margin 2": "two sentences of about 100 sampled per run, fixed before any run",
         },
     },
+    "repetition": {
+        "fixed": {"world_seed": EVAL_WORLD},
+        # the two dropout arms (claim l compares them), each read at both amounts of data (claim m compares those)
+        "arms": {"none": {"dropout": 0.0}, "dropout": {"dropout": 0.1}},
+        # the same budget (steps x batch x block) on all of the pool's stories, or on 1/125 of them
+        "data": {"one pass": {"passes": 1.0}, "many passes": {"passes": 125.0}},
+        "margins": {"test_loss": 0.02},  # nats per character of held-out text (also best_test_loss)
+        "tuned": {
+            "dropout 0.1": "benchmarks/tuning/repetition_dropout.py on world seed 0 and seeds 0-2, at 125 passes "
+                           "(where dropout is meant to help): of 0.05, 0.1, 0.2, 0.3 the lowest mean validation loss "
+                           "at the last step, validation stories only (benchmarks/results/repetition_dropout.csv)",
+            "steps 400, batch 16, block 32, 2 layers x 48, lr 1e-2": "chosen while writing chapter 4 on world seed 0 "
+                                                                     "and seed 0: a run costs about 5 s of one core, "
+                                                                     "and at 125 passes the validation loss turns up",
+            "passes 1 and 125 (the chapter's grid 1, 5, 25, 125)": "fixed before any run: the whole pool once, and "
+                                                                   "the most passes of the grid",
+            "temperature 0.5": "chosen on world seed 0 and seed 0: at this budget 0.8 left nearly every sampled "
+                               "sentence invalid",
+            "held-out stories": "fixed before any run: 50 validation stories (curves, best checkpoint) and 60 test "
+                                "stories (the rows' items, windows of 32 characters) after the pool, the same for "
+                                "every run of a world",
+            "margin 0.02": "fixed before any run: 0.02 nats per character of held-out text, about 2% in perplexity",
+        },
+    },
     "recall": {
         "fixed": {"world_seed": EVAL_WORLD},
         "arms": {"none": {"dropout": 0.0}, "heavy": {"dropout": 0.3, "mc_passes": 8}, "constant": {"dropout": 0.3},
                  "off_late": {"dropout": 0.3, "schedule": "off_late"},
-                 "only_late": {"dropout": 0.3, "schedule": "only_late"}},
+                 "early_only": {"dropout": 0.3, "schedule": "early_only"}},
         "margins": {"recall": SHARE_MARGIN, "auroc": 0.05},
         "tuned": {
             "dropout 0.3, 75% switch point, lr 6e-3, steps 800, width 48": "chosen while writing chapter 5 on "
                                                                           "world seed 0 and seeds 0-2",
             "heavy, constant": "one run: dropout 0.3 on the constant schedule (claim b reads it as heavy dropout, "
-                               "claim c as dropout on throughout); the late schedules branch off it and off none",
+                               "claim c as dropout on throughout); off_late and early_only branch off it",
+            "early_only: dropout on for the first half": "early dropout (Liu et al., 2023, who switch it off after "
+                                                         "an early phase): switched off at the chapter's early "
+                                                         "measurement (half the steps), fixed before any run; it "
+                                                         "replaced only_late (on for the last 25% only), which no "
+                                                         "row of claim c's three needed, to stay in the budget",
             "mc_passes 8": "the experiment's default, fixed before any run (claim i's AUROC rows read the "
                            "disagreement between the passes; its paired row reads the first pass only)",
             "margin auroc 0.05": "fixed before any run: an AUROC within 0.05 of chance is no signal worth using",
         },
     },
     "decay": {
-        "fixed": {"world_seed": EVAL_WORLD},
-        "arms": {"wd 0": {"weight_decay": 0.0, "forget": True}, "wd 1": {"weight_decay": 1.0, "forget": True},
-                 "wd 1, final spared": {"weight_decay": 1.0, "forget": True, "decay_final_layers": False},
-                 "high lr, cosine": {"weight_decay": 1.0, "forget": True, "lr": 1.2e-2, "schedule": "cosine"},
-                 "grok wd 0": {"weight_decay": 0.0, "threshold": 0.95},
-                 "grok wd 1": {"weight_decay": 1.0, "threshold": 0.95}},
-        "margins": {"recall": SHARE_MARGIN, "accuracy": SHARE_MARGIN},
+        "fixed": {"world_seed": EVAL_WORLD, "forget": True},
+        # facts: each arm's peak lr and weight decay; the lr x2 arms halve weight decay, so lr x wd (the decay per
+        # step) is the same in every weight-decay arm. "wd 1" serves claims b, g and h (see studies/decay.py)
+        "arms": {"wd 0": {"lr": 6e-3, "weight_decay": 0.0}, "wd 1": {"lr": 6e-3, "weight_decay": 1.0},
+                 "wd 1, final spared": {"lr": 6e-3, "weight_decay": 1.0, "spared": "final"},
+                 "wd 1, first spared": {"lr": 6e-3, "weight_decay": 1.0, "spared": "first"},
+                 "wd 1, cosine": {"lr": 6e-3, "weight_decay": 1.0, "schedule": "cosine"},
+                 "lr x2": {"lr": 1.2e-2, "weight_decay": 0.5},
+                 "lr x2, cosine": {"lr": 1.2e-2, "weight_decay": 0.5, "schedule": "cosine"}},
+        "margins": {"recall": SHARE_MARGIN},
         "tuned": {
-            "lr 6e-3, weight decay 1, steps": "chosen while writing chapter 6 on world seed 0 and seeds 0-2",
-            "grokking lr 3e-3, 1500 steps, p = 31": "chosen while writing chapter 6 on seeds 0-2",
-            "world_seed": "fixed for the facts runs (decay_recall) only: grok_modular has no world seed, its seed "
-                          "draws its train/test split (so each evaluation seed is scored on test sums of its own)",
+            "lr 6e-3, weight decay 1": "chosen while writing chapter 6 on world seed 0 and seeds 0-2 (at the old "
+                                       "size, kept at the new one)",
+            "lr x2 arms at weight decay 0.5": "fixed before any run: twice the learning rate at the same lr x wd, "
+                                              "so that the learning rate is not confounded with the decay per step",
+            "first spared (control of final spared)": "fixed before any run: the token embedding and the first "
+                                                      "block, the mirror image of the final layers (the last block "
+                                                      "and the untied head): the same shapes, so exactly as many "
+                                                      "parameters; embeddings decay in every facts arm (else the "
+                                                      "token embedding would be spared in all of them)",
+            "facts runs: 300 steps, width 32, 24 people": "benchmarks/tuning/decay_budget.py on world seed 0 and "
+                                                           "seeds 0-2: of the sizes that fit the chapter's 230 s "
+                                                           "with seven facts arms, the one whose base arm (wd 1) "
+                                                           "recalled the most (was 600 steps, width 48, 48 people; "
+                                                           "two rounds, see the script's docstring)",
+            "forget": "every facts arm removes the same quarter of the people at half the steps, so that every "
+                      "arm is scored on the same probes (the people who stayed)",
+        },
+    },
+    "grokking": {  # chapter 6's second study (studies/grokking.py)
+        "fixed": {},  # none: grok_modular has no world seed, its seed draws its train/test split
+        "arms": {"wd 0": {"weight_decay": 0.0, "threshold": 0.95}, "wd 1": {"weight_decay": 1.0, "threshold": 0.95}},
+        "margins": {"accuracy": SHARE_MARGIN},
+        "tuned": {
+            "lr 3e-3, 1500 steps, p = 31": "chosen while writing chapter 6 on seeds 0-2",
+            "seeds": "each evaluation seed is scored on test sums of its own (its split)",
             "threshold 0.95": "the test accuracy that counts as generalized, fixed before any run",
         },
     },
@@ -117,22 +171,30 @@ STUDIES: dict[str, dict] = {
     },
     "capacity": {
         "fixed": {},  # none: each seed draws its own world (people and values) and initialization
-        # the regularizer arms at width 16 and 100 exposures ("none" is that size's run of the capacity row)
-        "arms": {"none": {}, "dropout 0.2": {"dropout": 0.2}, "weight decay 0.1": {"weight_decay": 0.1}},
-        # bits_per_param: the saturated models' knowledge bits per parameter (the bound), against the paper;
-        # stored_share: the clipped knowledge bits over the world's bits, in [0, 1]
+        # the regularizer arm at width 8 and 1000 exposures ("none" is that size's run of the capacity rows);
+        # weight decay's cost to recall is measured in chapter 6 (a 1000-exposure arm here would cost a minute a seed)
+        "arms": {"none": {}, "dropout 0.2": {"dropout": 0.2}},
+        # bits_per_param: knowledge bits per parameter (the bound floored at 0; every parameter counted, the tied
+        # embedding once) of width 8 after 1000 and 100 exposures; each run's world holds 4 bits per parameter of
+        # its model (4.09 at width 8), the ceiling. stored_share: those bits over the world's, in [0, 1]
         "margins": {"bits_per_param": 0.5, "stored_share": SHARE_MARGIN},
         "eval_seeds": list(EVAL_SEEDS[:3]),
-        "why_fewer_seeds": "chapter 9 is the book's most expensive chapter: 212 s on 2 cores with 3 seeds, so 5 "
-                           "would take about 350 s, past its 330 s share of the 6 minutes it may take",
+        "why_fewer_seeds": "chapter 9 is the book's most expensive chapter: its 1000-exposure runs cost about "
+                           "70 s each on one core, so 5 seeds would take past the 6 minutes it may take",
         "tuned": {
-            "lr 0.5 / width": "tried by hand on widths 8 to 36 at 100 exposures, seeds 0-2",
-            "widths 8-36, exposures 10 and 100, width 16 for the regularizers": "the most two cores afford in the "
-                                                                                "chapter's time, fixed before any "
-                                                                                "evaluation run",
-            "dropout 0.2, weight decay 0.1": "a common setting of each, fixed before any run",
-            "bits_per_param margin 0.5": "the paper's 'about 1 bit per parameter' at 100 exposures read as within "
-                                         "half a bit, fixed before any run",
+            "world 4 bits per parameter": "fixed before any run: twice the paper's 2 bits per parameter, so the "
+                                          "measure can reach the claim's number with room to spare",
+            "exposures 100 and 1000": "the paper's two counts, fixed before any run",
+            "batch 64": "fixed before any run: a tiny model's step is mostly overhead, so 64 records cost about "
+                        "twice 16 (measured)",
+            "lr 0.5 / width, width 8": "benchmarks/tuning/capacity_lr.py on tuning seed 0 (its own world) at 1000 "
+                                       "exposures, lr 0.125, 0.25 and 0.5 / width: none stored any bits (the "
+                                       "bound below 0), so the default stayed; one run cost about 70 CPU seconds, "
+                                       "so the chapter's 6 minutes afford one width (8) and one regularizer",
+            "dropout 0.2": "a common setting, fixed before any run",
+            "bits_per_param margin 0.5": "the paper's 'about 2 bits per parameter' (and 'about 1' after 100) read "
+                                         "as within half a bit, and half a bit the smallest drop from 1000 to "
+                                         "100 exposures that matters, fixed before any run",
         },
     },
 }

@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from .config import SampleConfig
+from .config import SampleConfig, check_int
 from .model import GPT, Dropout, KVCache
 from .timing import timed
 
@@ -49,8 +49,13 @@ def generate(
     generator: torch.Generator | None = None,
     mc_dropout: bool = False,
     use_cache: bool = True,
+    stop_token: int | None = None,
 ) -> torch.Tensor:
     """Continue each row of ``idx`` (B, T) by ``max_new_tokens`` tokens; returns (B, T + max_new_tokens).
+
+    ``stop_token``: stop as soon as every row has written it (returns (B, T + n), n <= ``max_new_tokens``); a row
+    that wrote it earlier is filled with it from there on. Each row's tokens up to its first ``stop_token`` are the
+    ones a run without it writes; only the draws left unmade (and so ``generator``'s state afterwards) differ.
 
     Sampling runs in eval mode (no dropout, no noise). ``mc_dropout=True`` switches the dropout sites back on, and
     only them (no embedding noise, no stochastic depth): each new token then comes from a different thinned network
@@ -69,6 +74,8 @@ def generate(
     if generator is not None and generator.device != idx.device:  # torch's own error names neither argument
         raise ValueError(f"generator on {generator.device} is out of range for idx on {idx.device}: allowed a "
                          f"generator on {idx.device}, e.g. torch.Generator(device=idx.device).manual_seed(0)")
+    if stop_token is not None:
+        check_int("stop_token", stop_token, 0, model.config.vocab_size - 1)
     block = model.config.block_size
     modes = {m: m.training for m in model.modules()}
     model.eval()
@@ -82,6 +89,7 @@ def generate(
             if use_cache and idx.size(1) <= block:
                 cache = KVCache(model.config, idx.size(0), device=idx.device, dtype=model.lm_head.weight.dtype)
             new = idx  # the tokens the model has not seen yet
+            done = torch.zeros(idx.size(0), 1, dtype=torch.bool, device=idx.device)
             for _ in range(cfg.max_new_tokens):
                 if cache is not None and cache.length + new.size(1) <= block:
                     logits = model(new, cache=cache)
@@ -89,8 +97,13 @@ def generate(
                     cache = None
                     logits = model(idx[:, -block:])
                 tok = next_token(logits[:, -1, :], cfg.temperature, cfg.top_k, cfg.top_p, generator)
+                if stop_token is not None:
+                    tok = tok.masked_fill(done, stop_token)
+                    done |= tok == stop_token
                 idx = torch.cat([idx, tok], dim=1)
                 new = tok
+                if stop_token is not None and bool(done.all()):
+                    break
         return idx.clone()  # a normal tensor again, usable as training data
     finally:
         for m, mode in modes.items():

@@ -60,19 +60,22 @@ class History:
 
 
 def param_groups(model: nn.Module, weight_decay: float, decay_embeddings: bool = False,
-                 decay_final_layers: bool = True) -> list[dict]:
+                 decay_final_layers: bool = True, decay_first_layers: bool = True) -> list[dict]:
     """Split parameters into a decayed and a non-decayed AdamW group by one rule.
 
     A parameter decays when it is a matrix (biases and LayerNorm gains never do), unless it belongs to an embedding
-    and ``decay_embeddings`` is off, or to the model's ``final_layers()`` and ``decay_final_layers`` is off.
+    and ``decay_embeddings`` is off, or to the model's ``final_layers()`` and ``decay_final_layers`` is off, or to
+    its ``first_layers()`` and ``decay_first_layers`` is off.
     A tied matrix counts as both. Every parameter lands in exactly one group (checked).
     """
     embeddings = {id(p) for m in model.modules() if isinstance(m, nn.Embedding) for p in m.parameters()}
     final = getattr(model, "final_layers", list)()
     final = {id(p) for m in final for p in m.parameters()}
+    first = {id(p) for m in getattr(model, "first_layers", list)() for p in m.parameters()}
     decay, no_decay = [], []
     for p in model.parameters():  # a tied parameter is listed once
-        spared = (id(p) in embeddings and not decay_embeddings) or (id(p) in final and not decay_final_layers)
+        spared = ((id(p) in embeddings and not decay_embeddings) or (id(p) in final and not decay_final_layers)
+                  or (id(p) in first and not decay_first_layers))
         (decay if p.dim() >= 2 and not spared else no_decay).append(p)
     in_groups = [id(p) for p in decay + no_decay]
     if len(in_groups) != len(set(in_groups)) or set(in_groups) != {id(p) for p in model.parameters()}:
@@ -96,6 +99,18 @@ def lr_at(step: int, cfg: TrainConfig) -> float:
     progress = (step - cfg.warmup_steps) / max(1, cfg.steps - 1 - cfg.warmup_steps)
     min_lr = cfg.lr * cfg.min_lr_ratio
     return min_lr + 0.5 * (cfg.lr - min_lr) * (1 + math.cos(math.pi * min(progress, 1.0)))
+
+
+def clip_gradients(params: list[torch.Tensor], max_norm: float) -> torch.Tensor:
+    """``torch.nn.utils.clip_grad_norm_(params, max_norm)`` (``max_norm`` 0: no clipping), bit for bit, returning
+    the global gradient norm before clipping; but the gradients are rescaled only when the norm is above the
+    limit, where clip_grad_norm_ multiplies every gradient by a clamped 1.0 at every step (a pass over all of
+    them that changes nothing)."""
+    grads = [p.grad for p in params if p.grad is not None]
+    total = torch.nn.utils.get_total_norm(grads)
+    if max_norm > 0 and bool(max_norm / (total + 1e-6) < 1.0):  # clip_grad_norm_'s coefficient, unclamped
+        torch.nn.utils.clip_grads_with_norm_(params, max_norm, total)
+    return total
 
 
 def trim_padding(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -155,7 +170,8 @@ class Trainer:
         self.eval_rows, self.batches = eval_rows, batches
         self._batch_source: Iterator[Rows] | None = None  # made from ``batches`` at the first training step
         self.optimizer = torch.optim.AdamW(
-            param_groups(self.model, config.weight_decay, config.decay_embeddings, config.decay_final_layers),
+            param_groups(self.model, config.weight_decay, config.decay_embeddings, config.decay_final_layers,
+                         config.decay_first_layers),
             lr=config.lr, betas=config.betas,
             fused=self.device.type in ("cpu", "cuda"),  # one kernel, not ~10 per tensor
         )
@@ -291,8 +307,7 @@ class Trainer:
                                      f"(now {lr:.3g}) or check the data; the history up to here is kept")
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        clip = self.config.grad_clip if self.config.grad_clip > 0 else float("inf")
-        grad_norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), clip)
+        grad_norm = clip_gradients(list(self.model.parameters()), self.config.grad_clip)
         self.optimizer.step()
         with torch.no_grad():
             weight_norm = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(list(self.model.parameters()))))

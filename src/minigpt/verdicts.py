@@ -34,9 +34,7 @@ Usage::
 
 from __future__ import annotations
 
-import base64
 import csv
-import html
 import io
 import json
 import math
@@ -80,6 +78,11 @@ CLAIMS: dict[str, tuple[str, str]] = {
     "k": ("For stories, diversity is the point: sampling at temperature 1 writes more distinct novel, valid "
           "sentences than greedy decoding.",
           "Does sampling at temperature 1 write more distinct novel, valid sentences than greedy decoding?"),
+    "l": ("Dropout is crucial in pre-training.",
+          "Is dropout crucial in pre-training, where the data is read about once, and when it is read many times?"),
+    "m": ("Repeating data at a fixed training budget raises held-out loss.",
+          "At a fixed training budget, does reading fewer stories many times raise the held-out loss against "
+          "reading many stories once?"),
     "grok": ("Weight decay makes modular addition grok.",
              "Does weight decay make a model find the rule of modular addition (grok)?"),
     "capacity": ("A small model stores about 2 bits of knowledge per parameter after 1000 exposures to each fact, "
@@ -338,6 +341,7 @@ def measurement(t: Mapping) -> str:
 
 
 # --- output ------------------------------------------------------------------------------------------------
+# (The HTML of chapter 10's page and the chapters' takeaway boxes: minigpt.verdict_page.)
 
 CSV_COLUMNS = ("claim", "claim_text", "claim_verdict", "claim_condition", "kind", "chapter", "text", "measure",
                "expect", "margin", "reference", "test", "n_seeds", "n_items", "n_dropped", "a_mean", "b_mean",
@@ -378,53 +382,6 @@ def to_text(table: Sequence[Mapping]) -> str:
             lines.append(f"      -> {t['verdict']}: {t['reason']}")
         lines.append("")
     return "\n".join(lines)
-
-
-def _data_uri(text: str, mime: str) -> str:
-    return f"data:{mime};charset=utf-8;base64,{base64.b64encode(text.encode()).decode()}"
-
-
-def to_html(table: Sequence[Mapping], link: str = "{page}.html", downloads: bool = True,
-            kind: str = "claim") -> str:
-    """The rows of ``kind`` ("claim" or "sanity") as self-contained HTML: one ``<tbody id="verdict-<claim>">``
-    per claim (the introduction links to these; sanity tables use ``sanity-<claim>``), each chapter linked with
-    ``link`` (``{page}``: the chapter's page name), and, with ``downloads``, links that download the whole table
-    as CSV and JSON from data: URLs (no server, no network)."""
-    e = html.escape
-    pages = {s.chapter: s.page for s in STUDIES}
-    out = [f'<div class="verdict-table verdicts-{kind}">']
-    if downloads:
-        out.append('<p class="verdict-downloads">Download this table: '
-                   f'<a id="verdicts-csv" download="verdicts.csv" href="{_data_uri(to_csv(table), "text/csv")}">'
-                   'CSV</a> · '
-                   f'<a id="verdicts-json" download="verdicts.json" '
-                   f'href="{_data_uri(to_json(table), "application/json")}">JSON</a></p>')
-    out.append('<table class="verdicts"><thead><tr><th>claim</th><th>ch.</th><th>what was compared</th>'
-               '<th>measured (95% interval of a - b)</th><th>row verdict</th></tr></thead>')
-    for claim in CLAIMS:
-        mine = [t for t in table if t["claim"] == claim and t["kind"] == kind]
-        if not mine:
-            continue
-        head = mine[0]
-        verdict = e(head["claim_verdict"])
-        cond = f"<br><small>{e(head['claim_condition'])}</small>" if head["claim_condition"] else ""
-        anchor = "verdict" if kind == "claim" else "sanity"
-        out.append(f'<tbody id="{anchor}-{e(claim)}" class="verdict-claim">')
-        for i, t in enumerate(mine):
-            page = pages.get(t["chapter"])
-            chapter = (f'<a href="{e(link.format(page=page))}">{t["chapter"]}</a>' if page
-                       else str(t["chapter"]))
-            first = ""
-            if i == 0:
-                badge = (f'<br><span class="verdict verdict-{verdict.split()[0]}">{verdict}</span>{cond}'
-                         if kind == "claim" else "")
-                first = f'<td rowspan="{len(mine)}"><b>({e(claim)})</b> {e(head["claim_text"])}{badge}</td>'
-            out.append(f'<tr>{first}<td>{chapter}</td><td>{e(t["text"])} <small>(margin {t["margin"]:g})'
-                       f'</small></td><td>{e(measurement(t))}</td><td class="verdict-{t["verdict"].split()[0]}">'
-                       f'{e(t["verdict"])}<br><small>{e(t["reason"])}</small></td></tr>')
-        out.append("</tbody>")
-    out.append("</table></div>")
-    return "\n".join(out)
 
 
 # --- running what the table needs ---------------------------------------------------------------------------

@@ -38,7 +38,7 @@ def test_capacity_page_figures_answer_and_explorer(book_page):
     explorer = bp.page.locator(".minigpt-explorer").first
     explorer.scroll_into_view_if_needed()
     sliders = explorer.locator('input[type="range"]')
-    assert sliders.count() == 2, "the static view should step through width and exposures"
+    assert sliders.count() == 2, "the static view should step through exposures and dropout"
     numbers = explorer.locator(".minigpt-numbers").first
     for i in range(2):
         slider = sliders.nth(i)

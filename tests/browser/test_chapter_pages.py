@@ -1,4 +1,4 @@
-"""Pages 4 to 7 one by one, in headless Chromium: each renders its own figures, each of its static explorers swaps
+"""Pages 4 to 8 one by one, in headless Chromium: each renders its own figures, each of its static explorers swaps
 its image and its numbers when the slider moves, its measured-answer section holds numbers (not a traceback), and
 nothing is requested from off 127.0.0.1.
 
@@ -29,15 +29,17 @@ class Chapter:
 
 
 CHAPTERS = [
+    # the held-out loss against passes, with and without dropout; the explorer is the passes slider
+    Chapter("04_", 1, 1, "the-measured-answer"),
     # 1 figure in section 1, 1 in section 2; the explorer is the recall slider
-    Chapter("04_", 2, 1, "the-measured-answer"),
-    # grokking curves, norms, the forgetting curve ...; the explorer is the grokking one
     Chapter("05_", 2, 1, "the-measured-answer"),
+    # grokking curves, norms, the forgetting curve ...; the explorer is the grokking one
+    Chapter("06_", 2, 1, "the-measured-answer"),
     # the knobs on one distribution, stories against temperature, the sampler trade-off, facts and sums
-    Chapter("06_", 3, 1, "the-measured-answer"),
+    Chapter("07_", 3, 1, "the-measured-answer"),
     # vote against k, scratchpad, best-of-n, RL; two explorers (vote bank and RL steps); no "measured answer"
     # heading: its end-to-end table is the chapter's answer
-    Chapter("07_", 3, 2, "the-two-recipes-end-to-end"),
+    Chapter("08_", 3, 2, "the-two-recipes-end-to-end"),
 ]
 
 

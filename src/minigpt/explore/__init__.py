@@ -17,7 +17,9 @@ The parts, each usable alone (none imports a study module):
 - :mod:`.frames`: :class:`FrameStore`, drawn PNG frames in memory and in the cache's ``files/``;
 - :mod:`.live`: :class:`LiveView`, the ipywidgets over a controller;
 - :mod:`.static`: :class:`GridView` and the static HTML shared with :class:`SliderView` (:mod:`.slider_view`);
-- :mod:`.explorer`: :class:`Explorer` and its :class:`Display` settings, composing the four.
+- :mod:`.explorer`: :class:`Explorer` and its :class:`Display` settings, composing the four;
+- :mod:`.predictions`: :func:`predict` (a predict-first question as a choice, the answer kept) and
+  :func:`scorecard` (the kept answers against the build's verdicts, chapter 10).
 """
 
 from __future__ import annotations
@@ -26,10 +28,12 @@ from .controller import RunController
 from .explorer import Display, Explorer
 from .frames import FrameStore, default_plot_version
 from .live import WIDGET_MIME, LiveView, warm_up
+from .predictions import Prediction, PredictionStore, Scorecard, predict, scorecard
 from .slider_view import SliderView
 from .static import GridView, format_value
 
 __all__ = [
-    "WIDGET_MIME", "Display", "Explorer", "FrameStore", "GridView", "LiveView", "RunController", "SliderView",
-    "default_plot_version", "format_value", "warm_up",
+    "WIDGET_MIME", "Display", "Explorer", "FrameStore", "GridView", "LiveView", "Prediction", "PredictionStore",
+    "RunController", "Scorecard", "SliderView", "default_plot_version", "format_value", "predict", "scorecard",
+    "warm_up",
 ]

@@ -51,3 +51,18 @@ def trainer_for(spec: Mapping, model: GPT, train_data, val_data=None, **options)
     """A :class:`Trainer` for ``model`` on ``train_data`` (and ``val_data``) with the spec's training config;
     ``options`` go to the Trainer (e.g. ``eval_rows``, ``batches``)."""
     return Trainer(model, train_config_for(spec), train_data, val_data, **options)
+
+
+def keep_best_weights(trainer: Trainer) -> dict:
+    """Keep a copy of ``trainer``'s weights at its lowest validation loss so far (the first such step, as the
+    history's first minimum): an ``on_eval`` callback fills the returned dict with ``loss``, ``step`` and
+    ``state`` (a state dict), empty until the first evaluation. What a study reads at the best checkpoint."""
+    best: dict = {}
+
+    def snapshot(t: Trainer) -> None:
+        if not best or t.history.val_loss[-1] < best["loss"]:  # strict: the first minimum
+            best.update(loss=t.history.val_loss[-1], step=t.step,
+                        state={k: v.detach().clone() for k, v in t.model.state_dict().items()})
+
+    trainer.add_callback("on_eval", snapshot)
+    return best

@@ -48,7 +48,8 @@ def sweep(fn: Experiment, grid: Mapping[str, Sequence] | Sequence[Mapping], cach
     - else, or with ``stop``: one after the other in this process (``stop`` ends the sweep after the current
       point, whose partial result is kept).
 
-    Results are the same whichever ran them (only ``seconds`` and ``cached`` differ). Ctrl-C cancels the points
+    On a pool or executor the points start longest first (:func:`longest_first`). Results are the same whichever
+    ran them (only ``seconds`` and ``cached`` differ), and come back in grid order. Ctrl-C cancels the points
     not started; every finished point has been passed to ``on_result`` and stored in ``cache``.
     """
     swept = set().union(*map(set, grid_points(grid)))
@@ -95,10 +96,35 @@ def _sweep_serial(fn, points, cache, on_result, stop) -> list[dict]:
     return results
 
 
+def cost_estimate(spec: Mapping) -> float:
+    """A run's relative cost from its spec, to start the longest runs first: training steps (``stop_at`` where it
+    is a number) x tokens a step (batch x block) x the block matrices' weights (n_layer x n_embd^2). 0.0 for a spec
+    without those settings (it then keeps its place). Only an order: a full batch counts as one row."""
+    model, train = spec.get("model", {}), spec.get("train", {})
+    try:
+        steps = train["steps"]
+        if isinstance(spec.get("stop_at"), int) and not isinstance(spec.get("stop_at"), bool):
+            steps = min(steps, spec["stop_at"])
+        return float(steps * (train.get("batch_size") or 1) * model["block_size"]
+                     * model["n_layer"] * model["n_embd"] ** 2)
+    except (KeyError, TypeError):
+        return 0.0
+
+
+def longest_first(fn: Experiment, points: Sequence[Mapping]) -> list[int]:
+    """The indices of ``points`` in the order to start them on a pool: by :func:`cost_estimate`, highest first,
+    so the longest run does not start last while the other workers idle. The sort is stable: points of equal cost
+    keep the sweep's order. A run derived from another (the same run stopped earlier, or continued from its
+    snapshot: ``Trained.derived``) costs no more than its parent, so it stays after it."""
+    costs = [cost_estimate(fn.spec(**params)) for params in points]
+    return sorted(range(len(points)), key=lambda i: -costs[i])
+
+
 def _sweep_on(executor: Executor, fn: Experiment, points: list[dict], cache: ResultCache | None,
               on_result: Callable | None) -> list[dict]:
     results: list[dict | None] = [None] * len(points)
     futures: dict[Future, int] = {}
+    missing = []
     for i, params in enumerate(points):
         hit = cache.lookup(fn, **params) if cache is not None else None
         if hit is not None:
@@ -107,8 +133,12 @@ def _sweep_on(executor: Executor, fn: Experiment, points: list[dict], cache: Res
             if on_result is not None:
                 on_result(hit)
         else:
-            root = None if cache is None else str(cache.root)
-            futures[executor.submit(_run_point, fn.module, fn.name, params, fast_mode(), fn.key(**params), root)] = i
+            missing.append(i)
+    root = None if cache is None else str(cache.root)
+    for j in longest_first(fn, [points[i] for i in missing]):
+        i = missing[j]
+        futures[executor.submit(_run_point, fn.module, fn.name, points[i], fast_mode(), fn.key(**points[i]),
+                                root)] = i
     try:
         with timed("wait"):
             for future in as_completed(futures):

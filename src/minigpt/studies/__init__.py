@@ -1,8 +1,9 @@
 """The book's studies, one module each, and the registry: the one place a study's chapter is written.
 
-A study module (``overfitting``, ``recall``, ``decay``, ``sampling``, ``sharpening``, ``capacity``) holds its
-experiments, the numbers it reports, its explorer factory and ``verdict_measurements(cache)``, its rows of the
-verdict table, so a reader finds all of one study in one file. The studies build on the engine,
+A study module (``overfitting``, ``recall``, ``decay``, ``grokking``, ``sampling``, ``sharpening``, ``capacity``)
+holds its experiments, the numbers it reports, its explorer factory and ``verdict_measurements(cache)``, its rows
+of the verdict table, so a reader finds all of one study in one file. A chapter may hold several studies (chapter 6:
+``decay`` and ``grokking``), each its own line with the same page. The studies build on the engine,
 :mod:`minigpt.runs`; nothing below them (the engine, the explorers, the model) imports a study.
 
 Adding a study: its module here, one :class:`Study` line in :data:`STUDIES`, its chapter in ``chapters/`` and
@@ -38,8 +39,10 @@ class Study:
 
 STUDIES: tuple[Study, ...] = (
     Study("overfitting", "03_overfitting_live", ("a",)),
+    Study("repetition", "04_data_repetition", ("l", "m")),
     Study("recall", "05_dropout_and_recall", ("b", "c", "i")),
-    Study("decay", "06_weight_decay", ("b", "g", "h", "grok")),
+    Study("decay", "06_weight_decay", ("b", "g", "h")),
+    Study("grokking", "06_weight_decay", ("grok",)),
     Study("sampling", "07_temperature", ("d", "k")),
     Study("sharpening", "08_sharpening", ("e", "f", "j")),
     Study("capacity", "09_knowledge_capacity", ("capacity", "b")),

@@ -12,7 +12,8 @@ chapter twice its 4-minute budget; after 500 steps dropout 0 and 0.3 differ by 0
 tests/test_effects_recall.py).
 
 ``schedule`` switches dropout on for a part of training only (``TrainConfig.dropout_window``): "constant" (always),
-"off_late" (off for the last 25% of the steps) or "only_late" (on for the last 25% only). ``mc_passes`` is a
+"off_late" (off for the last 25% of the steps), "early_only" (on for the first half only: the early dropout of
+Liu et al., 2023) or "only_late" (on for the last 25% only; the explorer's, no row reads it). ``mc_passes`` is a
 sampling parameter: for a constant schedule the evaluation also decodes every probe that many times with the
 dropout sites on (Monte Carlo dropout, Gal and Ghahramani, 2016) and scores the first pass, the majority vote, and
 the disagreement between passes as an uncertainty signal (AUROC for right vs wrong answers and for known vs
@@ -48,9 +49,12 @@ from ..tokenizer import CharTokenizer
 from ..train import Trainer
 from ..worlds.facts import FactsConfig, make_facts, recall, sample_answers
 
-LATE_START = 0.75  # the late schedules switch dropout at 75% of the steps
-SCHEDULES = {"constant": None, "off_late": (0.0, LATE_START), "only_late": (LATE_START, 1.0)}  # -> dropout_window
-SCHEDULE_DROPOUT = 0.3  # the rate of chapter 5's schedule comparison (constant, off late, only late)
+LATE_START = 0.75  # "off late" and "only late" switch dropout at 75% of the steps
+EARLY_END = 0.5  # "early only" switches it off at half the steps, where the early recall is measured
+SCHEDULES = {"constant": None, "off_late": (0.0, LATE_START), "early_only": (0.0, EARLY_END),
+             "only_late": (LATE_START, 1.0)}  # -> dropout_window
+BRANCHED = ("off_late", "early_only")  # the schedules that branch off the constant run (see _branches)
+SCHEDULE_DROPOUT = 0.3  # the rate of chapter 5's schedule comparison (constant, off late, early only)
 SPLITS = ("cloze", "recitation", "extraction", "heldout_phrasing", "unseen")
 DROPOUTS = (0.0, 0.1, 0.2, 0.3, 0.5)
 EVAL_ROWS = 512  # eval-mode loss on a fixed sample of rows: every row would cost more than a tenth of the run
@@ -117,11 +121,11 @@ def _train(spec: dict, on_eval: Callable | None = None, stop: threading.Event | 
     """Train a 2-layer, 48-wide character GPT on the facts world's text (by default 64 people, 8,288 lines as
     rows; 800 steps of 32 rows, about 3 passes) with ``dropout`` on every site, switched by ``schedule``; measure
     greedy recall at half the steps and at the end; on the constant schedule, decode every probe ``mc_passes``
-    times with dropout on. The constant run at ``SCHEDULE_DROPOUT`` and the run without dropout also train the
-    "off late" and the "only late" run at that rate from a snapshot at 75% of the steps (``Trained.derived``: asked
-    for later, those runs only evaluate); through a cache, that adds a quarter of the steps to these two runs.
+    times with dropout on. The constant run at ``SCHEDULE_DROPOUT`` also trains the "off late" and the "early only"
+    run at that rate, from snapshots at 75% and at half of the steps (``Trained.derived``: asked for later, those
+    runs only evaluate); through a cache, that adds three quarters of the steps to that run.
 
-    Parameters: ``dropout``, ``schedule`` ("constant", "off_late", "only_late"), ``steps``, ``seed`` (init,
+    Parameters: ``dropout``, ``schedule`` (a key of ``SCHEDULES``), ``steps``, ``seed`` (init,
     batches, dropout, MC masks), ``world_seed``, ``n_people``; sampling only: ``mc_passes``.
 
     Returns ``metrics``: ``recall_{split}`` and ``cloze_L{level}`` at the end, ``early_recall_cloze`` and
@@ -132,7 +136,7 @@ def _train(spec: dict, on_eval: Callable | None = None, stop: threading.Event | 
     ``disagreement_known`` and ``disagreement_unseen`` (mean share of passes that differ from the majority),
     ``auroc_right_wrong`` (disagreement telling wrong eval-mode answers from right ones, cloze probes) and
     ``auroc_known_unseen`` (disagreement telling never-seen people from known ones, Q/A probes); None without dropout
-    and for the late schedules. ``items`` (in the result): the per-probe scores (1 or 0, in the world's order)
+    and for the other schedules. ``items`` (in the result): the per-probe scores (1 or 0, in the world's order)
     behind ``recall_{split}`` and ``early_recall_cloze``, and where Monte Carlo dropout ran, behind
     ``eval_recall_known`` and ``mc1_recall_known``: what the verdict rows pair probe by probe.
     """
@@ -152,36 +156,36 @@ def _train(spec: dict, on_eval: Callable | None = None, stop: threading.Event | 
                                         items=early_items))
 
     trainer.add_callback("on_step_end", measure_early)
-    branch = _late_branch(spec["params"])
-    fork = math.ceil(LATE_START * spec["train"]["steps"])  # the first step that dropout_on sees switched
-    snapshot: dict = {}
-    if branch is not None:
-        trainer.add_callback("on_step_end", lambda t: snapshot.update(t.snapshot()) if t.step == fork else None)
+    branches = _branches(spec["params"], spec["train"]["steps"])
+    snapshots: dict[int, dict] = {}
+    if branches:
+        forks = {fork for _, fork in branches}
+        trainer.add_callback("on_step_end", lambda t: snapshots.update({t.step: t.snapshot()})
+                             if t.step in forks else None)
     history = train_with_events(trainer, on_eval, stop)
     info = {"early": early, "early_items": early_items, "n_lines": len(rows[0]),
             "knowledge_bits": world.knowledge_bits}
     trained = Trained(model, history, info)
-    if branch is not None and trained.completed:
+    for branch, fork in branches if trained.completed else ():
         # trained only where a store keeps it (a run outside a cache does not pay for it)
-        trained.derived.append((branch, lambda: _continue(dropout_recall.spec(**branch), snapshot, rows, tok, info)))
+        trained.derived.append((branch, lambda b=branch, f=fork: _continue(dropout_recall.spec(**b), snapshots[f],
+                                                                           rows, tok, info)))
     return trained
 
 
-# --- the late schedules branch off other runs ----------------------------------------------------------------
-# A late schedule's run is, up to 75% of its steps, another run: "off late" is the constant run (dropout on), and
-# "only late" is the run without dropout (dropout scaled to 0 draws no masks). So those two runs keep a snapshot
-# at that step and train the late schedule's last quarter from it: the same numbers, bit for bit, as training it
-# from the start (tests/test_recall.py), for a quarter of the steps. Only at chapter 5's rate SCHEDULE_DROPOUT.
+# --- the schedules that switch dropout off branch off the constant run -----------------------------------------
+# Up to the step where it switches dropout off, an "off late" or "early only" run is the constant run. So the
+# constant run keeps a snapshot at each of those steps and trains each schedule's rest from it: the same numbers,
+# bit for bit, as training it from the start (tests/test_recall.py). Only at chapter 5's rate SCHEDULE_DROPOUT.
+# Both snapshots are at or after the early measurement (steps // 2), so the early recall, which the branch copies
+# from the constant run's info, is the branch's own.
 
-def _late_branch(params: Mapping) -> dict | None:
-    """The params of the late-schedule run that a run of ``params`` passes through, or None."""
-    if params["schedule"] != "constant":
-        return None
-    if params["dropout"] == SCHEDULE_DROPOUT:
-        return {**params, "schedule": "off_late"}
-    if params["dropout"] == 0.0:
-        return {**params, "dropout": SCHEDULE_DROPOUT, "schedule": "only_late"}
-    return None
+def _branches(params: Mapping, steps: int) -> list[tuple[dict, int]]:
+    """The schedule runs that a run of ``params`` passes through, each with the step it forks at (the first
+    step that ``dropout_on`` sees switched off), or []."""
+    if params["schedule"] != "constant" or params["dropout"] != SCHEDULE_DROPOUT:
+        return []
+    return [({**params, "schedule": s}, math.ceil(SCHEDULES[s][1] * steps)) for s in BRANCHED]
 
 
 def _trainer(spec: dict, tok, rows) -> Trainer:
@@ -227,7 +231,7 @@ def _evaluate(spec: dict, trained: Trained) -> dict:
     metrics.update(dict.fromkeys(mc_names))
     samples = []
     # Monte Carlo dropout on the constant schedule only: the chapter asks it of models that trained with dropout
-    # throughout, and the two late schedules' runs are a third of the sweep
+    # throughout (the other schedules' runs would each add that decoding, which no row reads)
     if spec["model"]["dropout"] > 0 and spec["train"]["dropout_window"] is None:
         # the masks come from a generator of the evaluation's own: the same numbers for a fresh and a stored model
         model.use_generator(torch.Generator(device=model.lm_head.weight.device).manual_seed(s["seed"] + 104_729))
@@ -392,11 +396,11 @@ def _points(p: Mapping, *arms: str) -> list[dict]:
 
 def verdict_runs() -> list[tuple[Experiment, list[dict]]]:
     """The runs the verdict rows read, at the protocol's settings and this scale, as ``(experiment, points)``
-    sweeps in order: the constant-schedule runs (no dropout, dropout 0.3) first, then the late schedules, which
-    branch off them at 75% of the steps (``Trained.derived``: through a cache they only evaluate)."""
+    sweeps in order: the constant-schedule runs (no dropout, dropout 0.3) first, then "off late" and "early only",
+    which branch off the dropout-0.3 runs (``Trained.derived``: through a cache they only evaluate)."""
     p = protocol.study("recall")
     return [(dropout_recall, _points(p, "none", "heavy", "constant")),
-            (dropout_recall, _points(p, "off_late", "only_late"))]
+            (dropout_recall, _points(p, *BRANCHED))]
 
 
 def verdict_measurements(cache: ResultCache) -> list[dict]:
@@ -418,9 +422,10 @@ def verdict_measurements(cache: ResultCache) -> list[dict]:
         runs = seed_results(cache, dropout_recall, p["eval_seeds"], **p["fixed"], **arms[arm])
         return None if runs is None else [[_nan_if_none(r["metrics"][metric])] for r in runs]
 
-    def row(claim: str, measure: str, text: str, labels, a, b, family: str = "recall", **extra) -> dict:
+    def row(claim: str, measure: str, text: str, labels, a, b, family: str = "recall", expect: str = "higher",
+            **extra) -> dict:
         return {"claim": claim, "kind": "claim", "measure": measure, "text": text, "labels": list(labels),
-                "expect": "higher", "margin": protocol.margin("recall", family), "test": "paired", "a": a, "b": b,
+                "expect": expect, "margin": protocol.margin("recall", family), "test": "paired", "a": a, "b": b,
                 **extra}
 
     dropout = ["dropout 0", f"dropout {heavy_p:g}"]
@@ -432,9 +437,12 @@ def verdict_measurements(cache: ResultCache) -> list[dict]:
         row("c", "recall_cloze", f"recall of facts, dropout {sched_p:g} off for the last 25% vs on throughout",
             ["off late", "constant"], items("off_late", "recall_cloze"), items("constant", "recall_cloze"),
             items="shared"),
-        row("c", "recall_cloze", f"recall of facts, no dropout vs dropout {sched_p:g} on for the last 25% only",
-            ["none", "only late"], items("none", "recall_cloze"), items("only_late", "recall_cloze"),
-            items="shared"),
+        row("c", "recall_cloze", f"recall of facts, dropout {sched_p:g} on for the first half only (early "
+            "dropout) vs on throughout", ["early only", "constant"], items("early_only", "recall_cloze"),
+            items("constant", "recall_cloze"), items="shared"),
+        row("c", "recall_cloze", f"recall of facts, dropout {sched_p:g} off for the last 25% vs no dropout at "
+            "all: does switching it off late recover all that dropout cost?", ["off late", "none"],
+            items("off_late", "recall_cloze"), items("none", "recall_cloze"), items="shared", expect="equal"),
         row("i", "recall_known", f"recall of known facts, dropout {heavy_p:g}: eval mode vs one Monte Carlo "
             "dropout pass (the same models)", ["eval mode", "MC dropout"],
             items("heavy", "eval_recall_known"), items("heavy", "mc1_recall_known"), items="shared"),

@@ -15,7 +15,8 @@ and never raises.
   sees opaque symbols and must discover the group structure itself. In the ``digits`` format (``07+12=19``,
   zero-padded) the decimal digits expose structure that the opaque symbols hide, so it is not the grokking
   task as the paper posed it. Every row has the same length, so full-batch training is one tensor.
-- n-digit addition of operands drawn uniformly from [0, 10**n_digits), in one of three answer formats:
+- n-digit addition of operands drawn uniformly from [0, 10**n_digits), split by unordered pair as well (no test
+  problem ``a+b`` has its mirror ``b+a`` in training), in one of three answer formats:
   ``plain`` (``23+58=81``), ``reversed`` (the sum's digits least significant first, ``23+58=18``, which
   lets a left-to-right model produce the carry in the order it is computed; Lee et al., 2024) and
   ``scratchpad`` (the column sums first, then the result after ``;``: ``23+58=3+8+0=11,2+5+1=08;81``). Only
@@ -76,11 +77,11 @@ class ModularConfig:
 
 @dataclass(frozen=True)
 class AdditionConfig:
-    """n-digit addition with operands uniform in [0, 10**n_digits); train and test pairs are disjoint."""
+    """n-digit addition with operands uniform in [0, 10**n_digits); no test problem, nor its mirror, trains."""
 
     n_digits: int = doc(2, "digits per operand (at most)")
     n_train: int = doc(3000, "distinct training problems")
-    n_test: int = doc(500, "distinct test problems, none of them in training")
+    n_test: int = doc(500, "distinct test problems, none of them (nor its mirror b+a) in training")
     format: str = doc("plain", "answer format, one of ADDITION_FORMATS: 'plain', 'reversed' or 'scratchpad'")
     seed: int = doc(0, "seed of the problems drawn for train and test")
 
@@ -325,23 +326,40 @@ def scratchpad_steps_correct(question: str, output: object, n_digits: int) -> bo
 
 def make_addition(config: AdditionConfig | None = None) -> ArithmeticWorld:
     """Distinct random problems ``a+b`` with a, b in [0, 10**n_digits): n_train for training, n_test for
-    testing."""
+    testing, split by *unordered* pair: no test problem is the mirror ``b+a`` of a training one (a + b = b + a,
+    so commutativity alone would answer it; :meth:`ArithmeticWorld.mirror_subsets` finds none).
+
+    The training problems are the first n_train of a random sample of n_train + n_test problems; the test
+    problems are the rest of the sample whose mirror is not a training problem, topped up with further random
+    draws of such problems. A ValueError when fewer than n_test problems are left that are neither a training
+    problem nor its mirror (possible only when n_train is more than about half of the 10**(2 * n_digits))."""
     cfg = config or AdditionConfig()
     base = 10**cfg.n_digits
-    codes = random.Random(cfg.seed).sample(range(base * base), cfg.n_train + cfg.n_test)
-    problems = []
-    for i, code in enumerate(codes):
+    total = base * base
+    rng = random.Random(cfg.seed)
+    codes = rng.sample(range(total), cfg.n_train + cfg.n_test)
+    train = codes[: cfg.n_train]
+
+    def mirror(code: int) -> int:
         a, b = divmod(code, base)
-        problems.append(
-            Problem(
-                a,
-                b,
-                a + b,
-                f"{a}+{b}=",
-                addition_answer(a, b, cfg.format, cfg.n_digits),
-                "train" if i < cfg.n_train else "test",
-            )
-        )
+        return b * base + a
+
+    taken = set(train) | {mirror(c) for c in train}  # a test problem is neither of these
+    if cfg.n_test > total - len(taken):
+        raise ValueError(f"n_test={cfg.n_test} is out of range for seed {cfg.seed}: allowed at most "
+                         f"{total - len(taken)}, the problems that are neither one of the n_train={cfg.n_train} "
+                         f"training problems (of {total}) nor the mirror b+a of one")
+    test = [c for c in codes[cfg.n_train:] if c not in taken]
+    chosen = set(test)
+    while len(test) < cfg.n_test:  # top up the test problems dropped for their mirror
+        code = rng.randrange(total)
+        if code not in taken and code not in chosen:
+            test.append(code)
+            chosen.add(code)
+    problems = []
+    for code, side in [(c, "train") for c in train] + [(c, "test") for c in test]:
+        a, b = divmod(code, base)
+        problems.append(Problem(a, b, a + b, f"{a}+{b}=", addition_answer(a, b, cfg.format, cfg.n_digits), side))
     return _world(cfg, "addition", cfg.format, problems)
 
 

@@ -71,6 +71,7 @@ def complete(
     if max_new_tokens < 1:
         raise ValueError(f"max_new_tokens: must be >= 1, got {max_new_tokens}")
     encoded = [tokenizer.encode(p) for p in prompts]
+    stop = tokenizer.encode(TERMINATOR)[0]
     by_length: dict[int, list[int]] = {}
     for i, ids in enumerate(encoded):
         by_length.setdefault(len(ids), []).append(i)
@@ -83,7 +84,9 @@ def complete(
             # each prompt repeated k times, consecutively: rows i*k .. i*k+k-1 belong to chunk[i]
             idx = torch.tensor([encoded[i] for i in chunk for _ in range(k)], dtype=torch.long)
             extra = {"mc_dropout": True} if mc_dropout else {}  # only when asked: stand-ins need not know it
-            gen = generate(model, idx, max_new_tokens, temperature=temperature, generator=generator, **extra)
+            # every row ends at its first newline: stop once all have written one
+            gen = generate(model, idx, max_new_tokens, temperature=temperature, generator=generator,
+                           stop_token=stop, **extra)
             new = gen[:, length:].tolist()
             for r, ids in enumerate(new):
                 text = tokenizer.decode(ids, skip_specials=False)  # specials stay: the checker rejects them
