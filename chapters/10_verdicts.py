@@ -249,7 +249,7 @@ print(f"{len(rows_csv) - 1} CSV rows, {len(doc['rows'])} JSON rows, "
 # "holds". The cell below lists the rows that would change, from the table's own intervals.
 # :::
 
-# %% tags=["hide-output"]
+# %% tags=["hide-input", "hide-output"]
 def doubled(t):
     """Row t's verdict with twice its margin, by the rule of the table."""
     if t["low"] is None or t["test"].startswith("Fisher"):

@@ -47,7 +47,7 @@ STYLE = """<style>
 .verdict-table details ol { margin: 0.1em 0 0.6em 2.2em; padding: 0; }
 .verdict-table details li { margin: 0.35em 0; overflow-wrap: anywhere; }
 .verdict-badge { display: inline-block; padding: 0 0.4em; border-radius: 0.3em; border: 1px solid;
-  white-space: nowrap; font-size: 0.95em; }
+  white-space: normal; font-size: 0.95em; }
 .verdict-forest { margin: 0.5em 0; }
 .verdict-forest img { max-width: 100%; height: auto; }
 .verdict-takeaway ul { margin-bottom: 0.4em; }
