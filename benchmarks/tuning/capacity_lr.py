@@ -15,8 +15,8 @@ refused: tuning never sees an evaluation seed.
 """
 
 import argparse
-import csv
-from pathlib import Path
+
+from tuning_csv import save_csv
 
 from minigpt.protocol import TUNING_SEEDS
 from minigpt.runs import ResultCache, set_fast, sweep
@@ -44,12 +44,7 @@ def main() -> None:
              "seconds": r.get("seconds", float("nan"))} for r in results]
     for row in rows:
         print("  ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()), flush=True)
-    out = Path(__file__).resolve().parents[1] / "results" / "capacity_lr.csv"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=COLUMNS)
-        w.writeheader()
-        w.writerows(rows)
+    save_csv("capacity_lr", rows, COLUMNS)
 
 
 if __name__ == "__main__":

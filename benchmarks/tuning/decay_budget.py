@@ -24,10 +24,10 @@ busy machine, 7 December 2026; benchmarks/results/ is not kept in git):
 """
 
 import argparse
-import csv
 import time
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
+
+from tuning_csv import save_csv
 
 from minigpt.protocol import TUNING_SEEDS
 from minigpt.runs import set_fast
@@ -85,15 +85,7 @@ def main() -> None:
         print(f"chosen: steps x width x people {size} (recall {recall:.3f})")
     else:
         print("no size fits the budget")
-    out = Path(__file__).resolve().parents[1] / "results" / "decay_budget.csv"
-    out.parent.mkdir(exist_ok=True)
-    new = not out.exists()
-    with open(out, "a", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS)
-        if new:
-            writer.writeheader()
-        writer.writerows(rows)
-    print(f"wrote {out.name}")
+    print(f"wrote {save_csv('decay_budget', rows, COLUMNS, append=True).name}")
 
 
 if __name__ == "__main__":

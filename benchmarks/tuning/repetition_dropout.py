@@ -12,9 +12,9 @@ are refused: tuning never sees an evaluation seed or world.
 """
 
 import argparse
-import csv
 import statistics
-from pathlib import Path
+
+from tuning_csv import save_csv
 
 from minigpt import protocol
 from minigpt.protocol import TUNING_SEEDS
@@ -43,13 +43,7 @@ def main() -> None:
     means = {rate: statistics.fmean(r["final_val_loss"] for r in rows if r["dropout"] == rate) for rate in RATES}
     print("mean final validation loss: " + ", ".join(f"dropout {k:g}: {v:.4f}" for k, v in means.items()))
     print(f"chosen: dropout {min(means, key=means.get):g}")
-    out = Path(__file__).resolve().parents[1] / "results" / "repetition_dropout.csv"
-    out.parent.mkdir(exist_ok=True)
-    with open(out, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
-    print(f"wrote {out}")
+    print(f"wrote {save_csv('repetition_dropout', rows, COLUMNS)}")
 
 
 if __name__ == "__main__":

@@ -13,8 +13,8 @@ evaluation seed.
 """
 
 import argparse
-import csv
-from pathlib import Path
+
+from tuning_csv import save_csv
 
 from minigpt.protocol import TUNING_SEEDS
 from minigpt.runs import ResultCache, sweep
@@ -37,13 +37,7 @@ def main() -> None:
              **{k: r["metrics"].get(k) for k in COLUMNS[3:]}} for r in results]
     for row in rows:
         print("  ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()))
-    out = Path(__file__).resolve().parents[1] / "results" / "rl_learning_rate.csv"
-    out.parent.mkdir(exist_ok=True)
-    with open(out, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
-    print(f"wrote {out}")
+    print(f"wrote {save_csv('rl_learning_rate', rows, COLUMNS)}")
 
 
 if __name__ == "__main__":

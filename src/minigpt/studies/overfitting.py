@@ -26,7 +26,7 @@ from ..config import check_int, check_temperature
 from ..explore import Display, Explorer
 from ..model import GPT
 from ..plots import loss_curves, sample_bars
-from ..runs.build import cached_world, check_model_and_training, model_for, trainer_for
+from ..runs.build import cached_world, check_model_and_training, keep_best_weights, model_for, trainer_for
 from ..runs.experiment import Experiment, Trained, train_with_events
 from ..runs.spec import fast_mode
 from ..runs.store import ModelStore, ResultCache
@@ -35,7 +35,7 @@ from ..runs.sweeps import sweep
 from ..sample import generate
 from ..stats import SHARE
 from ..tokenizer import CharTokenizer
-from ..train import History, Trainer
+from ..train import History
 from ..worlds.stories import StoriesConfig, make_stories, split_sentences
 
 BEST_VAL = "best_val"  # stop_at: the run stopped at its own lowest validation loss (selected on validation stories)
@@ -123,13 +123,9 @@ def _train(spec: dict, on_eval: Callable | None = None, stop: threading.Event | 
     stop_at = spec.get("stop_at")
     if stop_at is not None:  # the Trainer evaluates at the step it stops after, then fit() ends
         trainer.add_callback("on_step_end", lambda t: t.stop() if t.step >= stop_at else None)
-    best: dict = {}
-    if stop_at is None:  # keep the weights at the lowest validation loss so far: the run stopped there (below)
-        def snapshot(t: Trainer) -> None:
-            if not best or t.history.val_loss[-1] < best["loss"]:  # strict: the first minimum, as best_val_step
-                best.update(loss=t.history.val_loss[-1], step=t.step,
-                            state={k: v.detach().clone() for k, v in t.model.state_dict().items()})
-        trainer.add_callback("on_eval", snapshot)
+    # keep the weights at the lowest validation loss so far (the first minimum, as best_val_step): the run
+    # stopped there (below)
+    best = keep_best_weights(trainer) if stop_at is None else {}
     history = train_with_events(trainer, on_eval, stop)
     if stop_at is not None and trainer.step == stop_at and not (stop is not None and stop.is_set()):
         history.stop_reason = "completed"  # stopping at stop_at is the run asked for
