@@ -58,7 +58,7 @@ test-unit: setup
 	$(PY) -m pytest tests --ignore=tests/browser
 
 bench: setup
-	$(PY) benchmarks/throughput.py
+	$(PY) benchmarks/throughput.py --threads 1 --clock cpu
 
 clean:
 	rm -rf _build .minigpt_cache

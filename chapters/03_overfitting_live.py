@@ -39,8 +39,8 @@ from minigpt.studies.overfitting import (
     overfitting_explorer,
     regularizer_study,
     study_summary,
+    study_view,
 )
-from minigpt.verdicts import measurement, verdict_table
 from minigpt.worlds.stories import (
     StoriesConfig,
     language_size,
@@ -236,11 +236,15 @@ for wd in explorer.controls["weight_decay"][1:]:
 # thread, the curves stream in as it trains, and its samples are scored when it ends; moving a slider again cancels the
 # run in flight, **Stop** keeps what was trained so far, and any setting already computed comes back from the cache at
 # once. In the static book, the sliders step through the runs computed when the page was built, one seed each:
-# dropout and weight decay (the live version also has embedding noise and stochastic depth, which the study below
-# measures over seeds; weight decay is measured over seeds in chapter 6).
+# dropout and weight decay (weight decay is measured over seeds in chapter 6). The second view steps through the
+# study's four settings, embedding noise and stochastic depth among them, at the first seed: the same runs the
+# measured answer below reads, so it costs no training.
 
 # %%
 explorer
+
+# %%
+study_view(explorer, study)
 
 # %% [markdown]
 # ## The measured answer
@@ -267,7 +271,7 @@ explorer
 # is no worse at the grammar. The table therefore also gives **novel among new**: novel-valid sentences as a share of
 # the sentences that are not copies, and how many *different* novel-valid sentences were written.
 
-# %%
+# %% tags=["hide-input"]
 summary = study_summary(study)
 labels = list(REGULARIZERS)
 KINDS = ("copied", "novel", "invalid")
@@ -294,7 +298,7 @@ with plots.style():
     plt.show()
 
 
-# %%
+# %% tags=["hide-input"]
 def cell(iv, pct=True):
     if pct:
         return (f"{iv.estimate:.0%}<br><small>[{iv.low:.0%}, "
@@ -321,7 +325,12 @@ for label in labels:
         body += (f"<tr><td>{label}</td><td>{ckpt.replace('_', ' ')}</td>"
                  f"<td>{', '.join(map(str, steps))}</td>"
                  + "".join(f"<td>{v}</td>" for v in tds) + "</tr>")
-display(HTML(f"<table><tr>{head}</tr>{body}</table>"))
+display(HTML("<details><summary>Every number of the study: each "
+             "setting at both checkpoints, with its 95% interval "
+             f"over {len(SEEDS)} seeds</summary>"
+             '<div style="overflow-x:auto">'
+             f'<table style="font-size:0.8em"><tr>{head}</tr>{body}'
+             "</table></div></details>"))
 
 # %% tags=["hide-input"]
 none = summary["none"]
@@ -336,55 +345,7 @@ def pct(iv):
     return f"{iv.estimate:.0%} [{iv.low:.0%}, {iv.high:.0%}]"
 
 
-def said(c, more, less):
-    return {"higher": more, "lower": less}.get(
-        c.verdict, "not distinguishable from none (intervals overlap)")
-
-
 f0, b0 = none["final"], none["best_val"]
-best_steps = [r["metrics"]["best_val_step"]
-              for r in study["none"]["final"]]
-lines = [
-    f"- **No regularization**, last step: copied {pct(f0['copied'])} "
-    f"(a perfect sampler: {perfect_copied:.0%}), novel-valid "
-    f"{pct(f0['novel'])}, invalid {pct(f0['invalid'])}; train loss "
-    f"{f0['final_train_loss'].estimate:.2f}, validation loss "
-    f"{f0['final_val_loss'].estimate:.2f}. Its validation loss was lowest "
-    f"at steps {', '.join(map(str, best_steps))} of {t['steps']}; there "
-    f"it copied {pct(b0['copied'])} and wrote {pct(b0['novel'])} "
-    "novel-valid sentences."
-]
-for label in labels[1:]:
-    parts = []
-    for ckpt, where in (("final", "at the last step"),
-                        ("best_val", "at its best checkpoint")):
-        x = summary[label][ckpt]
-        parts.append(
-            f"{where}: copies {pct(x['copied'])} "
-            f"({said(verdict(label, ckpt, 'copied'), 'more', 'fewer')}), "
-            f"novel-valid {pct(x['novel'])} "
-            f"({said(verdict(label, ckpt, 'novel'), 'more', 'fewer')}), "
-            f"invalid {pct(x['invalid'])}, novel among new "
-            f"{pct(x['novel_of_new'])}")
-    train_gap = (summary[label]["final"]["final_train_loss"].estimate
-                 - f0["final_train_loss"].estimate)
-    lines.append(f"- **{label}**: " + "; ".join(parts)
-                 + ". Its last-step training loss is "
-                 f"{train_gap:+.2f} nats against none.")
-display(Markdown("\n".join(lines)))
-
-# The verdicts in words: which regularizer gives more novel-valid
-# sentences than none, at which checkpoint, with disjoint intervals.
-wins = {ckpt: [x for x in labels[1:]
-               if verdict(x, ckpt, "novel_of_new").verdict == "higher"]
-        for ckpt in CHECKPOINTS}
-losses = {ckpt: [x for x in labels[1:]
-                 if verdict(x, ckpt, "novel_of_new").verdict == "lower"]
-          for ckpt in CHECKPOINTS}
-
-
-def names(xs):
-    return ", ".join(xs) if xs else "none of them"
 
 
 def effect(label):
@@ -393,69 +354,65 @@ def effect(label):
     if v["copied"] == "lower" and v["novel"] == "higher":
         return "turned copies into novel-valid sentences"
     if v["copied"] == "lower" and v["invalid"] == "higher":
-        return "cut copying, and the copies became invalid sentences"
+        return "cut copying; the copies became invalid sentences"
     if v["copied"] == "lower":
         return "cut copying"
     if v["novel"] == "higher":
         return "raised the novel-valid share"
-    return "changed nothing these intervals can show"
+    return "nothing these intervals can show"
 
 
-text = ["At the last step: " + "; ".join(
-    f"{x} {effect(x)}" for x in labels[1:]) + ". "]
+def novel_of_new(label):
+    x = summary[label]["best_val"]["novel_of_new"]
+    c = verdict(label, "best_val", "novel_of_new").verdict
+    word = {"higher": "higher", "lower": "lower"}.get(c, "overlaps")
+    return f"{x.estimate:.0%} ({word})"
+
+
+table = [("none", f"copied {f0['copied'].estimate:.0%}",
+          f"{b0['novel_of_new'].estimate:.0%}",
+          f"{f0['final_train_loss'].estimate:.2f} nats")]
+for label in labels[1:]:
+    gap = (summary[label]["final"]["final_train_loss"].estimate
+           - f0["final_train_loss"].estimate)
+    table.append((label, effect(label), novel_of_new(label),
+                  f"{gap:+.2f}"))
+text = [
+    f"The plain model copies {f0['copied'].estimate:.0%} of its "
+    f"sentences at the last step, where a perfect sampler of the story "
+    f"distribution would copy {perfect_copied:.0%}. "]
 slow = [x for x in labels[1:]
         if summary[x]["final"]["final_train_loss"].estimate
         > f0["final_train_loss"].estimate + 0.1]
 if slow:
     text.append(
-        f"Part of this is slower fitting, not only regularization: "
-        f"{names(slow)} ended with a training loss more than 0.1 nats "
-        "above the plain model's, so at the last step they are also less "
-        "trained. ")
-early = compare(b0["invalid"], f0["invalid"])
-if early.verdict == "higher":
+        f"Part of each effect is slower fitting: {', '.join(slow)} "
+        "ended more than 0.1 nats of training loss above the plain "
+        "model. ")
+if compare(b0["invalid"], f0["invalid"]).verdict == "higher":
     text.append(
         "Stopping at the lowest validation loss does not rescue the "
-        "comparison: there the plain model writes "
+        "plain model: there it writes "
         f"{b0['invalid'].estimate:.0%} invalid sentences against "
-        f"{f0['invalid'].estimate:.0%} at the last step. The validation "
-        "minimum comes before the model has learned to write whole "
-        "sentences, so a loss-based early stop and the sentence-level "
-        "measure disagree. ")
-text.append(
-    "Each setting at its own best-validation checkpoint against the plain "
-    "model at its own: a higher novel-valid share among the sentences "
-    f"that are not copies: {names(wins['best_val'])}; lower: "
-    f"{names(losses['best_val'])}. ")
-text.append("The settings were fixed before the runs, and each comparison "
-            f"rests on {len(SEEDS)} seeds; an overlap means not "
-            "shown to differ, not the same.")
+        f"{f0['invalid'].estimate:.0%} at the last step, so a "
+        "loss-based early stop and the sentence-level measure disagree. ")
+text.append(f"(Higher, lower: 95% intervals over {len(SEEDS)} seeds "
+            "disjoint; an overlap means not shown to differ, not the "
+            "same.)")
 if FAST:
     text.append(" *(Fast mode: tiny runs, the numbers say little.)*")
-display(Markdown("".join(text)))
+display(HTML(plots.html_table(
+    ["against none", "at the last step",
+     "novel among new, at its lowest validation loss",
+     "train loss vs none"], table)), Markdown("".join(text)))
 
 # %% [markdown]
-# ### The verdict rows
-#
 # Chapter 10 judges the claim that dropout, embedding noise and stochastic depth help a model write novel, valid
-# text with the rows below, from these same runs. Each compares one regularizer with none, seed by seed (the two
-# arms sample different sentences, so each seed gives one number per arm), against a margin fixed before the runs:
-# the smallest difference that would matter. At the best-validation checkpoint the rows ask for more novel-valid
-# sentences among those that are not copies, and for more distinct novel-valid sentences; at the last step, for a
-# higher novel-valid and a lower invalid share.
-
-# %% tags=["hide-input"]
-table = verdict_table(cache, studies=["overfitting"])
-rows = [f"- {t['text']} (margin {t['margin']:g}): {measurement(t)}: "
-        f"**{t['verdict']}**" for t in table]
-first = table[0]
-cond = (f" ({first['claim_condition']})" if first["claim_condition"]
-        else "")
-display(Markdown(f"Claim (a), from this chapter's rows: "
-                 f"**{first['claim_verdict']}**{cond}.\n\n"
-                 + "\n".join(rows)))
-
-# %% [markdown]
+# text from these same runs. Its rows compare each regularizer with none, seed by seed, against a margin fixed
+# before the runs: at the best-validation checkpoint, more novel-valid sentences among those that are not copies
+# and more distinct novel-valid sentences; at the last step, a higher novel-valid and a lower invalid share. The
+# takeaway at the end of this chapter gives their verdicts.
+#
 # The curves and the samples can disagree, and that is the lesson of this chapter. Validation loss averages over every
 # character, and a model that hedges between a few likely next characters is rarely punished much; a sentence is valid
 # only if *every* character is right. So the run with the lowest validation loss need not write the best sentences.

@@ -45,7 +45,7 @@ from minigpt.studies.repetition import (
     worlds,
 )
 from minigpt.studies.sampling import sample_qa
-from minigpt.verdicts import measurement, verdict_table
+from minigpt.verdicts import verdict_table
 
 FAST = fast_mode()  # MINIGPT_FAST=1: tiny runs, for the notebook tests
 WORKERS = 1 if FAST else 2  # fast runs take less than starting a process
@@ -235,7 +235,9 @@ for n in xs:
         body += (f"<tr><td>{x['passes'].estimate:.1f}</td>"
                  f"<td>{x['n_stories'].estimate:.0f}</td><td>{label}</td>"
                  + "".join(f"<td>{v}</td>" for v in tds) + "</tr>")
-display(HTML(f"<table><tr>{head}</tr>{body}</table>"))
+# small print, and a scroll bar where the column is still too narrow
+display(HTML('<div style="overflow-x:auto"><table style="font-size:0.8em">'
+             f"<tr>{head}</tr>{body}</table></div>"))
 
 # %% [markdown]
 # The intervals above are over seeds. The comparisons below are sharper: every run of a seed is scored on the same
@@ -293,31 +295,10 @@ if FAST:
 display(Markdown("\n".join(lines)))
 
 # %% [markdown]
-# ### The verdict rows
-#
-# Chapter 10 judges two claims with the rows below, from these same runs: **(l)** dropout is crucial in
-# pre-training, with dropout against none at one pass and at many passes (there also each at its lowest validation
-# loss), the held-out loss expected lower; **(m)** repeating data at a fixed budget raises the held-out loss, with
-# many passes against one pass without dropout, the held-out loss expected higher.
-
-# %% tags=["hide-input"]
-table = verdict_table(cache, studies=["repetition"])
-text = []
-for claim in ("l", "m"):
-    mine = [t for t in table if t["claim"] == claim]
-    cond = (f" ({mine[0]['claim_condition']})"
-            if mine[0]["claim_condition"] else "")
-    text.append(f"Claim ({claim}), *{mine[0]['claim_text']}*: "
-                f"**{mine[0]['claim_verdict']}**{cond}.\n")
-    text += [f"- {t['text']} (margin {t['margin']:g}): "
-             f"{measurement(t)}: **{t['verdict']}**" for t in mine]
-    text.append("")
-display(Markdown("\n".join(text)))
-
-# %% [markdown]
 # **Why is dropout 0 in big models?** The answer this build's numbers give, in one sentence:
 
 # %% tags=["hide-input"]
+table = verdict_table(cache, studies=["repetition"])
 once, many = effects["test_loss"][ONCE], effects["test_loss"][MANY]
 said = {"holds": "lowered the held-out loss",
         "fails": "raised the held-out loss",
@@ -351,6 +332,13 @@ display(Markdown(
     f"'dropout is crucial in pre-training': **{l_verdict}**)."
     + (" *(Fast mode: tiny runs; the sentence says little.)*"
        if FAST else "")))
+
+# %% [markdown]
+# Chapter 10 judges two claims from these same runs: **(l)** dropout is crucial in pre-training, with dropout
+# against none at one pass and at many passes (there also each at its lowest validation loss), the held-out loss
+# expected lower; **(m)** repeating data at a fixed budget raises the held-out loss, with many passes against one
+# pass without dropout. Its rows are paired comparisons like those above, combined into each claim's verdict by the
+# rule of chapter 10; the takeaway gives those verdicts.
 
 # %% tags=["hide-input"]
 # this chapter's verdicts; chapter 10 has every chapter's rows

@@ -28,10 +28,10 @@ import time
 from collections import Counter
 
 import matplotlib.pyplot as plt
-from IPython.display import Markdown, display
+from IPython.display import HTML, Markdown, display
 
 from minigpt import protocol
-from minigpt.plots import plot_interval_points
+from minigpt.plots import html_table, plot_interval_points
 from minigpt.runs import ResultCache, fast_mode, summarize, sweep
 from minigpt.stats import compare
 from minigpt.studies.recall import (
@@ -43,7 +43,6 @@ from minigpt.studies.recall import (
     recall_explorer,
     verdict_runs,
 )
-from minigpt.verdicts import measurement, verdict_table
 from minigpt.worlds import FactsConfig, make_facts
 
 FAST = fast_mode()  # MINIGPT_FAST=1: tiny runs, for the notebook tests
@@ -182,14 +181,13 @@ def show(s, metric, spec=".0%"):
 rows = []
 for p in RATES:
     s = summary[p]
-    rows.append(f"| {p} | {s['early_recall_cloze']:.0%} "
-                f"| {s['recall_cloze']:.0%} "
-                f"| {s['final_train_loss'].estimate:.3f} |")
-display(Markdown(
-    "| dropout | cloze recall, step "
-    f"{spec['early_step']} | cloze recall, step {t['steps']} "
-    "| final train loss (nats/char) |\n|---|---|---|---|\n"
-    + "\n".join(rows)))
+    rows.append((p, f"{s['early_recall_cloze']:.0%}",
+                 f"{s['recall_cloze']:.0%}",
+                 f"{s['final_train_loss'].estimate:.3f}"))
+display(HTML(html_table(
+    ["dropout", f"cloze recall, step {spec['early_step']}",
+     f"cloze recall, step {t['steps']}",
+     "final train loss (nats/char)"], rows)))
 
 # %% [markdown]
 # ## 2. Dropout late in training
@@ -253,16 +251,14 @@ mc_rows = []
 for p in RATES[1:]:
     s = summary[p]
     mc_rows.append(
-        f"| {p} | {show(s, 'eval_recall_known')} "
-        f"| {show(s, 'mc1_recall_known')} "
-        f"| {show(s, 'vote_recall_known')} "
-        f"| {show(s, 'auroc_right_wrong', '.2f')} "
-        f"| {show(s, 'auroc_known_unseen', '.2f')} |")
-display(Markdown(
-    "| dropout | eval mode | MC, one pass | MC, vote of "
-    f"{spec['sample']['mc_passes']} | AUROC right/wrong "
-    "| AUROC known/never seen |\n|---|---|---|---|---|---|\n"
-    + "\n".join(mc_rows)))
+        (p, show(s, "eval_recall_known"), show(s, "mc1_recall_known"),
+         show(s, "vote_recall_known"),
+         show(s, "auroc_right_wrong", ".2f"),
+         show(s, "auroc_known_unseen", ".2f")))
+display(HTML(html_table(
+    ["dropout", "eval mode", "MC, one pass",
+     f"MC, vote of {spec['sample']['mc_passes']}", "AUROC right/wrong",
+     "AUROC known/never seen"], mc_rows)))
 
 # %% [markdown]
 # ## Explore
@@ -284,10 +280,6 @@ none, base = summary[0.0], RATES[1:]
 ratio = t["steps"] // spec["early_step"]
 
 
-def verdict(a, b, la, lb):
-    return compare(a, b, labels=(la, lb)).text
-
-
 def lower(p, metric):
     c = compare(summary[p][metric], none[metric])
     return c.differs and c.difference < 0
@@ -307,41 +299,27 @@ def level(p, c, prefix=""):
     return summary[p][f"{prefix}cloze_L{c}"]
 
 
-lines = [
-    f"- **Equal steps ({spec['early_step']}).** Without dropout the model "
-    f"completed {none['early_recall_cloze']:.0%} of the training "
-    "sentences; dropout "
-    + ", ".join(f"{p}: {summary[p]['early_recall_cloze']:.0%}"
-                for p in base)
-    + ". " + ("Recall was lower with dropout "
-              f"{', '.join(map(str, early_lower))} "
-              "(95% intervals disjoint)." if early_lower else
-              "No dropout rate gave recall lower beyond the intervals.")
-    + f" For facts stated {top} times: "
-    f"{level(0.0, top, 'early_'):.0%} without dropout and "
-    f"{level(0.3, top, 'early_'):.0%} with 0.3.",
-    f"- **{ratio}x the steps ({t['steps']}).** Without dropout "
-    f"{none['recall_cloze']:.0%} (facts stated {lo} time: "
-    f"{level(0.0, lo):.0%}, {top} times: {level(0.0, top):.0%}); "
-    "dropout "
-    + ", ".join(f"{p}: {summary[p]['recall_cloze']:.0%}" for p in base)
-    + ". " + ("Still lower with dropout "
-              f"{', '.join(map(str, late_lower))}."
-              if late_lower else "No rate is lower beyond the intervals.")
-    + " " + (f"With dropout {', '.join(map(str, caught_up))}, {ratio}x "
-             "the steps reached at least the recall of no dropout at "
-             f"the shorter run: there dropout cost at most a {ratio}x "
-             "slowdown" if caught_up else
-             f"No dropout rate reached, with {ratio}x the steps, the "
-             "recall that no dropout had at the shorter run. ")
-    + ((", and with "
-        f"{', '.join(map(str, sorted(set(base) - set(caught_up))))} "
-        f"it cost more than {ratio}x the steps. "
-        if set(base) - set(caught_up) else ". ") if caught_up else "")
-    + "Whether a longer run would close the gap entirely (a slowdown) "
-    "or not (a cap) these runs cannot say beyond their "
-    f"{t['steps']} steps.",
-]
+
+
+def rates(ps):
+    return " and ".join(map(str, ps))
+
+
+def recall_at(prefix):
+    return ", ".join(
+        f"{p}: {summary[p][f'{prefix}recall_cloze'].estimate:.0%}"
+        for p in base)
+
+
+equal = (f"lower with dropout {rates(early_lower)}" if early_lower
+         else "not shown lower at any rate")
+longer = (f"still lower with {rates(late_lower)}" if late_lower
+          else "no rate shown lower")
+longer += (f"; {rates(caught_up)} reached no dropout's recall at step "
+           f"{spec['early_step']} (at most a {ratio}x slowdown)"
+           if caught_up else
+           f"; none reached no dropout's recall at step "
+           f"{spec['early_step']}")
 cs = sched_summary
 
 
@@ -349,58 +327,54 @@ def cloze(g):
     return cs[g]["recall_cloze"]
 
 
-# the three comparisons of claim (c), as intervals over seeds
-pairs = [("off late", "constant"), ("early only", "constant"),
-         ("off late", "none")]
-texts = [compare(cloze(a), cloze(b), labels=(a, b)).text
-         for a, b in pairs]
 const = cloze("constant").estimate
 cost = cloze("none").estimate - const
 if cost > 0:  # the share of dropout's cost each schedule won back
-    back = f"; of the {cost:.0%} that constant dropout cost, " + ", ".join(
+    back = (f"of the {cost:.0%} constant dropout cost, " + ", ".join(
         f"{g} won back {(cloze(g).estimate - const) / cost:.0%}"
-        for g in ("early only", "off late"))
+        for g in ("early only", "off late")))
 else:
-    back = "; constant dropout cost no cloze recall here"
-lines.append(
-    f"- **Dropout late in training** (rate {SCHED_P}, {t['steps']} "
-    "steps; dropout on for 0, 50%, 75% and 100% of them). Cloze "
-    "recall: " + ", ".join(f"{g} {cloze(g):.0%}" for g in groups)
-    + back + ". " + ". ".join(x[0].upper() + x[1:] for x in texts)
-    + ". Recitation: " + ", ".join(
-        f"{g} {cs[g]['recall_recitation']:.0%}" for g in groups)
-    + "; extraction: " + ", ".join(
-        f"{g} {cs[g]['recall_extraction']:.0%}" for g in groups)
-    + "; new phrasings: " + ", ".join(
-        f"{g} {cs[g]['recall_heldout_phrasing']:.0%}" for g in groups)
-    + ". Final training loss (Liu et al.'s measure, nats/char): "
-    + ", ".join(f"{g} {cs[g]['final_train_loss'].estimate:.3f}"
-                for g in groups) + ".")
-for p in RATES[1:]:
-    mc = summary[p]
-    lines.append(
-        f"- **Dropout at inference** (the dropout-{p} models). Eval mode "
-        f"{show(mc, 'eval_recall_known')}, one MC pass "
-        f"{show(mc, 'mc1_recall_known')}, a vote of "
-        f"{spec['sample']['mc_passes']} passes "
-        f"{show(mc, 'vote_recall_known')}. Disagreement between passes "
-        "told wrong from right answers with AUROC "
-        f"{show(mc, 'auroc_right_wrong', '.2f')} and never-seen from "
-        "known people with AUROC "
-        f"{show(mc, 'auroc_known_unseen', '.2f')} (0.5 = no signal).")
-display(Markdown("\n".join(lines)))
+    back = "constant dropout cost no cloze recall here"
+off_late = compare(cloze("off late"), cloze("constant")).verdict
+mc = summary[RATES[-1]]
+auroc = mc.get("auroc_right_wrong")
+signal = ("no AUROC (no wrong or no right answers)" if auroc is None
+          else f"AUROC {auroc:.2f}: " + (
+              "a signal" if auroc.low is not None and auroc.low > 0.5
+              else "not shown above 0.5"))
+rows = [
+    (f"Does dropout lower recall at equal steps ({spec['early_step']})?",
+     f"none {none['early_recall_cloze'].estimate:.0%}; "
+     f"{recall_at('early_')}", equal),
+    (f"And with {ratio}x the steps ({t['steps']})?",
+     f"none {none['recall_cloze'].estimate:.0%}; {recall_at('')}",
+     longer),
+    (f"Does switching dropout {SCHED_P} off late win recall back?",
+     ", ".join(f"{g} {cloze(g).estimate:.0%}" for g in groups),
+     f"{back}; off late vs constant: {off_late}"),
+    (f"Does MC dropout disagreement flag wrong answers (dropout "
+     f"{RATES[-1]})?", "eval mode "
+     f"{mc['eval_recall_known'].estimate:.0%} (known people)",
+     signal),
+]
+display(HTML(html_table(
+    ["question", "recall, mean of seeds", "this build's answer"], rows)),
+    Markdown(
+    f"For facts stated {top} times, at step {spec['early_step']}: "
+    f"{level(0.0, top, 'early_').estimate:.0%} without dropout and "
+    f"{level(0.3, top, 'early_').estimate:.0%} with 0.3; for facts "
+    f"stated {lo} time, at step {t['steps']}: "
+    f"{level(0.0, lo).estimate:.0%} without. "
+    "Lower means 95% intervals over seeds disjoint; whether a longer "
+    "run would close the gap (a slowdown) or not (a cap), these runs "
+    f"cannot say beyond their {t['steps']} steps."
+    + (" *(Fast mode: tiny runs, the numbers say little.)*"
+       if FAST else "")))
 
 # %% [markdown]
-# The lines above compare intervals over seeds. Chapter 10 reads the same runs under its frozen protocol: every
-# setting was scored on the same probes, so it pairs two settings probe by probe and seed by seed, and calls a
-# difference only when its 95% interval clears the smallest difference that matters (the row's margin). Its rows
-# for this chapter's claims, from this build's runs:
-
-# %% tags=["hide-input"]
-table = verdict_table(cache, studies=["recall"])
-display(Markdown("\n".join(
-    f"- ({t['claim']}) {t['text']} (margin {t['margin']:g}): "
-    f"{measurement(t)}. **{t['verdict']}**" for t in table)))
+# Chapter 10 reads the same runs under its frozen protocol: every setting was scored on the same probes, so it pairs
+# two settings probe by probe and seed by seed, and calls a difference only when its 95% interval clears the
+# smallest difference that matters (the row's margin). The takeaway gives its verdicts for this chapter's claims.
 
 # %% tags=["hide-input"]
 # this chapter's verdicts; chapter 10 has every chapter's rows

@@ -46,6 +46,7 @@ from minigpt.studies.sampling import (
     stories_model,
     summary,
 )
+from minigpt.studies.sampling_explore import qa_explorer
 from minigpt.verdicts import measurement, verdict_table
 from minigpt.worlds.stories import StoriesConfig, make_stories
 
@@ -343,6 +344,20 @@ for world in ("facts", "addition"):
     cells = "  ".join(f"T={t:g} {summary(rs)['accuracy']:.2f}"
                       for t, rs in runs[world].items())
     print(f"{world:>9}: {cells}")
+
+# %% [markdown]
+# ### Explore: what warmth costs, question by question
+#
+# The sliders pick a world and a temperature for one stored model per world (the first evaluation seed). Left: that
+# model's accuracy at every temperature sampled so far, the chosen one marked. Right: its answers set against its
+# own greedy answers to the same questions: right both times, *lost* (greedy right, the sample wrong), *gained*
+# (greedy wrong, the sample right), wrong both times. In a running notebook every move re-samples the stored model
+# (nothing trains); in the static book the sliders step through the samplings above.
+
+# %%
+qa_view = qa_explorer(cache=cache)  # seed seeds[0], world WORLD
+qa_view.precompute(workers=1)  # the samplings above: from the cache
+qa_view
 
 # %% [markdown]
 # ## The measured answer

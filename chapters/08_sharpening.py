@@ -26,11 +26,11 @@
 # %% tags=["remove-cell"]
 # colab-install: scripts/notebooks.py writes the Colab install cell here
 
-# %%
+# %% tags=["hide-input"]
 import time
 
 import matplotlib.pyplot as plt
-from IPython.display import Markdown
+from IPython.display import HTML, Markdown, display
 
 from minigpt import plots, protocol
 from minigpt.runs import ResultCache, fast_mode, summarize, sweep
@@ -43,7 +43,8 @@ from minigpt.studies.sharpening import (
     verdict_runs,
     vote_explorer,
 )
-from minigpt.verdicts import to_text, verdict_table
+from minigpt.verdict_page import forest_html
+from minigpt.verdicts import verdict_table
 from minigpt.worlds.arithmetic import AdditionConfig, make_addition
 
 FAST = fast_mode()  # MINIGPT_FAST=1: tiny runs, for the notebook tests
@@ -62,7 +63,7 @@ print("fast mode" if FAST else "book scale", "| results cached in",
 # model writes the sum right after the `=`; a **scratchpad** model first writes each column (digit + digit + carry
 # = column sum, least significant first), then the result after a `;`. Only the result counts as the answer.
 
-# %%
+# %% tags=["hide-input"]
 for fmt in ("plain", "scratchpad"):
     w = make_addition(AdditionConfig(n_train=3, n_test=1, format=fmt))
     print(f"{fmt:>10}: {w.train[0].question}{w.train[0].answer}")
@@ -89,8 +90,6 @@ print(f"model: {spec['model']['n_layer']} layers, "
 # against this build's verdict.
 
 # %% tags=["hide-input"]
-from IPython.display import display
-
 from minigpt.explore import predict
 
 display(
@@ -111,12 +110,11 @@ display(
 # ## The experiment
 #
 # Each setting runs once per evaluation seed (the seed sets the world's problems, the initialization, the batches
-# and the samples): the direct and the scratchpad model, and RL on the direct model, at the protocol's settings
-# (the runs the verdict rows of chapter 10 read, listed by `verdict_runs()`); the direct model with dropout 0.2,
-# kept to the end or switched off for the last 30% of training (for the recipe table at the end); and RL on the
-# scratchpad model. Two runs at a time, one per core; RL starts from the stored pretrained models.
+# and the samples): the direct and the scratchpad model and RL on each (the verdict rows read the protocol's runs,
+# `verdict_runs()`), and the direct model with dropout 0.2, kept to the end or switched off for the last 30% of
+# training (for the recipe table at the end). RL starts from the stored pretrained models.
 
-# %%
+# %% tags=["hide-input"]
 start = time.perf_counter()
 (_, bank_points), (_, rl_points) = verdict_runs()  # the protocol's runs
 recipe_points = [{"dropout": 0.2, "bank": "small", "dropout_off": off,
@@ -171,7 +169,7 @@ if fresh:
 # Here are the first samples of four test problems at temperature 0 and at 0.8 (direct model, first evaluation
 # seed):
 
-# %%
+# %% tags=["hide-input"]
 r0 = direct[0]
 for s in r0["samples"]:
     print(f"{s['question']:>7} right: {s['answer']:<4} T=0: "
@@ -192,8 +190,14 @@ print(f"verdict row '{t0['text']}' (a check of the machinery, "
 
 # %% [markdown]
 # ## Majority vote against k and temperature
+#
+# The verdict rows of this chapter are pictured as chapter 10 draws them: each row's difference a - b, the mean
+# over the seeds (each paired problem by problem) with its 95% interval, in units of the margin the protocol set
+# before the runs. A row **holds** when its interval lies beyond the margin on the side the claim predicts (right
+# of the dashed line); the numbers at the right are in the measure's own units. The vote's rows are drawn with the
+# scratchpad's, in the next section.
 
-# %%
+# %% tags=["hide-input"]
 ks = direct[0]["curves"]["ks"]
 temps = [t for t in direct[0]["spec"]["sample"]["temperatures"] if t > 0]
 g_iv = mean_interval(greedy, bounds=SHARE)
@@ -225,11 +229,9 @@ def ivs(results):
     return summarize(results)
 
 
-def said(t, fmt="+.1%"):
-    # a verdict row in words: a - b, its 95% interval, its verdict
-    iv = ("no interval" if t["low"] is None else
-          f"[{t['low']:{fmt}}, {t['high']:{fmt}}]")
-    return f"{t['estimate']:{fmt}} {iv}: **{t['verdict']}**"
+def forest(*rows):
+    # rows of this chapter's verdict table as chapter 10 draws them
+    return HTML(forest_html(rows, kind=rows[0]["kind"]))
 
 
 def paired(results, a, b):
@@ -258,41 +260,28 @@ best = max(((t, k) for t in temps for k in ks),
 best_iv = mean_interval([r["curves"][f"{best[0]:g}"]["vote"]
                          [ks.index(best[1])] for r in direct],
                         bounds=SHARE)
-ONE_PATH = (" A direct model has one way to reach each answer, and the "
+ONE_PATH = ("A direct model has one way to reach each answer, and the "
             "vote's winner is, most of the time, the greedy answer.")
 AGAINST_GREEDY = {
-    "holds": "- Here the vote beats greedy decoding by more than the "
+    "holds": "Here the vote beats greedy decoding by more than the "
              "margin.",
-    "fails": "- The vote is **below** greedy decoding by more than the "
-             "margin." + ONE_PATH,
-    "negligible": "- The vote and greedy decoding are within the margin "
+    "fails": "The vote is **below** greedy decoding by more than the "
+             "margin. " + ONE_PATH,
+    "negligible": "The vote and greedy decoding are within the margin "
                   "of each other: the vote recovers what sampling lost, "
-                  "and no more." + ONE_PATH,
-    "inconclusive": "- These seeds do not settle whether the vote beats "
+                  "and no more. " + ONE_PATH,
+    "inconclusive": "These seeds do not settle whether the vote beats "
                     "greedy decoding: the interval is neither beyond "
                     "the margin nor within it.",
 }
-lines = [
-    f"- **Vote over {K} at temperature {T:g} against one sample**: "
-    f"{one['a_mean']:.1%} vs {one['b_mean']:.1%}; vote minus one "
-    f"sample {said(one)}.",
-    f"- **Against greedy decoding**: {grd['a_mean']:.1%} vs "
-    f"{grd['b_mean']:.1%}; vote minus greedy {said(grd)}.",
-    f"- Each difference is a mean over the {len(SEEDS)} seeds, each "
-    "scored on the test problems of its own world, with its 95% "
-    "interval, read against the margin the protocol set before the "
-    f"runs ({one['margin']:.0%} of the problems): a row **holds** when "
-    "its interval lies beyond the margin on the predicted side (the "
-    "rule of chapter 10).",
-    f"- The best vote of the grid (picked after looking): k = {best[1]} "
-    f"at temperature {best[0]:g}, {best_iv:.1%}, against greedy "
-    f"{d['greedy']:.1%}: "
-    f"{compare(best_iv, d['greedy']).verdict}.",
-    AGAINST_GREEDY[grd["verdict"]],
-]
-if FAST:
-    lines.append("- *(fast mode: tiny runs, the numbers say little.)*")
-Markdown("\n".join(lines))
+display(Markdown(
+    f"A vote over {K} at temperature {T:g} gets {one['a_mean']:.1%} "
+    f"right, one sample {one['b_mean']:.1%} and greedy decoding "
+    f"{grd['b_mean']:.1%}. {AGAINST_GREEDY[grd['verdict']]} "
+    f"(The best vote of the grid, picked after looking: k = {best[1]} "
+    f"at temperature {best[0]:g}, {best_iv.estimate:.1%}.)"
+    + (" *(Fast mode: tiny runs, the numbers say little.)*"
+       if FAST else "")))
 
 # %% [markdown]
 # ## Self-consistency needs different paths: the scratchpad
@@ -300,7 +289,7 @@ Markdown("\n".join(lines))
 # {cite:t}`wang2023selfconsistency` vote over *final answers reached by different reasoning paths*. The scratchpad
 # model writes a path; two samples can reach the same result through different (even wrong) column sums.
 
-# %%
+# %% tags=["hide-input"]
 p = ivs(pad)
 print(f"scratchpad, temperature {T:g}: distinct paths per problem "
       f"{p['distinct_paths']:.1f}, distinct results "
@@ -329,28 +318,25 @@ pg = row("claim", "scratchpad:", "vs greedy")
 ps = row("claim", "scratchpad:", "one sample")
 gain_d = paired(direct, "vote", "greedy")[0]
 gain_p = paired(pad, "vote", "greedy")[0]
-lines = [
-    f"- **Scratchpad, vote over {K} at {T:g}**: {pg['a_mean']:.1%}; "
-    f"minus one sample ({ps['b_mean']:.1%}) {said(ps)}; minus greedy "
-    f"({pg['b_mean']:.1%}) {said(pg)}.",
-    f"- Vote minus greedy, mean over seeds: {gain_p:+.1%} with the "
-    f"scratchpad, {gain_d:+.1%} with direct answers: "
-    f"{compare(gain_p, gain_d).verdict}.",
-]
 if pg["verdict"] == "holds" and grd["verdict"] != "holds":
-    lines.append("- Here the scratchpad changes the outcome: with "
-                 "several paths to an answer, the vote beats greedy, "
-                 "which it does not on direct answers.")
+    outcome = ("Here the scratchpad changes the outcome: with several "
+               "paths to an answer, the vote beats greedy, which it does "
+               "not on direct answers.")
 elif pg["verdict"] == "holds":
-    lines.append("- With either format the vote beats greedy here.")
+    outcome = "With either format the vote beats greedy here."
 else:
-    lines.append(
-        "- Even with the scratchpad the vote is not shown to beat "
-        "greedy. The paths do differ, but a wrong column makes a wrong "
-        "result more often than another route to the right one, and "
-        "the vote climbs back from one sample's "
-        f"{ps['b_mean']:.1%} towards greedy's {pg['b_mean']:.1%}.")
-Markdown("\n".join(lines))
+    outcome = (
+        "Even with the scratchpad the vote is not shown to beat greedy. "
+        "The paths do differ, but a wrong column makes a wrong result "
+        "more often than another route to the right one, and the vote "
+        f"climbs back from one sample's {ps['b_mean']:.1%} towards "
+        f"greedy's {pg['b_mean']:.1%}.")
+display(forest(one, grd, ps, pg), Markdown(
+    f"With the scratchpad a vote over {K} at {T:g} gets "
+    f"{pg['a_mean']:.1%} right. Vote minus greedy, mean over seeds: "
+    f"{gain_p.estimate:+.1%} with the scratchpad, "
+    f"{gain_d.estimate:+.1%} with direct "
+    f"answers ({compare(gain_p, gain_d).verdict}). {outcome}"))
 
 # %% [markdown]
 # ## Best-of-n with a checker
@@ -365,7 +351,7 @@ Markdown("\n".join(lines))
 # wrong with probability $e$ on each sample: it then accepts a wrong answer or rejects a right one, and we keep the
 # majority among the accepted answers (all $k$ if none is accepted).
 
-# %%
+# %% tags=["hide-input"]
 with plots.style():
     fig, ax = plt.subplots(figsize=(6.4, 3.2), layout="constrained")
     plots.plot_band(ax, ks, curve_intervals(direct, T, "pass"),
@@ -388,25 +374,19 @@ with plots.style():
 pk = row("sanity", "perfect checker")
 bo = row("claim", "checker wrong")
 e = direct[0]["spec"]["sample"]["verifier_error"]
-n_bank = direct[0]["spec"]["sample"]["n"]
 top = mean_interval([r["curves"][f"{T:g}"]["pass"][-1] for r in direct],
                     bounds=SHARE)
-Markdown("\n".join([
-    f"- **A perfect checker with {K} samples** gets {pk['a_mean']:.1%} "
-    f"right, against the vote's {pk['b_mean']:.1%} over the same "
-    f"samples (pass@{K} estimated from all {n_bank} samples: "
-    f"{d['pass_k']:.1%}); with {ks[-1]} samples, {top:.1%}. It cannot "
-    "lose to the vote on any problem: a check of the machinery, not a "
-    f"claim ({pk['verdict']}).",
-    f"- **A checker wrong {e:.0%} of the time**: {bo['a_mean']:.1%}; "
-    f"minus the vote {said(bo)}. Its false accepts pull wrong "
-    "answers into the pick; the vote over the accepted answers limits "
-    "the damage, since a right answer is accepted more often than any "
-    "one wrong answer.",
-    f"- The perfect checker's gain over the vote, {pk['estimate']:+.1%}"
-    f" of the problems, is what one right sample among {K} is worth "
-    "when the vote needs a majority of them.",
-]))
+display(Markdown(
+    f"With {K} samples a perfect checker gets {pk['a_mean']:.1%} right "
+    + (f"(with {ks[-1]}: {top.estimate:.1%}) " if ks[-1] != K else "")
+    + f"and the vote {pk['b_mean']:.1%}: "
+    f"{pk['estimate']:+.1%} of the problems is what one right sample "
+    f"among {K} is worth when the vote needs a majority (it cannot lose "
+    f"to the vote: a sanity check, {pk['verdict']}). A checker wrong "
+    f"{e:.0%} of the time gets {bo['a_mean']:.1%} ({bo['verdict']} "
+    "for beating the vote): its false accepts "
+    "pull wrong answers into the pick, and the vote over the accepted "
+    "answers limits the damage."))
 
 # %% [markdown]
 # ## Explore: k, temperature and the checker over one bank
@@ -434,13 +414,16 @@ explorer
 # A group whose 8 answers all got the same reward teaches nothing. The reward is the world's checker, so nothing here
 # was labelled by hand. We measure the test problems before RL and at checkpoints along the run.
 #
-# The learning rate matters more than anything else here. Each format's rate (`sharpening.RL_LR`) was chosen by a
-# sweep that is not part of this build: `benchmarks/tuning/rl_learning_rate.py` runs a few rates on the protocol's
-# tuning seeds 0 and 1 (on their own worlds; the evaluation seeds of this chapter never entered it) and prints
-# pass@1, greedy accuracy and the KL to the start for each. Too high a rate makes the policy wander off the
-# pretrained model; exercise 4 runs one.
+# :::{admonition} The learning rate matters more than anything else here
+# :class: dropdown
+#
+# Each format's rate (`sharpening.RL_LR`) was chosen by a sweep that is not part of this build:
+# `benchmarks/tuning/rl_learning_rate.py` runs a few rates on the protocol's tuning seeds 0 and 1 (on their own
+# worlds; the evaluation seeds of this chapter never entered it) and prints pass@1, greedy accuracy and the KL to
+# the start for each. Too high a rate makes the policy wander off the pretrained model; exercise 4 runs one.
+# :::
 
-# %%
+# %% tags=["hide-input"]
 rl_spec = rl_direct[0]["spec"]
 print(f"{rl_spec['rl']['steps']} updates of "
       f"{rl_spec['rl']['prompts_per_step']} problems x "
@@ -471,24 +454,9 @@ up = row("claim", "pass@1 after")
 hi = row("claim", f"pass@{n_rl} after")
 dist = row("claim", "distinct answers")
 gr = Paired(rl_direct, "greedy", "base_greedy")
-lines = [
-    f"- **pass@1** (one sample at T = 1): {up['b_mean']:.1%} before, "
-    f"{up['a_mean']:.1%} after; after minus before {said(up)}.",
-    f"- **pass@{n_rl}**: {hi['b_mean']:.1%} before, "
-    f"{hi['a_mean']:.1%} after; {said(hi)} (the claim: lower).",
-    f"- **Distinct answers per problem** among {n_rl} samples: "
-    f"{dist['b_mean']:.1f} before, {dist['a_mean']:.1f} after; "
-    f"{said(dist, '+.2f')} (the claim: lower; margin "
-    f"{dist['margin']:g} answers).",
-    f"- **Greedy accuracy** (not a row of the verdict table): "
-    f"{q['base_greedy']:.1%} before, {q['greedy']:.1%} after; change "
-    f"{gr.diff:+.1%} ({gr.verdict}).",
-    "- Each change is after minus before on the same test problems of "
-    "each seed, a mean over the seeds with its 95% interval.",
-]
 if up["verdict"] == "holds" and hi["verdict"] == "holds":
-    lines.append("- The pattern of Yue et al. (2025) holds here: RL "
-                 "raised pass@1 and lowered pass@k at large k.")
+    pattern = ("The pattern of Yue et al. (2025) holds here: RL raised "
+               "pass@1 and lowered pass@k at large k.")
 else:
     claims = []
     if up["verdict"] != "holds":
@@ -498,11 +466,17 @@ else:
         claims.append(f"pass@{n_rl} did not fall beyond the margin "
                       f"({hi['verdict']})")
     part = "in part" if len(claims) == 1 else "in neither half"
-    lines.append(f"- At this scale and budget the claim holds {part}: "
-                 f"{'; '.join(claims)}. A longer run is exercise 3.")
-if FAST:
-    lines.append("- *(fast mode: tiny runs, the numbers say little.)*")
-Markdown("\n".join(lines))
+    pattern = (f"At this scale and budget the claim holds {part}: "
+               f"{'; '.join(claims)}. A longer run is exercise 3.")
+display(forest(up, hi, dist), Markdown(
+    f"Before and after RL: pass@1 {up['b_mean']:.1%} and "
+    f"{up['a_mean']:.1%}, pass@{n_rl} {hi['b_mean']:.1%} and "
+    f"{hi['a_mean']:.1%}, distinct answers among {n_rl} samples "
+    f"{dist['b_mean']:.1f} and {dist['a_mean']:.1f}; greedy accuracy "
+    f"(not a verdict row) {q['base_greedy'].estimate:.1%} and "
+    f"{q['greedy'].estimate:.1%} ({gr.verdict}). {pattern}"
+    + (" *(Fast mode: tiny runs, the numbers say little.)*"
+       if FAST else "")))
 
 # %% [markdown]
 # ### Does rewarding only the result keep the steps right?
@@ -511,39 +485,35 @@ Markdown("\n".join(lines))
 # columns can still lead to a right result, nothing would stop it. We count, among sampled answers with the right
 # result, those with a wrong column, before and after RL.
 
-# %%
-s_ = summarize(rl_pad)
-for name, label in (("steps_ok", "samples with every column right"),
-                    ("right_answer_wrong_steps",
-                     "right results with a wrong column"),
-                    ("pass_1", "pass@1 (right result)")):
-    print(f"{label:>34}: {s_['base_' + name]:.1%} before, "
-          f"{s_[name]:.1%} after RL")
-
 # %% tags=["hide-input"]
+s_ = summarize(rl_pad)
 hack = Paired(rl_pad, "right_answer_wrong_steps",
-               "base_right_answer_wrong_steps")
+              "base_right_answer_wrong_steps")
 gain = Paired(rl_pad, "pass_1", "base_pass_1")
-text = [
-    f"- Right results with a wrong column: "
-    f"{s_['base_right_answer_wrong_steps']:.1%} before RL, "
-    f"{s_['right_answer_wrong_steps']:.1%} after; change "
-    f"{hack.diff:+.1%} ({hack.verdict}). "
-    + ("Rewarding only the result let the steps drift away from "
-       "right arithmetic." if hack.verdict == "higher" else
-       "No drift of the steps is shown at this scale."),
-    f"- Meanwhile pass@1 changed by {gain.diff:+.1%} ({gain.verdict})"
-    f" and greedy accuracy went from {s_['base_greedy']:.1%} to "
-    f"{s_['greedy']:.1%}.",
-]
+table = []
+for name, label in (("steps_ok", "every column right"),
+                    ("right_answer_wrong_steps",
+                     "right result, a wrong column"),
+                    ("pass_1", "right result (pass@1)"),
+                    ("greedy", "greedy answer right")):
+    table.append((label, f"{s_['base_' + name].estimate:.1%}",
+                  f"{s_[name].estimate:.1%}"))
+text = (
+    "Seed by seed, right results with a wrong column changed by "
+    f"{hack.diff.estimate:+.1%} ({hack.verdict}) and pass@1 by "
+    f"{gain.diff.estimate:+.1%} ({gain.verdict}). "
+    + ("Rewarding only the result let the steps drift away from right "
+       "arithmetic" if hack.verdict == "higher" else
+       "No drift of the steps is shown at this scale"))
 if hack.verdict == "higher" and gain.verdict != "higher":
-    text.append(
-        "- So this is drift rather than a hack that pays: the steps "
-        "got worse without the reward rising. Nothing in the reward "
-        "holds the columns in place, and at this learning rate the "
-        "policy wandered (its KL to the start is "
-        f"{s_['kl_last']:.1f} nats per answer at the end).")
-Markdown("\n".join(text))
+    text += (
+        ", and without the reward rising: drift, not a hack that pays. "
+        "Nothing in the reward holds the columns in place, and at this "
+        "learning rate the policy wandered (its KL to the start is "
+        f"{s_['kl_last']:.1f} nats per answer at the end)")
+display(HTML(plots.html_table(
+    ["scratchpad samples", "before RL", "after RL"], table)),
+    Markdown(text + "."))
 
 # %%
 rl_view = rl_explorer(cache=cache, seed=SEEDS[0])
@@ -575,48 +545,37 @@ rows = [
     ("no dropout, RL, one sample at T = 1", q_all["pass_1"]),
 ]
 first = rows[0][1]
-table = ["| recipe | test accuracy | vs regularized |", "|---|---|---|"]
-for name, iv in rows:
-    verdict = "" if iv is first else compare(iv, first).verdict
-    table.append(f"| {name} | {iv:.1%} | {verdict} |")
-table.append("")
-table.append("*The last column compares each row's interval with the "
-             "first row's: disjoint intervals are higher or lower.*")
-Markdown("\n".join(table))
-
-# %% tags=["hide-input"]
+table = [(name, f"{iv.estimate:.1%}" + (
+          f" [{iv.low:.1%}, {iv.high:.1%}]" if iv.low is not None
+          else ""),
+          "" if iv is first else compare(iv, first).verdict)
+         for name, iv in rows]
+display(HTML(plots.html_table(
+    ["recipe", "test accuracy", "vs regularized"], table)), Markdown(
+    "*The last column compares each row's interval with the first "
+    "row's: disjoint intervals are higher or lower.*"))
 late_vs = Paired([dict(metrics={"a": a["metrics"]["greedy"],
                                "b": b["metrics"]["greedy"]})
                    for a, b in zip(late, regular, strict=True)], "a", "b")
-Markdown("\n".join([
-    f"- Switching dropout off for the last 30% of training: greedy "
-    f"{lt['greedy']:.1%} against {reg['greedy']:.1%} with dropout "
-    f"kept; change {late_vs.diff:+.1%} ({late_vs.verdict}).",
-    f"- The sharp recipe's best row without a checker is temperature 0 "
-    f"or the vote; with a checker, best-of-{K} reaches "
-    f"{lt['pass_k']:.1%}. The regularized recipe's one warm sample: "
-    f"{first:.1%}.",
-    "- Facts are not in this table: the facts world did not fit this "
-    "chapter's time budget (chapter 5 measures recall with dropout "
-    "and without).",
-]))
+Markdown(
+    "Switching dropout off for the last 30% of training changed greedy "
+    f"accuracy by {late_vs.diff.estimate:+.1%} ({late_vs.verdict}). "
+    "Without a checker the sharp recipe's best is temperature 0 or the "
+    f"vote; with one, best-of-{K} reaches "
+    f"{lt['pass_k'].estimate:.1%}, against {first.estimate:.1%} for the "
+    "regularized recipe's one warm sample. (Facts are not in this "
+    "table: the facts world did not fit this chapter's time budget; "
+    "chapter 5 measures recall with and without dropout.)")
 
 # %% [markdown]
-# ## This chapter's rows of the verdict table
-#
-# Chapter 10 reads these rows from the same runs. Each compares two measures of one run per seed, problem by problem
-# on that seed's own test problems. The sanity checks are true by construction (every sample at temperature 0 is
-# the greedy answer; a perfect checker finds a right answer whenever one was sampled): they test the machinery, not
-# a claim, and never count towards a claim's verdict.
-
-# %%
-print(to_text(verdicts))
+# Chapter 10 reads the rows pictured above from the same runs; its sanity checks (true by construction) test the
+# machinery and never count towards a claim's verdict. The takeaway keeps each claim's rows in a dropdown.
 
 # %% tags=["hide-input"]
 # this chapter's verdicts; chapter 10 has every chapter's rows
 from minigpt.verdict_page import takeaway
 
-takeaway(cache, "sharpening")
+takeaway(cache, "sharpening", max_rows=0)  # the rows are pictured above
 
 # %% [markdown]
 # ## Exercises

@@ -14,6 +14,8 @@
 # colab-install: scripts/notebooks.py writes the Colab install cell here
 
 # %% tags=["hide-input"]
+import html
+import re
 import time
 
 import numpy as np
@@ -21,6 +23,7 @@ from IPython.display import HTML, Markdown, display
 
 from minigpt.protocol import EVAL_SEEDS, TUNING_SEEDS, protocol_hash
 from minigpt.protocol import study as study_protocol
+from minigpt.replication import Rerun, split_half
 from minigpt.runs import ResultCache, fast_mode
 from minigpt.stats import interval_verdict, paired_verdict
 from minigpt.studies import STUDIES
@@ -69,20 +72,50 @@ print(f"{len(table)} rows for {len(verdicts)} claims, {n_measured} "
 # negligible (or, for a row that predicts no difference, the row holds). The numbers on the right are a - b and
 # its interval in the measure's own units. Below the picture, the same verdicts as a table, one line per claim
 # with its chapters linked; open a claim's rows for each one's numbers: the two arms' means, a - b with its
-# interval, the seeds and items, the margin and the test.
+# interval, the seeds and items, the margin, the test, and the row's split-half replication (next section).
 
 # %% tags=["hide-input"]
 scale = ("Fast mode: tiny runs for the tests, not the book's numbers."
          if FAST else "Book scale.")
 groups = {v: [f"({c})" for c, (w, _) in verdicts.items() if w == v]
           for v in CLAIM_VERDICTS}
-broken = [t["text"] for t in table
-          if t["kind"] == "sanity" and t["verdict"] != "holds"]
+sanity = [t for t in table if t["kind"] == "sanity"]
+broken = [t["text"] for t in sanity
+          if t["verdict"] not in ("holds", "not measured")]
+unmeasured = sum(t["verdict"] == "not measured" for t in sanity)
 display(Markdown(f"*{scale}* Of {len(verdicts)} claims: " + "; ".join(
     f"**{len(c)} {v}** {', '.join(c)}" for v, c in groups.items() if c)
     + f". Sanity checks that did not hold: {len(broken)}"
-    + (" (" + "; ".join(broken) + ")" if broken else "") + "."))
-HTML(forest_html(table) + to_html(table))
+    + (" (" + "; ".join(broken) + ")" if broken else "")
+    + (f"; not measured: {unmeasured}" if unmeasured else "") + "."))
+reps = split_half(cache)  # each row on two halves of its seeds
+HTML(forest_html(table) + to_html(table, replication=reps))
+
+# %% [markdown]
+# ## Does each row replicate?
+#
+# A verdict reached once could be luck. The build judges every row again on two disjoint halves of its seeds
+# (in each row's entry above); in a kernel, a button here reruns a row on new seeds.
+#
+# ```{admonition} How the two replications work
+# :class: dropdown
+# **Split halves, in the build.** A second full set of runs does not fit the book's time, so the build splits
+# each row's evaluation seeds into the first half and the rest and judges the row again on each half alone, with
+# the same test and the same margin. Halves have fewer seeds than the row, so they are *weaker* tests: an
+# inconclusive half is not evidence against a row, while two halves that reach different conclusive verdicts
+# would be.
+#
+# **New seeds, in a kernel.** Pick a row, choose how many new seeds (from 2000 up, seeds no tuning and no verdict
+# saw), and press the button. The row's study makes all its verdict runs again on those seeds, with every other
+# setting from the frozen protocol, and judges the row by its own test and margin; the bar counts the finished
+# runs. The answer is labelled a replication and never enters the table above. At book scale it takes minutes
+# (each new seed costs about what one evaluation seed cost the row's chapter); with `MINIGPT_FAST=1`, seconds.
+# From code, for a row's name as the dropdown lists it or a claim's letter (all its rows):
+# `minigpt.replication.rerun("grok", seeds=(2000, 2001, 2002))`.
+# ```
+
+# %% tags=["remove-input"]
+Rerun(cache, reps)
 
 # %% [markdown]
 # Each verdict is about *these* models (a few hundred thousand parameters, synthetic worlds, minutes of CPU): a
@@ -91,24 +124,24 @@ HTML(forest_html(table) + to_html(table))
 #
 # ## The rule
 #
-# One rule turns every row into a verdict and every claim's rows into the claim's verdict. The text below is
-# printed from the same tables of rules the code applies:
+# One rule turns every row into a verdict and every claim's rows into the claim's verdict. Three consequences of
+# it. A difference that is real but smaller than its margin is **{term}`negligible`**: the row does not hold,
+# because the claim was about a difference that matters. A row that is true by construction (a vote over samples
+# that are all the greedy answer *is* the greedy answer) is a **sanity check**: it tests the code, not the claim,
+# so it is shown apart and never counts. And a claim whose rows disagree is **{term}`mixed`**, not
+# "{term}`holds with a condition`": a claim that holds on one measure and fails on another has not held. The rule
+# in full is printed from the same tables of rules the code applies:
 
 # %% tags=["hide-input"]
 tests, rule = RULE_TEXT.split("\n\n", 1)
-display(HTML("<details><summary>Which test each row uses</summary><p>"
-             f"{tests}</p></details>"))
-Markdown(rule)
+paragraphs = "".join(
+    "<p>" + re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", html.escape(p)) + "</p>"
+    for p in rule.split("\n\n"))
+display(HTML("<details><summary>The rule in full</summary>"
+             f"{paragraphs}</details><details><summary>Which test each "
+             f"row uses</summary><p>{tests}</p></details>"))
 
 # %% [markdown]
-# Three consequences of the rule. A difference that is real but smaller than its margin is
-# **{term}`negligible`**: the row does not hold, because the claim was about a difference that matters. A row that is
-# true by construction (a vote over samples that are all the greedy answer *is* the greedy answer) is a **sanity
-# check**: it tests the code, not the claim, so it is shown apart and never counts. And a claim whose rows
-# disagree is **{term}`mixed`**, not "{term}`holds with a condition`": a claim that holds on one measure and fails on
-# another has
-# not held.
-#
 # ## The protocol
 #
 # Every setting a row uses (the arms, steps and sizes, seeds, and each row's margin) was fixed, with where it came
@@ -181,7 +214,8 @@ HTML("<table><tr><th>simulated truth</th><th>holds</th><th>fails</th>"
 # bug, not a finding):
 
 # %% tags=["hide-input"]
-display(HTML(to_html(table, kind="sanity", downloads=False)))
+display(HTML(to_html(table, kind="sanity", downloads=False,
+                     replication=reps)))
 cpu = time.process_time() - cpu_start
 print(f"this chapter: {cpu:.1f} CPU-s in this process")
 

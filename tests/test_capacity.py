@@ -71,7 +71,33 @@ def test_value_cross_entropy_of_a_uniform_model_is_the_characters_times_log2_v()
     assert bits["world_bits"] == pytest.approx(4 * W.BITS_PER_PERSON)
     assert bits["knowledge_bits"] == pytest.approx(bits["world_bits"] - sum(b for _, b in want), rel=1e-5)
     assert bits["knowledge_bits_clipped"] == 0.0 and bits["n_facts"] == 24
-    assert sum(bits[f"bits_{a}"] for a in C.ATTRIBUTES) == pytest.approx(bits["knowledge_bits"], rel=1e-5)
+    # the value-set code: per attribute, candidates weighted by the uniform model's (1/V) ** (characters + 1)
+    assert sum(bits[f"bits_{a}"] for a in C.ATTRIBUTES) == pytest.approx(bits["knowledge_bits_set"], rel=1e-5)
+    assert bits["bits_birth_year"] == pytest.approx(0.0, abs=1e-4)  # every year has 4 digits: the uniform code
+    # candidates ending in their separator are a prefix-free code, so renormalizing over the set never loses bits
+    assert bits["knowledge_bits_set"] >= bits["knowledge_bits"]
+
+
+def test_the_value_set_code_is_the_candidates_scored_by_hand_and_renormalized(one_thread):
+    world = _world()
+    lines, spans = W.records(world)
+    tok = W.tokenizer()
+    model = C.GPT(C.ModelConfig(vocab_size=tok.vocab_size, block_size=W.BLOCK_SIZE, n_layer=1, n_head=2,
+                                n_embd=8), seed=1).eval()
+    got = W.value_set_cross_entropy_bits(model, lines, spans, tok, rows=7)  # several batches, one a remainder
+    for i, (line, line_spans) in enumerate(zip(lines, spans, strict=True)):
+        for k, (a, s, end) in enumerate(line_spans):
+            scores = []
+            for v in C.VALUE_SETS[a]:
+                ids = torch.tensor([tok.encode(line[:s] + v + line[end])])
+                with torch.no_grad():
+                    lp = torch.log_softmax(model(ids[:, :-1]), dim=-1)[0]
+                scores.append(sum(float(lp[j, ids[0, j + 1]]) for j in range(s - 1, ids.shape[1] - 1)))
+            q = torch.log_softmax(torch.tensor(scores), 0) / math.log(2)
+            truth = C.VALUE_SETS[a].index(line[s:end])
+            name, bits, top = got[6 * i + k]
+            assert name == a and bits == pytest.approx(float(-q[truth]), abs=1e-4)
+            assert top == (int(q.argmax()) == truth)
 
 
 def test_exposures_and_epochs_show_every_fact_equally_often(one_thread):

@@ -133,6 +133,36 @@ def test_recall_tiny_run_forgets_on_schedule():
             D.decay_recall.check(schedule="linear")
 
 
+def test_the_facts_explorer_shows_the_chapters_runs_against_weight_decay_0(tmp_path):
+    from minigpt import protocol
+    from minigpt.plots import fig_to_png_bytes, new_figure
+    from minigpt.runs import ResultCache
+
+    cache = ResultCache(tmp_path)
+    with set_fast():
+        explorer = D.decay_explorer(cache=cache, steps=8)
+        assert explorer.static_grid == {"spared": list(D.SPARED)} and explorer.initial["weight_decay"] == 1.0
+        # the static grid is claim g's three arms at the first evaluation seed: the chapter's own runs
+        p = protocol.study("decay")
+        arms = {a: {**p["fixed"], **p["arms"][a], "seed": p["eval_seeds"][0], "steps": 8}
+                for a in ("wd 1", "wd 1, final spared", "wd 1, first spared")}
+        keys = {D.decay_recall.key(**explorer.params(pt)) for pt in explorer.static_points()}
+        assert keys == {D.decay_recall.key(**a) for a in arms.values()}
+        ref = cache.run(D.decay_recall, **{**explorer.fixed, "weight_decay": 0.0})
+        result = cache.run(D.decay_recall, **explorer.params())
+        numbers = D.decay_numbers(result)
+        assert {"cloze recall", "removed people's facts", "held-out loss"} <= set(numbers)
+        assert D.decay_numbers({"history": {"eval_step": []}, "metrics": None}) == {"step": "0"}
+        for reference in (ref, None):
+            png = fig_to_png_bytes(D.plot_decay(result, new_figure(6.4, 2.6), reference))
+            assert png.startswith(b"\x89PNG")
+        partial = {"params": result["params"], "spec": result["spec"], "metrics": None,
+                   "history": {"curves": result["curves"]}}
+        assert fig_to_png_bytes(D.plot_decay(partial, new_figure(6.4, 2.6))).startswith(b"\x89PNG")
+        live = D.Live(type("H", (), {"step": [0, 1]})(), {})
+        assert live.step == [0, 1]  # what the explorer's status line reads while a run trains
+
+
 # --- the verdict rows (chapter 10) -----------------------------------------------------------------------------
 
 
@@ -173,7 +203,11 @@ def test_verdict_rows_on_an_empty_cache_are_not_measured(tmp_path):
     rows = _rows(ResultCache(tmp_path))
     assert [r["claim"] for r in rows] == ["b"] * 3 + ["g"] * 2 + ["h"] * 5 + ["grok"] * 2
     assert study("decay").claims == ("b", "g", "h") and study("grokking").claims == ("grok",)
-    assert all(r["a"] is None and r["b"] is None and r["kind"] == "claim" for r in rows)
+    assert all(r["a"] is None and r["b"] is None for r in rows)
+    # the two floors of claim b are sanity rows (equal within the margin), every other row tests its claim
+    sanity = [(r["measure"], r["expect"]) for r in rows if r["kind"] == "sanity"]
+    assert sanity == [("cloze_L1", "equal"), ("forgotten_final", "equal")]
+    assert all(r["kind"] == "claim" for r in rows if r["measure"] not in ("cloze_L1", "forgotten_final"))
     assert all(judge(r)[1] == "not measured" for r in rows)
     tests = {r["measure"]: (r["test"], r["items"]) for r in rows}
     assert tests["generalized"][0] == "binary" and tests["final_test_acc"] == ("paired", "nested")

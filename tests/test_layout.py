@@ -24,7 +24,7 @@ LAYERS = [
     {"runs"},
     {"explore"},
     {"studies", "protocol"},
-    {"verdicts", "verdict_page", "__main__"},
+    {"verdicts", "verdict_page", "replication", "__main__"},
 ]
 
 

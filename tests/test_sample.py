@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from minigpt import GPT, CharTokenizer, ModelConfig, TrainConfig, Trainer, generate
+from minigpt import GPT, CharTokenizer, ModelConfig, TrainConfig, Trainer, generate, sample
 from minigpt.sample import filter_logits
 
 from .conftest import TEXT, tiny_config
@@ -44,6 +44,21 @@ def test_stop_token_ends_when_every_row_wrote_it_and_keeps_what_came_before(tiny
     assert cut.size(1) == 3 + min(40, max(firsts) + 1)
     with pytest.raises(ValueError, match="stop_token"):
         generate(tiny_model, idx, 2, stop_token=tiny_model.config.vocab_size)
+
+
+def test_checking_for_the_stop_token_every_8_tokens_returns_the_same_tokens(tiny_model, monkeypatch):
+    """Checking that every row has ended only every 8 tokens (as on a GPU, where each check is a sync) returns
+    what checking at every token does: cut after the last row's first stop token."""
+    idx = torch.randint(0, 32, (6, 3), generator=torch.Generator().manual_seed(0))
+    full = generate(tiny_model, idx, 40, generator=torch.Generator().manual_seed(3))
+    rows = full[:, 3:].tolist()
+    stop = min((t for t in range(32) if all(t in r for r in rows)), key=lambda t: max(r.index(t) for r in rows))
+    out = {}
+    for every in (1, 8):
+        monkeypatch.setattr(sample, "STOP_CHECK_EVERY", {"cpu": every})
+        out[every] = generate(tiny_model, idx, 40, generator=torch.Generator().manual_seed(3), stop_token=stop)
+    assert torch.equal(out[1], out[8])
+    assert out[8].size(1) == 3 + max(r.index(stop) for r in rows) + 1 < full.size(1)
 
 
 def test_qa_complete_stops_at_the_newline_and_matches_decoding_each_prompt_alone():

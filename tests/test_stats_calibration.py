@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from minigpt.stats import binary_verdict, crossed_interval, paired_verdict
+from minigpt.stats import SHARE, binary_verdict, crossed_interval, paired_verdict
 
 
 def draw_arms(rng, seeds: int, items: int, effect: float, seed_sd: float, item_sd: float = 1.0,
@@ -107,3 +107,13 @@ def test_binary_verdict_under_no_effect_rarely_holds():
     rng = np.random.default_rng(3)
     calls = [binary_verdict(rng.random(5) < 0.5, rng.random(5) < 0.5).verdict for _ in range(500)]
     assert calls.count("holds") / 500 <= 0.05 and calls.count("fails") / 500 <= 0.05
+
+
+def test_a_bounded_difference_is_cut_back_to_what_its_scores_allow():
+    # one seed grokked, one did not, on seeds that vary: the t interval of the mean difference runs past +1
+    a, b = [[1.0], [1.0], [0.0]], [[0.0], [0.0], [0.0]]
+    free = paired_verdict(a, b, shared_items=False)
+    cut = paired_verdict(a, b, shared_items=False, bounds=SHARE)
+    assert free.high > 1 and cut.high == 1.0 and cut.low == max(free.low, -1.0) and cut.estimate == free.estimate
+    with pytest.raises(ValueError, match="within bounds"):
+        paired_verdict([[1.5], [1.0]], [[0.0], [0.0]], bounds=SHARE)

@@ -317,3 +317,23 @@ def test_cli_runs_what_the_table_lacks_at_the_protocols_settings(tmp_path, capsy
     assert data["rows"] and all(r["verdict"] != "not measured" for r in data["rows"])
     assert {r["kind"] for r in data["rows"]} <= {"claim", "sanity"}
     assert main(args) == 0  # a second run finds everything in the cache
+
+
+def test_a_measure_takes_the_margin_of_the_one_family_it_names_in_whole_words(monkeypatch):
+    from minigpt import protocol
+    monkeypatch.setitem(protocol.STUDIES, "toy", {"margins": {"test_loss": 0.02, "pass": 0.05, "recall": 0.1,
+                                                                "novel": 0.1, "novel_of_new": 0.2}})
+    assert protocol.margin("toy", "best_test_loss") == 0.02 and protocol.margin("toy", "pass_5") == 0.05
+    assert protocol.margin("toy", "novel_of_new") == 0.2  # its own entry first
+    with pytest.raises(ValueError, match="no margin"):
+        protocol.margin("toy", "passes")  # "pass" is not a word of it
+    with pytest.raises(ValueError, match="several margins"):
+        protocol.margin("toy", "novel_recall")
+
+
+def test_a_bounded_row_cuts_its_interval_and_a_wrong_bound_is_an_error():
+    a, b = [[1.0], [1.0], [0.0]], [[0.0], [0.0], [0.0]]
+    t = V.validate({**GOOD, "a": a, "b": b, "items": "nested", "bounds": [0, 1]})
+    assert V.judge(t)[0].high == 1.0
+    with pytest.raises(ValueError, match="bounds"):
+        V.validate({**GOOD, "bounds": [1, 0]})

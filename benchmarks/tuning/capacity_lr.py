@@ -2,16 +2,16 @@
 (the expensive count) at several peak learning rates and widths, on the protocol's tuning seeds only; prints one
 line per run and writes benchmarks/results/capacity_lr.csv.
 
-A learning rate is good when it stores the most bits (the bound floored at 0, ``bits_per_param``; on a tie the
-default stays); each run's CPU cost sizes the chapter: the widths it can afford at 1000 exposures within its
-time. Run on 2026-12-07 (width 8, tuning seed 0, a busy machine): no rate stored any bits (the bound was -5,997
-to -6,894 bits, so 0 stored; clipped per fact 59 to 83 bits), so ``LR_WIDTH`` stayed 0.5; one run took about
-70 CPU seconds, so the chapter affords only width 8 (three 1000-exposure arms and one 100-exposure run a seed).
-The defaults in ``minigpt.studies.capacity`` (``LR_WIDTH``, the widths of ``grid()``) come from this sweep
-(``minigpt.protocol``, "capacity"). Each seed also draws its own world. Seeds outside ``protocol.TUNING_SEEDS`` are
-refused: tuning never sees an evaluation seed.
+A learning rate is good when it stores the most bits (the value-set bound floored at 0, ``bits_per_param``);
+each run's CPU cost sizes the chapter: the widths it can afford at 1000 exposures within its time. Run on
+2026-12-07: at width 8 no rate stored any bits under the character code (-5,997 to -6,894 bits); at width 12
+(tuning seed 0, its own world) lr 0.25, 0.5 and 1.0 / width stored 0.165, 0.162 and 0.151 bits per parameter
+under the value-set code, so ``LR_WIDTH`` is 0.25; one run took about 110 CPU seconds, so the chapter affords one
+width (12) at 1000 exposures. The defaults in ``minigpt.studies.capacity`` (``LR_WIDTH``, the widths of
+``grid()``) come from this sweep (``minigpt.protocol``, "capacity"). Each seed also draws its own world. Seeds
+outside ``protocol.TUNING_SEEDS`` are refused: tuning never sees an evaluation seed.
 
-    python benchmarks/tuning/capacity_lr.py [--seeds 0 1 2] [--widths 8] [--workers 2]
+    python benchmarks/tuning/capacity_lr.py [--seeds 0 1 2] [--widths 12] [--workers 2]
 """
 
 import argparse
@@ -22,16 +22,16 @@ from minigpt.protocol import TUNING_SEEDS
 from minigpt.runs import ResultCache, set_fast, sweep
 from minigpt.studies.capacity import capacity_bits
 
-LR_WIDTHS = (0.125, 0.25, 0.5)  # peak learning rate = this / n_embd
+LR_WIDTHS = (0.25, 0.5, 1.0)  # peak learning rate = this / n_embd
 COLUMNS = ("n_embd", "lr_width", "seed", "n_params", "world_bits", "bits_stored", "bits_per_param",
-           "ceiling_per_param", "knowledge_bits_clipped", "recall", "seconds")
+           "ceiling_per_param", "knowledge_bits", "knowledge_bits_clipped", "recall", "recall_set", "seconds")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, nargs="+", default=list(TUNING_SEEDS), choices=TUNING_SEEDS,
                     help=f"tuning seeds only, of {list(TUNING_SEEDS)}")
-    ap.add_argument("--widths", type=int, nargs="+", default=[8])
+    ap.add_argument("--widths", type=int, nargs="+", default=[12])
     ap.add_argument("--exposures", type=int, default=1000)
     ap.add_argument("--lr-widths", type=float, nargs="+", default=list(LR_WIDTHS))
     ap.add_argument("--workers", type=int, default=1, help="1: in this process (the tree may change meanwhile)")

@@ -131,10 +131,9 @@ class Dropout(nn.Module):
         return self.p * self.scale
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        rate = self.rate
-        if not self.training or rate == 0.0:  # nothing to draw: do not make a generator for it
+        if not self.training or self.rate == 0.0:  # nothing to draw: do not make a generator for it
             return x
-        return dropout(x, rate, generator=_generator(self.noise, x.device))
+        return dropout(x, self.rate, generator=_generator(self.noise, x.device))
 
     def extra_repr(self) -> str:
         return f"p={self.p}" + ("" if self.scale == 1.0 else f", scale={self.scale}")

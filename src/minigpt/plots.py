@@ -9,6 +9,7 @@ the notebook's own plots, so they draw on a pyplot-free :func:`new_figure` and s
 from __future__ import annotations
 
 import contextlib
+import html
 import io
 import math
 from collections.abc import Iterator, Mapping, Sequence
@@ -366,3 +367,20 @@ def forest(rows: Sequence[Mapping], *, width: float = 6.8, row_height: float = 0
     fig.legend(handles=handles, loc="outside upper center", ncols=min(len(handles), 4), fontsize=FOREST_FONT,
                frameon=False)
     return fig
+
+
+# --- tables ---------------------------------------------------------------------------------------------
+
+
+def html_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A short table as HTML, for a chapter to show with ``display(HTML(...))``: the book renders Markdown
+    outputs as CommonMark, which has no tables, so a Markdown table would print as text. Cells are written
+    with ``str`` and escaped; every row has as many cells as ``header`` (a ValueError otherwise)."""
+    if not header:
+        raise ValueError("header: need at least one column")
+    for i, row in enumerate(rows):
+        if len(row) != len(header):
+            raise ValueError(f"rows[{i}] has {len(row)} cells: allowed exactly {len(header)}, one per column")
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"

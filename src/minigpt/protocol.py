@@ -22,6 +22,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from .runs.spec import fast_mode
 
@@ -171,27 +174,34 @@ STUDIES: dict[str, dict] = {
     },
     "capacity": {
         "fixed": {},  # none: each seed draws its own world (people and values) and initialization
-        # the regularizer arm at width 8 and 1000 exposures ("none" is that size's run of the capacity rows);
-        # weight decay's cost to recall is measured in chapter 6 (a 1000-exposure arm here would cost a minute a seed)
+        # the regularizer arm at width 12 and 100 exposures ("none" is that size's run of the capacity rows);
+        # weight decay's cost to recall is measured in chapter 6
         "arms": {"none": {}, "dropout 0.2": {"dropout": 0.2}},
-        # bits_per_param: knowledge bits per parameter (the bound floored at 0; every parameter counted, the tied
-        # embedding once) of width 8 after 1000 and 100 exposures; each run's world holds 4 bits per parameter of
-        # its model (4.09 at width 8), the ceiling. stored_share: those bits over the world's, in [0, 1]
+        # bits_per_param: knowledge bits per parameter (the value-set bound floored at 0; every parameter counted,
+        # the tied embedding once) of width 12 after 1000 and 100 exposures; each run's world holds 4 bits per
+        # parameter of its model (4.10 at width 12), the ceiling. stored_share: those bits over the world's, in [0, 1]
         "margins": {"bits_per_param": 0.5, "stored_share": SHARE_MARGIN},
         "eval_seeds": list(EVAL_SEEDS[:3]),
         "why_fewer_seeds": "chapter 9 is the book's most expensive chapter: its 1000-exposure runs cost about "
-                           "70 s each on one core, so 5 seeds would take past the 6 minutes it may take",
+                           "110 s each on one core, so 5 seeds would take past the 6 minutes it may take",
         "tuned": {
             "world 4 bits per parameter": "fixed before any run: twice the paper's 2 bits per parameter, so the "
                                           "measure can reach the claim's number with room to spare",
             "exposures 100 and 1000": "the paper's two counts, fixed before any run",
             "batch 64": "fixed before any run: a tiny model's step is mostly overhead, so 64 records cost about "
                         "twice 16 (measured)",
-            "lr 0.5 / width, width 8": "benchmarks/tuning/capacity_lr.py on tuning seed 0 (its own world) at 1000 "
-                                       "exposures, lr 0.125, 0.25 and 0.5 / width: none stored any bits (the "
-                                       "bound below 0), so the default stayed; one run cost about 70 CPU seconds, "
-                                       "so the chapter's 6 minutes afford one width (8) and one regularizer",
-            "dropout 0.2": "a common setting, fixed before any run",
+            "value-set bound": "chosen on tuning seed 0 (its own world) before any evaluation run: under the "
+                               "character code widths 8-16 stayed below 0 bits even after 1000 exposures (width 8: "
+                               "-5,997 to -6,894 bits; width 12: -44), so every row read 0 against 0; renormalized "
+                               "over the value sets the same width-12 run stores 571 bits",
+            "width 12": "the widest whose 1000-exposure run (about 110 CPU seconds at 4 bits per parameter) leaves "
+                        "three seeds and the regularizer arm inside the chapter's 6 minutes; width 8 stored nothing "
+                        "under either code on tuning seed 0 (it does not learn the format at 100 exposures)",
+            "lr 0.25 / width": "benchmarks/tuning/capacity_lr.py --widths 12 --seeds 0 at 1000 exposures, lr 0.25, "
+                               "0.5 and 1.0 / width: 0.165, 0.162 and 0.151 bits per parameter stored; the most "
+                               "bits won",
+            "dropout 0.2 at 100 exposures": "dropout 0.2 a common setting, fixed before any run; the 100-exposure "
+                                            "count because a 1000-exposure arm would cost 110 CPU seconds a seed",
             "bits_per_param margin 0.5": "the paper's 'about 2 bits per parameter' (and 'about 1' after 100) read "
                                          "as within half a bit, and half a bit the smallest drop from 1000 to "
                                          "100 exposures that matters, fixed before any run",
@@ -200,9 +210,55 @@ STUDIES: dict[str, dict] = {
 }
 
 
+# Seeds of a replication (minigpt.replication.rerun), set only inside ``with replication(seeds):``
+_REPLICATION: ContextVar[tuple[int, ...] | None] = ContextVar("minigpt_replication_seeds", default=None)
+
+
+def replication_seeds(seeds: Sequence[int]) -> tuple[int, ...]:
+    """``seeds`` checked as the evaluation seeds of a replication: two or more distinct ints in [0, 2**31), none
+    of them a tuning seed, an evaluation seed (either scale) or the evaluation world; else a ValueError."""
+    if isinstance(seeds, str | bytes) or not isinstance(seeds, Sequence):
+        raise ValueError(f"seeds: must be a sequence of ints, got {seeds!r}")
+    bad = [s for s in seeds if isinstance(s, bool) or not isinstance(s, int) or not 0 <= s < 2**31]
+    if bad or len(seeds) < 2 or len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds: must be two or more distinct ints in [0, 2**31), got {list(seeds)!r}")
+    used = sorted(set(seeds) & {*TUNING_SEEDS, *EVAL_SEEDS, *FAST_EVAL_SEEDS, EVAL_WORLD})
+    if used:
+        raise ValueError(f"seeds: {used} are the protocol's own (tuning seeds {list(TUNING_SEEDS)}, evaluation "
+                         f"seeds {list(EVAL_SEEDS)}, evaluation world {EVAL_WORLD}): a replication needs new ones")
+    return tuple(int(s) for s in seeds)
+
+
+@contextmanager
+def replication(seeds: Sequence[int]) -> Iterator[tuple[int, ...]]:
+    """Inside, :func:`study` gives every study ``seeds`` (checked by :func:`replication_seeds`) as its
+    evaluation seeds, and nothing else changes: the study's own ``verdict_runs()`` and
+    ``verdict_measurements(cache)`` then make and read a replication. The verdict table refuses to be made
+    inside (a replication's rows are not the build's verdicts), and the protocol's hash does not change."""
+    token = _REPLICATION.set(replication_seeds(seeds))
+    try:
+        yield _REPLICATION.get()
+    finally:
+        _REPLICATION.reset(token)
+
+
+def replicating() -> tuple[int, ...] | None:
+    """The seeds of the :func:`replication` in force, or None."""
+    return _REPLICATION.get()
+
+
 def study(name: str, fast: bool | None = None) -> dict:
     """The protocol of study ``name`` at this scale (``fast``: default :func:`minigpt.runs.fast_mode`): its
-    entry of :data:`STUDIES` with ``tuning_seeds``, ``eval_seeds`` and ``why_fewer_seeds`` filled in."""
+    entry of :data:`STUDIES` with ``tuning_seeds``, ``eval_seeds`` and ``why_fewer_seeds`` filled in (inside a
+    :func:`replication`, its seeds as ``eval_seeds``)."""
+    out = _study(name, fast)
+    seeds = _REPLICATION.get()
+    if seeds is not None:
+        out["eval_seeds"], out["why_fewer_seeds"] = list(seeds), "a replication on new seeds"
+    return out
+
+
+def _study(name: str, fast: bool | None = None) -> dict:
     if name not in STUDIES:
         raise ValueError(f"study {name!r} has no protocol: allowed {sorted(STUDIES)}")
     fast = fast_mode() if fast is None else fast
@@ -220,16 +276,21 @@ def margin(name: str, measure: str) -> float:
     margins = STUDIES[name]["margins"]
     if measure in margins:
         return float(margins[measure])
-    for key, value in margins.items():  # else the family the measure names, e.g. "recall" for "early_recall"
-        if measure.startswith(key) or measure.endswith(key):
-            return float(value)
+    # else the one family the measure names in whole words: "recall" for "early_recall", "pass" for "pass_5"
+    words = measure.split("_")
+    family = [key for key in margins if words[:len(key.split("_"))] == key.split("_")
+              or words[-len(key.split("_")):] == key.split("_")]
+    if len(family) > 1:
+        raise ValueError(f"measure {measure!r} of study {name!r} names several margins of the protocol: {family}")
+    if family:
+        return float(margins[family[0]])
     raise ValueError(f"measure {measure!r} of study {name!r} has no margin in the protocol: allowed {list(margins)}")
 
 
 def document() -> dict:
     """The whole protocol as plain data, both scales, with the seeds of each: what the hash covers."""
     return {"tuning_seeds": list(TUNING_SEEDS), "eval_seeds": list(EVAL_SEEDS), "fast_eval_seeds":
-            list(FAST_EVAL_SEEDS), "eval_world": EVAL_WORLD, "studies": {n: study(n, fast=False) for n in STUDIES}}
+            list(FAST_EVAL_SEEDS), "eval_world": EVAL_WORLD, "studies": {n: _study(n, fast=False) for n in STUDIES}}
 
 
 def protocol_hash() -> str:

@@ -10,6 +10,11 @@ from .config import SampleConfig, check_int
 from .model import GPT, Dropout, KVCache
 from .timing import timed
 
+# How many tokens generate writes between two checks that every row has written ``stop_token``: the check reads a
+# flag back from the device, a sync that stalls a GPU's queue at every token, free on the CPU (where checking every
+# token spares decoding the tokens after it). Devices not listed: 8. The tokens returned are the same either way.
+STOP_CHECK_EVERY = {"cpu": 1}
+
 
 def filter_logits(logits: torch.Tensor, top_k: int | None = None, top_p: float | None = None) -> torch.Tensor:
     """Set to -inf every logit outside the top-k tokens and outside the nucleus of mass top_p. (B, V) -> (B, V).
@@ -90,7 +95,8 @@ def generate(
                 cache = KVCache(model.config, idx.size(0), device=idx.device, dtype=model.lm_head.weight.dtype)
             new = idx  # the tokens the model has not seen yet
             done = torch.zeros(idx.size(0), 1, dtype=torch.bool, device=idx.device)
-            for _ in range(cfg.max_new_tokens):
+            check_every, prompt = STOP_CHECK_EVERY.get(idx.device.type, 8), idx.size(1)
+            for step in range(cfg.max_new_tokens):
                 if cache is not None and cache.length + new.size(1) <= block:
                     logits = model(new, cache=cache)
                 else:  # no cache, or the window slides: recompute the last block_size tokens
@@ -102,8 +108,11 @@ def generate(
                     done |= tok == stop_token
                 idx = torch.cat([idx, tok], dim=1)
                 new = tok
-                if stop_token is not None and bool(done.all()):
+                if stop_token is not None and (step + 1) % check_every == 0 and bool(done.all()):
                     break
+            if stop_token is not None and bool(done.all()):  # cut the columns after the last row's stop token
+                ended = (idx[:, prompt:] == stop_token).int().argmax(dim=1)  # each row's first stop token
+                idx = idx[:, :prompt + int(ended.max()) + 1]
         return idx.clone()  # a normal tensor again, usable as training data
     finally:
         for m, mode in modes.items():

@@ -367,7 +367,7 @@ def crossed_interval(d, level: float = 0.95) -> tuple[float, float, float, float
 
 
 def paired_verdict(a, b, *, expect: str = "higher", margin: float = 0.0, seed: int = 0, level: float = 0.95,
-                   shared_items: bool = True) -> Verdict:
+                   shared_items: bool = True, bounds: tuple[float, float] | None = None) -> Verdict:
     """Does arm ``a`` beat arm ``b`` (``expect="higher"``; or "lower", or "equal" within ``margin``)?
 
     ``a`` and ``b`` are (seeds x items) per-item scores (e.g. 1 for a fact recalled, 0 not) of the two arms, row
@@ -376,7 +376,9 @@ def paired_verdict(a, b, *, expect: str = "higher", margin: float = 0.0, seed: i
     its own (another world per seed), so the item variance is already inside each seed's mean and the interval is
     Student's t over the per-seed mean differences. The verdict reads the interval against ``margin`` (the
     smallest difference that matters, in the scores' units). A seed with a non-finite score in either arm is left
-    out and counted in ``n_dropped``. ``seed`` is accepted for a resampling test; these analytic ones draw
+    out and counted in ``n_dropped``. ``bounds`` (e.g. :data:`SHARE`) is the range every score lies in: a - b
+    then lies within (low - high, high - low), and an interval end past that is cut back to it (an accuracy
+    difference of +1.01 cannot happen). ``seed`` is accepted for a resampling test; these analytic ones draw
     nothing."""
     margin = _check_expect_margin(expect, margin)
     level = check_level(level)
@@ -386,6 +388,11 @@ def paired_verdict(a, b, *, expect: str = "higher", margin: float = 0.0, seed: i
     if a.ndim != 2 or a.shape != b.shape or a.size == 0:
         raise ValueError(f"a, b: must be two (seeds x items) arrays of one shape, got {a.shape} and {b.shape}")
     finite = np.isfinite(a).all(axis=1) & np.isfinite(b).all(axis=1)
+    if bounds is not None:
+        bounds = _check_bounds(bounds)
+        both = np.concatenate([a[finite], b[finite]])
+        if ((both < bounds[0]) | (both > bounds[1])).any():
+            raise ValueError(f"a, b: every score must lie within bounds [{bounds[0]:g}, {bounds[1]:g}]")
     d = (a - b)[finite]
     S, N = d.shape
     test = "crossed seeds x items t interval" if shared_items and N > 1 else "t over per-seed mean differences"
@@ -395,6 +402,9 @@ def paired_verdict(a, b, *, expect: str = "higher", margin: float = 0.0, seed: i
         estimate = float(d.mean()) if S else math.nan
         return Verdict("inconclusive", estimate, None, None, **base)
     mean, low, high, _ = crossed_interval(d if shared_items else d.mean(axis=1, keepdims=True), level)
+    if bounds is not None:
+        span = bounds[1] - bounds[0]
+        low, high = max(low, -span), min(high, span)
     return Verdict(interval_verdict(expect, margin, low, high), mean, low, high, **base)
 
 

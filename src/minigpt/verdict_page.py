@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from html import escape as e
 
 from .plots import VERDICT_COLORS, fig_to_png_bytes, forest
+from .replication import half_text, row_id
 from .studies import STUDIES, study
 from .verdicts import CLAIMS, ROW_VERDICTS, measurement, to_csv, to_json, verdict_table
 
@@ -48,6 +49,7 @@ STYLE = """<style>
 .verdict-table details li { margin: 0.35em 0; overflow-wrap: anywhere; }
 .verdict-badge { display: inline-block; padding: 0 0.4em; border-radius: 0.3em; border: 1px solid;
   white-space: normal; font-size: 0.95em; }
+.verdict-table .verdict-half { color: #555; font-style: italic; }
 .verdict-forest { margin: 0.5em 0; }
 .verdict-forest img { max-width: 100%; height: auto; }
 .verdict-takeaway ul { margin-bottom: 0.4em; }
@@ -70,13 +72,15 @@ def tally(rows: Sequence[Mapping]) -> str:
     return head + (f"; {', '.join(rest)}" if rest else "")
 
 
-def _row_item(t: Mapping) -> str:
-    """One row for a dropdown: verdict, chapter and what was compared; the numbers; the test and the reason."""
+def _row_item(t: Mapping, rep: Mapping | None = None) -> str:
+    """One row for a dropdown: verdict, chapter and what was compared; the numbers; the test and the reason;
+    with ``rep``, its split-half replication (:func:`minigpt.replication.half_text`)."""
     expect = "a = b within the margin" if t["expect"] == "equal" else f"a {t['expect']} than b"
     test = f"; test: {t['test']}" if t["test"] else ""
+    half = f'<br><span class="verdict-half">{e(half_text(rep))}</span>' if rep else ""
     return (f'<li>{badge(t["verdict"])} ch. {t["chapter"]}: {e(t["text"])}<br>{e(measurement(t))}<br>'
             f'<span style="color: #555">{e(t["measure"])}; the claim predicts {e(expect)}, margin '
-            f'{t["margin"]:g}{e(test)}. Why {e(t["verdict"])}: {e(t["reason"])}.</span></li>')
+            f'{t["margin"]:g}{e(test)}. Why {e(t["verdict"])}: {e(t["reason"])}.</span>{half}</li>')
 
 
 def _data_uri(data: bytes, mime: str) -> str:
@@ -84,14 +88,16 @@ def _data_uri(data: bytes, mime: str) -> str:
 
 
 def to_html(table: Sequence[Mapping], link: str = "{page}.html#" + TAKEAWAY_ID, downloads: bool = True,
-            kind: str = "claim") -> str:
+            kind: str = "claim", replication: Sequence[Mapping] = ()) -> str:
     """The rows of ``kind`` ("claim" or "sanity") as a compact, self-contained HTML table: per claim one line
     (the claim, its verdict, why in a few words, its chapters linked with ``link``, where ``{page}`` is a
     chapter's page name) that opens, as a dropdown (``<details>``), every row's numbers, test, seeds, items,
     margin and interval. Each claim is one ``<details id="verdict-<claim>">`` (``sanity-<claim>`` for sanity
-    rows). With ``downloads``, links that download the whole table as CSV and JSON from data: URLs."""
+    rows). With ``downloads``, links that download the whole table as CSV and JSON from data: URLs. With
+    ``replication`` (:func:`minigpt.replication.split_half`), each row's split-half replication in its entry."""
     if kind not in ("claim", "sanity"):
         raise ValueError(f"kind: must be 'claim' or 'sanity', got {kind!r}")
+    reps = {r["id"]: r for r in replication}
     pages = {s.chapter: s.page for s in STUDIES}
     out = [STYLE, f'<div class="verdict-table verdicts-{kind}">']
     if downloads:
@@ -123,7 +129,7 @@ def to_html(table: Sequence[Mapping], link: str = "{page}.html#" + TAKEAWAY_ID, 
                    f'<summary class="verdict-grid"><span class="verdict-what"><b>({e(claim)})</b> '
                    f'{e(head["claim_text"])}<span class="verdict-why">{why}</span></span>'
                    f'<span>{badge(verdict)}</span><span>{chapters}</span></summary>'
-                   f'<ol>{"".join(_row_item(t) for t in mine)}</ol></details>')
+                   f'<ol>{"".join(_row_item(t, reps.get(row_id(t))) for t in mine)}</ol></details>')
     out.append("</div></div>")
     return "\n".join(out)
 

@@ -23,6 +23,8 @@ The row shape every ``verdict_measurements`` returns (one dict per row; the tabl
      "b": same | None,                # None with "reference" set
      # optional:
      "reference": float,              # a fixed value that a is compared with (chance 0.5, 1 bit per parameter)
+     "bounds": [0, 1],                # paired: the range every score lies in (a share); the interval of a - b
+                                      # is cut back to what that range allows
      "items": "shared" | "nested"}    # paired: every seed scored on the same items (default), or each on its own
 
 Usage::
@@ -43,7 +45,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from .protocol import protocol_hash
+from .protocol import protocol_hash, replicating
 from .runs.sweeps import sweep
 from .stats import Verdict, binary_verdict, paired_verdict
 from .studies import STUDIES, Study, study
@@ -160,10 +162,10 @@ def validate(row: Mapping) -> dict:
     missing = [k for k in required if k not in row]
     if missing:
         raise ValueError(f"row: missing keys {missing} (has {sorted(row)})")
-    extra = set(row) - set(required) - {"reference", "items"}
+    extra = set(row) - set(required) - {"reference", "items", "bounds"}
     if extra:
         raise ValueError(f"row: unknown keys {sorted(extra)}")
-    out = {"reference": None, "items": "shared", **row}
+    out = {"reference": None, "items": "shared", "bounds": None, **row}
     for key, allowed in (("claim", tuple(CLAIMS)), ("kind", KINDS), ("expect", EXPECTS), ("test", TESTS),
                          ("items", ("shared", "nested"))):
         if out[key] not in allowed:
@@ -185,6 +187,12 @@ def validate(row: Mapping) -> dict:
             raise ValueError(f"reference: must be a finite number or None, got {ref!r}")
         if out["b"] is not None or out["test"] != "paired":
             raise ValueError("b: must be None, and test 'paired', when a reference is set")
+    if out["bounds"] is not None:
+        bounds = out["bounds"]
+        if not isinstance(bounds, Sequence) or len(bounds) != 2 or out["test"] != "paired" or \
+                not all(isinstance(x, int | float) and math.isfinite(x) for x in bounds) or bounds[0] >= bounds[1]:
+            raise ValueError(f"bounds: must be [low, high] with low < high, on a paired row, got {bounds!r}")
+        out["bounds"] = [float(x) for x in bounds]
     for key in ("a", "b"):
         if out[key] is not None:
             out[key] = _scores(key, out[key], out["test"])
@@ -225,7 +233,8 @@ def judge(row: Mapping) -> tuple[Verdict | None, str, str]:
         shape = (len(a), len(a[0]))
         if (len(b), len(b[0])) != shape:
             raise ValueError(f"b: needs the shape of a {shape}, got {(len(b), len(b[0]))}")
-        v = paired_verdict(a, b, expect=row["expect"], margin=row["margin"], shared_items=row["items"] == "shared")
+        v = paired_verdict(a, b, expect=row["expect"], margin=row["margin"], shared_items=row["items"] == "shared",
+                           bounds=row.get("bounds"))
     return v, v.verdict, _reason(v, row)
 
 
@@ -301,7 +310,11 @@ def verdict_table(cache, studies: Iterable[str] | None = None) -> list[dict]:
     ``text``, ``labels``, ``expect``, ``margin``, ``reference``, ``test`` (the test's name), ``n_seeds``,
     ``n_items``, ``n_dropped``, ``estimate``, ``low``, ``high`` (a - b and its 95% interval; None where not
     measured), ``a_mean``, ``b_mean`` (the arms' means over seeds and items), ``verdict``, ``reason``. Only
-    the claims of the studies gathered have rows."""
+    the claims of the studies gathered have rows. Inside a :func:`minigpt.protocol.replication` it is a
+    ValueError: its rows are a replication's (:mod:`minigpt.replication`), not the build's verdicts."""
+    if replicating() is not None:
+        raise ValueError(f"verdict_table: refused inside a replication on seeds {list(replicating())}: the table "
+                         "reads the protocol's evaluation seeds only (see minigpt.replication)")
     table = []
     for r in measurements(cache, studies):
         v, verdict, reason = judge(r)

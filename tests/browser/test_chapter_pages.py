@@ -34,9 +34,9 @@ CHAPTERS = [
     # 1 figure in section 1, 1 in section 2; the explorer is the recall slider
     Chapter("05_", 2, 1, "the-measured-answer"),
     # grokking curves, norms, the forgetting curve ...; the explorer is the grokking one
-    Chapter("06_", 2, 1, "the-measured-answer"),
+    Chapter("06_", 2, 2, "the-measured-answer"),  # weight decay on facts; grokking
     # the knobs on one distribution, stories against temperature, the sampler trade-off, facts and sums
-    Chapter("07_", 3, 1, "the-measured-answer"),
+    Chapter("07_", 3, 2, "the-measured-answer"),  # stories; facts and sums
     # vote against k, scratchpad, best-of-n, RL; two explorers (vote bank and RL steps); no "measured answer"
     # heading: its end-to-end table is the chapter's answer
     Chapter("08_", 3, 2, "the-two-recipes-end-to-end"),

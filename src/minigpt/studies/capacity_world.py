@@ -4,8 +4,9 @@ Each person of a facts world (all six attributes, no Q/A lines, no unseen people
 ``Name: v1 v2 ... v6`` and a newline, so one pass over a line is one exposure of each of its six facts. The
 model's cross-entropy of a value (its characters and the separator after it, given everything before it in the
 line) is the code length it assigns; :func:`stored_bits` turns those into knowledge bits
-(:func:`minigpt.metrics.knowledge_bits`). :func:`epochs` walks through the rows in epochs, so every fact is seen
-equally often. The study itself is :mod:`minigpt.studies.capacity`.
+(:func:`minigpt.metrics.knowledge_bits`), under the model's own code or renormalized over each attribute's
+value set (:func:`value_set_cross_entropy_bits`). :func:`epochs` walks through the rows in epochs, so every fact
+is seen equally often. The study itself is :mod:`minigpt.studies.capacity`.
 """
 
 from __future__ import annotations
@@ -118,23 +119,71 @@ def value_cross_entropy_bits(model, lines: Sequence[str], spans: Sequence[Sequen
         model.train(was_training)
 
 
+@torch.no_grad()
+def value_set_cross_entropy_bits(model, lines: Sequence[str], spans: Sequence[Sequence[tuple[str, int, int]]],
+                                 tok: CharTokenizer | None = None, rows: int = 4096) -> list[tuple[str, float, bool]]:
+    """Per value of every record, ``(attribute, bits, top)``: the model's code length of the value when its
+    probabilities are renormalized over the attribute's value set ``S`` (every candidate ``v`` of ``S`` scored as
+    the characters of ``v`` and the separator after it, given the record before the value), and whether the true
+    value is the model's most likely candidate. The sets are known to everyone (they are the world's schema, not
+    knowledge about a person), so this is still a code a decoder can use: the bound it gives counts what the
+    model knows about people, not whether it has learned where one attribute ends and the next begins."""
+    tok = tok or tokenizer()
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    out: list[list[tuple[str, float, bool]]] = [[] for _ in lines]
+    try:
+        for k, a in enumerate(ATTRIBUTES):
+            values = [tok.encode(v) for v in VALUE_SETS[a]]
+            per = max(1, rows // len(values))  # records a batch: every candidate of each
+            for start in range(0, len(lines), per):
+                chunk = list(zip(lines[start:start + per], spans[start:start + per], strict=True))
+                seqs, where, truth = [], [], []
+                for line, line_spans in chunk:
+                    _, s, e = line_spans[k]
+                    prefix, sep = tok.encode(line[:s]), tok.encode(line[e])
+                    seqs += [prefix + v + sep for v in values]
+                    where += [(s - 1, s + len(v)) for v in values]  # the targets of v and its separator
+                    truth.append(VALUE_SETS[a].index(line[s:e]))
+                X = torch.zeros(len(seqs), max(map(len, seqs)), dtype=torch.long)
+                for i, q in enumerate(seqs):
+                    X[i, :len(q)] = torch.tensor(q)
+                X = X.to(device)
+                logp = torch.log_softmax(model(X[:, :-1]).float(), dim=-1).gather(-1, X[:, 1:, None])[..., 0]
+                lo, hi = (torch.tensor(c, device=device)[:, None] for c in zip(*where, strict=True))
+                pos = torch.arange(X.shape[1] - 1, device=device)[None, :]
+                lp = (logp * ((pos >= lo) & (pos < hi))).sum(1).view(-1, len(values)).cpu()  # (records, |S|)
+                q = (lp - torch.logsumexp(lp, dim=1, keepdim=True)) / math.log(2)
+                for i, t in enumerate(truth):
+                    out[start + i].append((a, float(-q[i, t]), bool(q[i].argmax() == t)))
+        return [fact for record_facts in out for fact in record_facts]
+    finally:
+        model.train(was_training)
+
+
 def stored_bits(model, world, tok: CharTokenizer | None = None) -> dict:
-    """Knowledge bits of ``model`` on ``world``: ``knowledge_bits`` (the bound, unclipped),
-    ``knowledge_bits_clipped`` (each fact's term clipped at 0), ``world_bits``, ``n_facts``, ``recall`` (share of
-    values whose every character, separator included, is the model's top choice: what greedy decoding would
-    write) and ``bits_<attribute>`` (the unclipped bound per attribute)."""
+    """Knowledge bits of ``model`` on ``world``: ``knowledge_bits_set`` (the bound under the value-set code of
+    :func:`value_set_cross_entropy_bits`, unclipped), ``knowledge_bits`` (the bound under the model's own
+    character code, unclipped), ``knowledge_bits_clipped`` (the character code, each fact's term clipped at 0),
+    ``world_bits``, ``n_facts``, ``recall`` (share of values whose every character, separator included, is the
+    model's top choice: what greedy decoding would write), ``recall_set`` (share of values the model ranks first
+    of their set) and ``bits_<attribute>`` (the value-set bound per attribute)."""
     tok = tok or tokenizer()
     lines, spans = records(world)
     ce = value_cross_entropy_bits(model, lines, spans, tok)
     sizes = [len(VALUE_SETS[a]) for a, _ in ce]
     bits = [b for _, b in ce]
-    out = {"knowledge_bits": knowledge_bits(sizes, bits),
+    in_set = value_set_cross_entropy_bits(model, lines, spans, tok)
+    out = {"knowledge_bits_set": knowledge_bits(sizes, [b for _, b, _ in in_set]),
+           "knowledge_bits": knowledge_bits(sizes, bits),
            "knowledge_bits_clipped": knowledge_bits(sizes, bits, clip=True),
            "world_bits": sum(math.log2(s) for s in sizes), "n_facts": len(ce),
-           "recall": _recall(model, lines, spans, tok)}
+           "recall": _recall(model, lines, spans, tok),
+           "recall_set": sum(top for *_, top in in_set) / max(1, len(in_set))}
     for a in ATTRIBUTES:
-        mine = [(len(VALUE_SETS[a]), b) for name, b in ce if name == a]
-        out[f"bits_{a}"] = knowledge_bits([s for s, _ in mine], [b for _, b in mine])
+        mine = [b for name, b, _ in in_set if name == a]
+        out[f"bits_{a}"] = knowledge_bits([len(VALUE_SETS[a])] * len(mine), mine)
     return out
 
 

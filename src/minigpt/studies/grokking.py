@@ -259,6 +259,6 @@ def verdict_measurements(cache: ResultCache) -> list[dict]:
          "test": "binary", "a": grok("wd 1", "generalized", True), "b": grok("wd 0", "generalized", True)},
         {"claim": "grok", "kind": "claim", "measure": "final_test_acc", "expect": "higher", "labels": wd,
          "text": "test accuracy on a + b mod p at the end of the run", "margin": protocol.margin(PROTOCOL, "accuracy"),
-         "test": "paired", "items": "nested", "a": grok("wd 1", "final_test_acc"),
+         "test": "paired", "items": "nested", "bounds": [0, 1], "a": grok("wd 1", "final_test_acc"),
          "b": grok("wd 0", "final_test_acc")},
     ]

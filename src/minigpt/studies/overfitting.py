@@ -12,6 +12,8 @@ them, :func:`verdict_measurements` reads them.
 
 from __future__ import annotations
 
+import base64
+import html
 import math
 import multiprocessing
 import threading
@@ -23,7 +25,7 @@ from matplotlib.figure import Figure
 
 from .. import protocol
 from ..config import check_int, check_temperature
-from ..explore import Display, Explorer
+from ..explore import Display, Explorer, SliderView
 from ..model import GPT
 from ..plots import loss_curves, sample_bars
 from ..runs.build import cached_world, check_model_and_training, keep_best_weights, model_for, trainer_for
@@ -359,6 +361,34 @@ def study_summary(study: Mapping[str, Mapping[str, Sequence[Mapping]]]) -> dict[
     return {label: {ckpt: {k: v for k, v in summarize(rs).items() if k in STUDY_METRICS}
                     for ckpt, rs in by_ckpt.items()}
             for label, by_ckpt in study.items()}
+
+
+def study_view(explorer: Explorer, study: Mapping[str, Mapping[str, Sequence[Mapping]]],
+               checkpoint: str = "final") -> SliderView:
+    """The static twin of the settings the explorer's grid lacks (embedding noise, stochastic depth): one slider
+    over the settings of ``study`` (:func:`regularizer_study`'s result), each frame its first seed's run at
+    ``checkpoint``, drawn and numbered as ``explorer`` draws its frames. It trains nothing: it shows runs the
+    study did. Live, the same slider re-renders the stored runs."""
+    if checkpoint not in CHECKPOINTS:
+        raise ValueError(f"checkpoint={checkpoint!r} is not allowed: allowed {list(CHECKPOINTS)}")
+    runs = {label: by_ckpt[checkpoint][0] for label, by_ckpt in study.items()}
+    if not runs:
+        raise ValueError("study: needs at least one setting")
+    seed = next(iter(runs.values()))["params"]["seed"]
+
+    def render(label: str) -> str:
+        png = base64.b64encode(explorer.render_png(runs[label])).decode("ascii")
+        numbers = " · ".join(f"{k} {v}" for k, v in explorer.numbers(runs[label]).items())
+        return (f'<img src="data:image/png;base64,{png}" alt="{html.escape(label)}: loss curves and sample '
+                f'scores" style="max-width:100%"><div style="font-family:monospace;font-size:0.85em">'
+                f"{html.escape(label)} — {html.escape(numbers)}</div>")
+
+    return SliderView(
+        "setting", list(runs), render,
+        title="The study's settings, one seed: dropout, embedding noise, stochastic depth",
+        caption=(f"Static view: the study's {len(runs)} settings at seed {seed}, {WHERE[checkpoint]}: runs of "
+                 "the measured answer below, computed when this page was built. Run the notebook for live "
+                 "sliders over every knob."))
 
 
 # claim (a) of the book names these three; weight decay is chapter 6's (claim b, grok)
