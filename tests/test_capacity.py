@@ -154,26 +154,27 @@ def test_a_tiny_run_stores_a_share_of_its_world(tmp_path, one_thread):
     assert C.numbers(r)["parameters"] == f"{m['n_params']:,}"
 
 
-def _result(experiment, params, bits_per_param):
-    """Made-up metrics: ``bits_per_param[exposures]`` bits per parameter; a share of 0.4 less each regularizer."""
+def _result(experiment, params, bits_per_param, share=0.4):
+    """Made-up metrics: ``bits_per_param[exposures]`` bits per parameter; a share of ``share`` less each
+    regularizer, floored at 0."""
     p = experiment.params(**params)
     n = 1000 * p["n_embd"]
     return {"key": experiment.key(**params), "params": p, "cached": True,
             "metrics": {"bits_stored": bits_per_param[p["exposures"]] * n, "n_params": n,
-                        "stored_share": 0.4 - p["dropout"] - p["weight_decay"]}}
+                        "stored_share": max(0.0, share - p["dropout"] - p["weight_decay"])}}
 
 
 class FakeCache:
     """Holds exactly the results of ``keys`` (made-up metrics); records every key looked up."""
 
-    def __init__(self, keys=frozenset(), low=1.0, high=2.0):
-        self.keys, self.asked = set(keys), []
+    def __init__(self, keys=frozenset(), low=1.0, high=2.0, share=0.4):
+        self.keys, self.asked, self.share = set(keys), [], share
         self.bits = dict(zip(C.grid()["exposures"], (low, high), strict=True))
 
     def lookup(self, experiment, **params):
         key = experiment.key(**params)
         self.asked.append(key)
-        return _result(experiment, params, self.bits) if key in self.keys else None
+        return _result(experiment, params, self.bits, self.share) if key in self.keys else None
 
 
 def _verdict_keys() -> set[str]:
@@ -187,7 +188,8 @@ def test_verdict_rows_on_an_empty_cache_are_not_measured(tmp_path):
         assert cache.misses == 0 and {t["verdict"] for t in verdict_table(cache, studies=["capacity"])} == {
             "not measured"}
     assert [r["claim"] for r in rows] == ["capacity"] * 3 + ["b"] * (len(C.grid()["arms"]) - 1)
-    assert all(r["a"] is None and r["kind"] == "claim" and r["test"] == "paired" for r in rows)
+    assert all(r["a"] is None and r["test"] == "paired" for r in rows)
+    assert [r["kind"] for r in rows] == ["claim"] * 3 + ["sanity"] * (len(rows) - 3)  # the regularizers: floors
     assert all(r["items"] == "nested" for r in rows)  # each seed its own world
     high, low, drop, *reg = rows
     with set_fast(False):
@@ -199,8 +201,8 @@ def test_verdict_rows_on_an_empty_cache_are_not_measured(tmp_path):
         assert r["measure"] == "bits_per_param"
         assert r["margin"] == protocol.study("capacity")["margins"]["bits_per_param"]
     for r in reg:
-        assert r["measure"] == "stored_share" and r["expect"] == "lower" and r["labels"][1] == "none"
-        assert "share of the ceiling" in r["text"]
+        assert r["measure"] == "stored_share" and r["expect"] == "equal" and r["labels"][1] == "none"
+        assert "share of the ceiling" in r["text"] and "floor check" in r["text"]
         assert r["margin"] == protocol.study("capacity")["margins"]["stored_share"]
 
 
@@ -218,7 +220,10 @@ def test_verdict_rows_read_exactly_the_verdict_runs(fast):
         high, low, drop = [t for t in table if t["claim"] == "capacity"]  # made up: 2 and 1 bits/param
         assert high["a_mean"] == pytest.approx(2.0) and low["a_mean"] == pytest.approx(1.0)
         assert high["verdict"] == low["verdict"] == drop["verdict"] == "holds"
-        assert all(t["verdict"] == "holds" for t in table if t["claim"] == "b")  # 0.2 of the ceiling less
+        # the floor check fails when a regularizer's share is off the floor (0.2 of the ceiling less), holds at 0
+        assert {t["verdict"] for t in table if t["claim"] == "b"} == {"fails"}
+        assert {t["verdict"] for t in verdict_table(FakeCache(want, share=0.0), studies=["capacity"])
+                if t["claim"] == "b"} == {"holds"}
         # each row can fail: 0.8 bits/param after either count is not 2, and not fewer after the low count
         high, low, drop = [t for t in verdict_table(FakeCache(want, low=0.8, high=0.8), studies=["capacity"])
                            if t["claim"] == "capacity"]

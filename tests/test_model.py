@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from minigpt import GPT, KVCache
-from minigpt.model import NoiseSource, dropout
+from minigpt.model import NoiseSource, dropout, eval_mode
 
 from .conftest import tiny_config
 
@@ -172,3 +172,12 @@ def test_noise_generator_follows_the_model_to_another_device():
     same.use_generator(torch.Generator().manual_seed(123))
     assert torch.equal(out, same(idx))
     assert torch.equal(model(idx), same(idx))  # the twin is kept and advances, like a generator of its own
+
+
+def test_eval_mode_turns_regularizers_off_and_gives_the_mode_back(tiny_model):
+    for mode in (True, False):
+        tiny_model.train(mode)
+        with pytest.raises(RuntimeError), eval_mode(tiny_model) as m:  # restored on an error too
+            assert m is tiny_model and not any(x.training for x in tiny_model.modules())
+            raise RuntimeError
+        assert all(x.training == mode for x in tiny_model.modules())

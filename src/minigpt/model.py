@@ -31,6 +31,7 @@ other threads use torch's global random state), else from the global one.
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import torch
@@ -38,6 +39,17 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .config import ModelConfig
+
+
+@contextlib.contextmanager
+def eval_mode(model: nn.Module):
+    """Run the block in eval mode (every regularizer off), then give the model back its own mode."""
+    was_training = model.training
+    model.eval()
+    try:
+        yield model
+    finally:
+        model.train(was_training)
 
 
 class KVCache:

@@ -12,7 +12,7 @@ Usage::
 
     from minigpt.replication import rerun, split_half, summary
     reps = split_half(cache)          # one dict per row of the table
-    print(summary(reps))
+    sentence = summary(reps)          # how many claim rows replicate on both halves
     rerun("(b) ch. 6: wd 0 vs wd 1", seeds=(2000, 2001, 2002), cache=cache)
 """
 

@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from .config import SampleConfig, check_int
-from .model import GPT, Dropout, KVCache
+from .model import GPT, Dropout, KVCache, eval_mode
 from .timing import timed
 
 # How many tokens generate writes between two checks that every row has written ``stop_token``: the check reads a
@@ -122,16 +122,11 @@ def generate(
 def greedy_ids(model: GPT, idx: torch.Tensor, max_new_tokens: int) -> torch.Tensor:
     """Greedy decoding written out, without the KV cache: append the argmax of the last logits, again and
     again. (B, T) -> (B, T + max_new_tokens). The reference :func:`reductions` compares the samplers with."""
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            for _ in range(max_new_tokens):
-                logits = model(idx[:, -model.config.block_size:])
-                idx = torch.cat([idx, logits[:, -1, :].argmax(dim=-1, keepdim=True)], dim=1)
-        return idx
-    finally:
-        model.train(was_training)
+    with eval_mode(model), torch.no_grad():
+        for _ in range(max_new_tokens):
+            logits = model(idx[:, -model.config.block_size:])
+            idx = torch.cat([idx, logits[:, -1, :].argmax(dim=-1, keepdim=True)], dim=1)
+    return idx
 
 
 def reductions(model: GPT, idx: torch.Tensor, max_new_tokens: int, seed: int = 0) -> dict[str, dict]:

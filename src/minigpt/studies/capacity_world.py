@@ -18,6 +18,7 @@ import torch
 
 from ..config import check_int, check_real
 from ..metrics import knowledge_bits
+from ..model import eval_mode
 from ..timing import timed
 from ..tokenizer import CharTokenizer
 from ..train import Rows
@@ -84,15 +85,16 @@ def record_rows(lines: Sequence[str], tok: CharTokenizer) -> tuple[torch.Tensor,
     """Next-character rows ``(X, Y)``, LongTensors of shape (N, T) with T the longest line's length minus one (at
     most :data:`BLOCK_SIZE`): the loss on every character after the first (the newline included), -1 on the
     padding."""
-    T = max(len(line) for line in lines) - 1
-    X = torch.zeros(len(lines), T, dtype=torch.long)
-    Y = torch.full((len(lines), T), -1, dtype=torch.long)
-    for i, line in enumerate(lines):
-        ids = tok.encode(line)
-        n = len(ids) - 1
-        X[i, :n] = torch.tensor(ids[:-1])
-        Y[i, :n] = torch.tensor(ids[1:])
-    return X, Y
+    encoded = [tok.encode(line) for line in lines]
+    return padded([ids[:-1] for ids in encoded]), padded([ids[1:] for ids in encoded], fill=-1)
+
+
+def padded(rows: Sequence[Sequence[int]], fill: int = 0) -> torch.Tensor:
+    """Rows of token ids as one LongTensor, each right-padded with ``fill`` to the longest."""
+    out = torch.full((len(rows), max(map(len, rows))), fill, dtype=torch.long)
+    for i, ids in enumerate(rows):
+        out[i, :len(ids)] = torch.tensor(ids, dtype=torch.long)
+    return out
 
 
 @torch.no_grad()
@@ -101,11 +103,9 @@ def value_cross_entropy_bits(model, lines: Sequence[str], spans: Sequence[Sequen
     """The model's cross-entropy in bits of every value of every record (its characters and the separator after
     it, given everything before it in the line), in eval mode: ``[(attribute, bits), ...]``, six per record."""
     tok = tok or tokenizer()
-    was_training = model.training
-    model.eval()
     device = next(model.parameters()).device
     out: list[tuple[str, float]] = []
-    try:
+    with eval_mode(model):
         for start in range(0, len(lines), batch_size):
             X, Y = record_rows(lines[start:start + batch_size], tok)
             logp = torch.log_softmax(model(X.to(device)).float(), dim=-1)
@@ -114,9 +114,7 @@ def value_cross_entropy_bits(model, lines: Sequence[str], spans: Sequence[Sequen
             for i, line_spans in enumerate(spans[start:start + batch_size]):
                 # target position j predicts character j + 1: the value's characters s..e are targets s-1..e-1
                 out += [(a, float(cum[i, e] - cum[i, s - 1])) for a, s, e in line_spans]
-        return out
-    finally:
-        model.train(was_training)
+    return out
 
 
 @torch.no_grad()
@@ -129,11 +127,9 @@ def value_set_cross_entropy_bits(model, lines: Sequence[str], spans: Sequence[Se
     knowledge about a person), so this is still a code a decoder can use: the bound it gives counts what the
     model knows about people, not whether it has learned where one attribute ends and the next begins."""
     tok = tok or tokenizer()
-    was_training = model.training
-    model.eval()
     device = next(model.parameters()).device
     out: list[list[tuple[str, float, bool]]] = [[] for _ in lines]
-    try:
+    with eval_mode(model):
         for k, a in enumerate(ATTRIBUTES):
             values = [tok.encode(v) for v in VALUE_SETS[a]]
             per = max(1, rows // len(values))  # records a batch: every candidate of each
@@ -146,10 +142,7 @@ def value_set_cross_entropy_bits(model, lines: Sequence[str], spans: Sequence[Se
                     seqs += [prefix + v + sep for v in values]
                     where += [(s - 1, s + len(v)) for v in values]  # the targets of v and its separator
                     truth.append(VALUE_SETS[a].index(line[s:e]))
-                X = torch.zeros(len(seqs), max(map(len, seqs)), dtype=torch.long)
-                for i, q in enumerate(seqs):
-                    X[i, :len(q)] = torch.tensor(q)
-                X = X.to(device)
+                X = padded(seqs).to(device)
                 logp = torch.log_softmax(model(X[:, :-1]).float(), dim=-1).gather(-1, X[:, 1:, None])[..., 0]
                 lo, hi = (torch.tensor(c, device=device)[:, None] for c in zip(*where, strict=True))
                 pos = torch.arange(X.shape[1] - 1, device=device)[None, :]
@@ -157,9 +150,7 @@ def value_set_cross_entropy_bits(model, lines: Sequence[str], spans: Sequence[Se
                 q = (lp - torch.logsumexp(lp, dim=1, keepdim=True)) / math.log(2)
                 for i, t in enumerate(truth):
                     out[start + i].append((a, float(-q[i, t]), bool(q[i].argmax() == t)))
-        return [fact for record_facts in out for fact in record_facts]
-    finally:
-        model.train(was_training)
+    return [fact for record_facts in out for fact in record_facts]
 
 
 def stored_bits(model, world, tok: CharTokenizer | None = None) -> dict:
@@ -190,11 +181,9 @@ def stored_bits(model, world, tok: CharTokenizer | None = None) -> dict:
 @timed("score")
 @torch.no_grad()
 def _recall(model, lines, spans, tok, batch_size: int = 512) -> float:
-    was_training = model.training
-    model.eval()
     device = next(model.parameters()).device
     hits = total = 0
-    try:
+    with eval_mode(model):
         for start in range(0, len(lines), batch_size):
             X, Y = record_rows(lines[start:start + batch_size], tok)
             ok = (model(X.to(device)).argmax(-1).cpu() == Y)
@@ -202,9 +191,7 @@ def _recall(model, lines, spans, tok, batch_size: int = 512) -> float:
                 for _, s, e in line_spans:
                     hits += bool(ok[i, s - 1:e].all())
                     total += 1
-        return hits / max(1, total)
-    finally:
-        model.train(was_training)
+    return hits / max(1, total)
 
 
 def exposures_of(steps: int, batch_size: int, n_people: int) -> float:

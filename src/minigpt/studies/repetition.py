@@ -28,7 +28,7 @@ import torch.nn.functional as F
 from .. import protocol
 from ..config import check_int, check_real, check_temperature
 from ..explore import Display, Explorer
-from ..model import GPT
+from ..model import GPT, eval_mode
 from ..runs.build import cached_world, check_model_and_training, keep_best_weights, model_for, trainer_for
 from ..runs.experiment import Experiment, Trained, train_with_events
 from ..runs.spec import fast_mode
@@ -107,13 +107,9 @@ def window_losses(model: GPT, tokens: torch.Tensor) -> list[float]:
     block = model.config.block_size
     n = (len(tokens) - 1) // block
     x, y = tokens[: n * block].view(n, block), tokens[1: n * block + 1].view(n, block)
-    was_training = model.training
-    model.eval()
-    try:
+    with eval_mode(model):
         logits = model(x.to(model.lm_head.weight.device))  # (n, block, vocab)
         loss = F.cross_entropy(logits.flatten(0, 1).float(), y.flatten().to(logits.device), reduction="none")
-    finally:
-        model.train(was_training)
     return loss.view(n, block).mean(dim=1).tolist()
 
 

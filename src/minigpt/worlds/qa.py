@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import torch
 
+from minigpt.model import eval_mode
 from minigpt.sample import generate
 from minigpt.timing import timed
 
@@ -106,12 +107,10 @@ def greedy_correct(model, tokenizer, pairs: Sequence[tuple[str, str]], batch_siz
     batch of rows (any lengths: right padding is never attended to by an earlier position) replaces a decoding
     loop per prompt length. A row longer than the block (where decoding would slide its window) is decoded.
     Runs in eval mode and restores the model's previous mode."""
-    was_training = model.training
-    model.eval()
     block = model.config.block_size
     fits = [i for i, (p, a) in enumerate(pairs) if len(tokenizer.encode(p + a)) <= block]
     out = [False] * len(pairs)
-    try:
+    with eval_mode(model):
         device = next(model.parameters()).device
         for start in range(0, len(fits), batch_size):
             chunk = fits[start : start + batch_size]
@@ -119,8 +118,6 @@ def greedy_correct(model, tokenizer, pairs: Sequence[tuple[str, str]], batch_siz
             pred = model(X.to(device)).argmax(dim=-1).cpu()
             for i, ok in zip(chunk, ((pred == Y) | (Y < 0)).all(dim=1).tolist(), strict=True):
                 out[i] = ok
-    finally:
-        model.train(was_training)
     taken = set(fits)
     rest = [i for i in range(len(pairs)) if i not in taken]
     if rest:
@@ -142,10 +139,8 @@ def answer_cross_entropy_bits(
     a value must also say where the value ends. Returns one float per pair. Runs in eval mode and restores
     the model's previous mode.
     """
-    was_training = model.training
-    model.eval()
-    try:
-        bits: list[float] = []
+    bits: list[float] = []
+    with eval_mode(model):
         for start in range(0, len(pairs), batch_size):
             X, Y = encode_rows(tokenizer, pairs[start : start + batch_size])
             device = next(model.parameters()).device
@@ -156,6 +151,4 @@ def answer_cross_entropy_bits(
             tok = logp.gather(-1, Y.clamp(min=0).unsqueeze(-1)).squeeze(-1)
             nats = -(tok * mask).sum(dim=1)
             bits.extend((nats / torch.log(torch.tensor(2.0))).tolist())
-        return bits
-    finally:
-        model.train(was_training)
+    return bits
