@@ -7,7 +7,8 @@
 # after about **100 {term}`exposures`**, about **1 bit per parameter**. Dropout is a regularizer: it stops a
 # model from fitting its data too closely, and storing random facts *is* fitting the data closely. So this
 # chapter measures two things on the facts world of chapter 2, at a scale two CPU cores can train in a few
-# minutes: how many bits per parameter a small model stores, and what dropout does to that.
+# minutes: how many bits per parameter a small model stores, and whether dropout's cost can be seen at that
+# scale.
 
 # %% tags=["remove-cell"]
 # colab-install: scripts/notebooks.py writes the Colab install cell here

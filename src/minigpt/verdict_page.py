@@ -24,7 +24,7 @@ from html import escape as e
 from .plots import VERDICT_COLORS, fig_to_png_bytes, forest
 from .replication import half_text, row_id
 from .studies import STUDIES, study
-from .verdicts import CLAIMS, ROW_VERDICTS, measurement, to_csv, to_json, verdict_table
+from .verdicts import CLAIMS, ROW_VERDICTS, measurement, study_rows, to_csv, to_json, verdict_table
 
 PAGE = "10_verdicts"  # the verdict table's page in book/
 TAKEAWAY_ID = "takeaway"  # the takeaway box's anchor on a chapter's page
@@ -178,11 +178,21 @@ def takeaway(cache, *studies: str, page: str = PAGE, max_rows: int = 4) -> Shown
     for claim in claims:
         mine = [t for t in table if t["claim"] == claim and t["kind"] == "claim"]
         checks = [t for t in table if t["claim"] == claim and t["kind"] == "sanity"]
-        if not mine:
+        # the other chapters with a claim row for it (a chapter with only sanity rows for it does not test it)
+        others = list(dict.fromkeys(o.chapter for o in STUDIES if claim in o.claims and o.chapter not in here and any(
+            r["claim"] == claim and r["kind"] == "claim" for r in study_rows(o, cache))))
+        named = " and ".join(filter(None, [", ".join(map(str, others[:-1])), str(others[-1])])) if others else ""
+        link = f'<a href="{e(page)}.html#verdict-{e(claim)}">Claim ({e(claim)}) in the verdict table</a>.'
+        if not mine:  # only sanity rows here (floor checks): say so, and where the claim is tested
+            if checks:
+                held = f"{sum(t['verdict'] == 'holds' for t in checks)} of {len(checks)} hold"
+                where = f" It is tested in chapter{'s' if len(others) > 1 else ''} {named}." if others else ""
+                parts.append(f"<p><b>({e(claim)}) {e(CLAIMS[claim][0])}</b> This chapter has no claim row for it, "
+                             f"only sanity checks ({e(held)}), which never count toward its verdict.{e(where)} "
+                             f"{link}</p>")
+                lines.append(f"({claim}) sanity checks only here: {held}")
             continue
         verdict = mine[0]["claim_verdict"]
-        others = list(dict.fromkeys(o.chapter for o in STUDIES if claim in o.claims and o.chapter not in here))
-        named = " and ".join(filter(None, [", ".join(map(str, others[:-1])), str(others[-1])])) if others else ""
         also = (f" Also tested in chapter{'s' if len(others) > 1 else ''} {named}, so the verdict table "
                 "combines every chapter's rows." if others else "")
         items = [f"<li>{e(t['text'])}: {e(t['reason'])}: <b>{e(t['verdict'])}</b></li>" for t in mine]
@@ -192,9 +202,7 @@ def takeaway(cache, *studies: str, page: str = PAGE, max_rows: int = 4) -> Shown
         sanity = (f" Sanity checks: {sum(t['verdict'] == 'holds' for t in checks)} of {len(checks)} hold."
                   if checks else "")
         parts.append(f'<p><b>({e(claim)}) {e(CLAIMS[claim][0])}</b> From this chapter\'s rows: {badge(verdict)} '
-                     f"({e(tally(mine))}).{e(sanity)}{e(also)} "
-                     f'<a href="{e(page)}.html#verdict-{e(claim)}">Claim ({e(claim)}) in the verdict table</a>.'
-                     f"</p>{rows_html}")
+                     f"({e(tally(mine))}).{e(sanity)}{e(also)} {link}</p>{rows_html}")
         lines.append(f"({claim}) {verdict} from this chapter's rows ({tally(mine)})")
         lines += [f"  - {t['text']}: {t['reason']}: {t['verdict']}" for t in mine]
     box = (f'{STYLE}<div class="admonition tip verdict-takeaway" id="{TAKEAWAY_ID}">'
