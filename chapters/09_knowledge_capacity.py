@@ -508,9 +508,10 @@ Markdown("\n".join(lines))
 
 # %% tags=["hide-input"]
 table = verdict_table(cache, studies=["capacity"])
-Markdown("\n".join(f"- ({t['claim']}) {t['text']} (margin "
-                   f"{t['margin']:g}): {measurement(t)}: "
-                   f"**{t['verdict']}**" for t in table))
+Markdown("\n".join(
+    f"- ({t['claim']}{', sanity check' if t['kind'] == 'sanity' else ''})"
+    f" {t['text']} (margin {t['margin']:g}): {measurement(t)}: "
+    f"**{t['verdict']}**" for t in sorted(table, key=lambda t: t["kind"])))
 
 # %% [markdown]
 # ## Why this build differs from the paper
