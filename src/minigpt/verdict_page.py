@@ -183,9 +183,9 @@ def takeaway(cache, *studies: str, page: str = PAGE, max_rows: int = 4) -> Shown
             r["claim"] == claim and r["kind"] == "claim" for r in study_rows(o, cache))))
         named = " and ".join(filter(None, [", ".join(map(str, others[:-1])), str(others[-1])])) if others else ""
         link = f'<a href="{e(page)}.html#verdict-{e(claim)}">Claim ({e(claim)}) in the verdict table</a>.'
+        held = f"{sum(t['verdict'] == 'holds' for t in checks)} of {len(checks)} hold"  # the sanity checks
         if not mine:  # only sanity rows here (floor checks): say so, and where the claim is tested
             if checks:
-                held = f"{sum(t['verdict'] == 'holds' for t in checks)} of {len(checks)} hold"
                 where = f" It is tested in chapter{'s' if len(others) > 1 else ''} {named}." if others else ""
                 parts.append(f"<p><b>({e(claim)}) {e(CLAIMS[claim][0])}</b> This chapter has no claim row for it, "
                              f"only sanity checks ({e(held)}), which never count toward its verdict.{e(where)} "
@@ -199,8 +199,7 @@ def takeaway(cache, *studies: str, page: str = PAGE, max_rows: int = 4) -> Shown
         rows_html = (f"<ul>{''.join(items)}</ul>" if len(mine) <= max_rows else
                      f"<details><summary>the {len(mine)} rows with their numbers</summary>"
                      f"<ul>{''.join(items)}</ul></details>")
-        sanity = (f" Sanity checks: {sum(t['verdict'] == 'holds' for t in checks)} of {len(checks)} hold."
-                  if checks else "")
+        sanity = f" Sanity checks: {held}." if checks else ""
         parts.append(f'<p><b>({e(claim)}) {e(CLAIMS[claim][0])}</b> From this chapter\'s rows: {badge(verdict)} '
                      f"({e(tally(mine))}).{e(sanity)}{e(also)} {link}</p>{rows_html}")
         lines.append(f"({claim}) {verdict} from this chapter's rows ({tally(mine)})")
