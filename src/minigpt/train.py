@@ -19,6 +19,7 @@ import torch
 import torch.nn as nn
 
 from .config import TrainConfig, check_int
+from .model import eval_mode
 from .timing import timed
 
 EVENTS = ("on_step_end", "on_eval", "on_end")
@@ -270,9 +271,7 @@ class Trainer:
         """Mean eval-mode loss: every row of (X, Y) data, or ``eval_batches`` fixed random windows of a stream."""
         if not isinstance(data, torch.Tensor):
             data = self._check_data("data", data) if data[0].device != self.device else data
-        was_training = self.model.training
-        self.model.eval()
-        try:
+        with eval_mode(self.model):
             losses, weights = [], []
             if isinstance(data, torch.Tensor):
                 gen = torch.Generator().manual_seed(12345)  # the same windows at every evaluation
@@ -287,9 +286,7 @@ class Trainer:
                     _, loss = self.model(x, y)
                 losses.append(loss.item())
                 weights.append(weight)
-            return sum(l * w for l, w in zip(losses, weights, strict=True)) / max(1, sum(weights))
-        finally:
-            self.model.train(was_training)
+        return sum(l * w for l, w in zip(losses, weights, strict=True)) / max(1, sum(weights))
 
     def _train_step(self, step: int) -> None:
         if self.config.dropout_window is not None:  # unset: the model is never touched, so runs are bit-identical

@@ -174,13 +174,14 @@ def takeaway(cache, *studies: str, page: str = PAGE, max_rows: int = 4) -> Shown
     table = verdict_table(cache, studies=[s.name for s in chosen])
     claims = list(dict.fromkeys(c for s in chosen for c in s.claims))
     here = {s.chapter for s in chosen}
+    # (chapter, claim) of the other chapters' claim rows: a chapter with only sanity rows for a claim does not test it
+    tested = {(o.chapter, r["claim"]) for o in STUDIES if o.chapter not in here and set(o.claims) & set(claims)
+              for r in study_rows(o, cache) if r["kind"] == "claim"}
     parts, lines = [], []
     for claim in claims:
         mine = [t for t in table if t["claim"] == claim and t["kind"] == "claim"]
         checks = [t for t in table if t["claim"] == claim and t["kind"] == "sanity"]
-        # the other chapters with a claim row for it (a chapter with only sanity rows for it does not test it)
-        others = list(dict.fromkeys(o.chapter for o in STUDIES if claim in o.claims and o.chapter not in here and any(
-            r["claim"] == claim and r["kind"] == "claim" for r in study_rows(o, cache))))
+        others = list(dict.fromkeys(o.chapter for o in STUDIES if (o.chapter, claim) in tested))
         named = " and ".join(filter(None, [", ".join(map(str, others[:-1])), str(others[-1])])) if others else ""
         link = f'<a href="{e(page)}.html#verdict-{e(claim)}">Claim ({e(claim)}) in the verdict table</a>.'
         held = f"{sum(t['verdict'] == 'holds' for t in checks)} of {len(checks)} hold"  # the sanity checks
